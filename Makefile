@@ -1,0 +1,48 @@
+# The README's commands. Each target sets itself up: a local .venv, the package with its
+# extras (editable), and the system Graphviz when `dot` is missing. A second run skips
+# what is already done.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+GRAPHVIZ_STAMP := $(VENV)/.graphviz-stamp
+
+.PHONY: setup demo test lint typecheck unit notebooks bench clean
+
+setup: $(STAMP) $(GRAPHVIZ_STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "backproplab needs Python >= 3.10; set PYTHON=python3.x")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	@touch $@
+
+$(GRAPHVIZ_STAMP): scripts/ensure-graphviz.sh
+	@bash scripts/ensure-graphviz.sh
+	@mkdir -p $(VENV) && touch $@
+
+demo: setup
+	$(PY) -m autograd
+
+lint: setup
+	$(VENV)/bin/ruff check autograd nn tests benchmarks
+	$(VENV)/bin/ruff format --check autograd nn tests benchmarks
+
+typecheck: setup
+	$(VENV)/bin/mypy --strict autograd nn
+
+unit: setup
+	$(PY) -m pytest -q -n 2
+
+test: lint typecheck unit
+
+notebooks: setup
+	$(PY) -m nn.notebooks notebooks
+
+bench: setup
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache .hypothesis

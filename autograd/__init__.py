@@ -1,0 +1,34 @@
+"""autograd: a scalar reverse-mode automatic differentiation engine.
+
+Every number is a `Value`; every operation on Values records a node of a computation
+graph; `Value.backward()` applies the chain rule over that graph.
+
+>>> from autograd import Value
+>>> x = Value(3.0, label="x")
+>>> y = x * x + 2 * x
+>>> y.backward()
+>>> x.grad          # dy/dx = 2x + 2
+8.0
+"""
+
+from autograd.engine import Value, is_grad_enabled, no_grad, topological_order
+from autograd.functional import dot, log_softmax, logsumexp, max, mean, min, softmax, sum
+from autograd.gradcheck import GradcheckError, gradcheck, numerical_grad
+
+__all__ = [
+    "GradcheckError",
+    "Value",
+    "dot",
+    "gradcheck",
+    "is_grad_enabled",
+    "log_softmax",
+    "logsumexp",
+    "max",
+    "mean",
+    "min",
+    "no_grad",
+    "numerical_grad",
+    "softmax",
+    "sum",
+    "topological_order",
+]

@@ -1,0 +1,525 @@
+"""The engine: `Value`, its primitive operations, and reverse-mode differentiation.
+
+Every primitive computes its result *and its local derivatives* (d result / d parent,
+as plain floats) when it runs, and stores both on the node it returns. `backward()`
+is then the chain rule written once: walk the nodes from the output back to the
+inputs and, for every edge, do ``parent.grad += local_grad * node.grad``.
+
+Nodes hold no closures, so a graph has no reference cycles and is freed as soon as
+its output is dropped. Walking the graph is iterative, so a chain of a million
+operations backpropagates under Python's default recursion limit.
+
+Numbers stay finite: an operation whose result (or local derivative) would be
+infinite or NaN raises an error that names the operation and its operands.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Iterator
+from functools import wraps
+from typing import Any, TypeVar
+
+__all__ = ["Value", "is_grad_enabled", "no_grad", "topological_order"]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+_isfinite = math.isfinite
+_exp = math.exp
+_log = math.log
+_EXP_MAX = _log(1.7976931348623157e308)  # 709.78...: exp(x) overflows above this
+
+
+class _GradMode:
+    """Whether operations record their parents (switched off by `no_grad`)."""
+
+    enabled = True
+
+
+def is_grad_enabled() -> bool:
+    """True unless inside `no_grad()`."""
+    return _GradMode.enabled
+
+
+class no_grad:
+    """Context manager and decorator: operations inside record no parents.
+
+    Use it for work that will never be differentiated (evaluating a model, numerical
+    gradients, optimizer updates): no graph is kept, so it is faster and lighter.
+
+    >>> with no_grad():
+    ...     y = Value(2.0) * 3      # y is a leaf: y.parents == ()
+    """
+
+    def __enter__(self) -> None:
+        self._previous = _GradMode.enabled
+        _GradMode.enabled = False
+
+    def __exit__(self, *exc_info: object) -> None:
+        _GradMode.enabled = self._previous
+
+    def __call__(self, func: _F) -> _F:
+        @wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with no_grad():
+                return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+def _fmt(x: float) -> str:
+    """A short, readable form of a number for op strings and messages."""
+    return f"{x:.6g}"
+
+
+def _as_number(x: object, where: str) -> float:
+    """Check that `x` is a finite real number and return it as a float."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        if isinstance(x, numbers.Complex):
+            raise TypeError(f"{where}: complex numbers are not supported, got {x!r}")
+        hint = ""
+        if isinstance(x, str):
+            hint = f"; convert it first, e.g. Value(float({x!r}))"
+        elif hasattr(x, "item") and getattr(x, "ndim", None) == 0:
+            hint = "; use .item() to get the number out of the array"
+        elif isinstance(x, (list, tuple)) or hasattr(x, "__len__"):
+            hint = "; a Value holds one number: make one Value per element"
+        raise TypeError(
+            f"{where}: expected a real number (int, float or numpy scalar), "
+            f"got {type(x).__name__} {x!r}{hint}"
+        )
+    value = float(x)
+    if not _isfinite(value):
+        raise ValueError(f"{where}: expected a finite number, got {value!r}")
+    return value
+
+
+class Value:
+    """A scalar that remembers how it was computed, so it can be differentiated.
+
+    ``Value(data, label="")`` makes a leaf: an input or a parameter. Arithmetic on
+    Values makes new Values (nodes) that record:
+
+    - ``data``: the number itself (a finite float);
+    - ``grad``: d(output)/d(this value), filled in by ``backward()``, 0.0 before;
+    - ``op``: a short name of the operation that made it ("" for a leaf);
+    - ``parents``: the Values it was computed from, in argument order;
+    - ``local_grads``: d(this)/d(parent) for each parent, computed in the forward pass;
+    - ``label``: an optional name, shown by ``repr`` and in drawings.
+
+    Plain numbers mixed into an expression are constants: they are not parents and get
+    no gradient; the operation's ``op`` string shows them (``"* 2"``).
+
+    ``<, <=, >, >=`` compare ``data`` and return a bool; ``==`` and ``hash`` are by
+    identity, so Values can live in sets and dicts as graph nodes.
+    """
+
+    __slots__ = ("data", "grad", "label", "local_grads", "op", "parents")
+
+    data: float
+    grad: float
+    label: str
+    op: str
+    parents: tuple[Value, ...]
+    local_grads: tuple[float, ...]
+
+    def __init__(self, data: float, label: str = "") -> None:
+        if isinstance(data, Value):
+            raise TypeError(
+                "Value(...) got a Value; use v.detach() for a leaf with the same data, "
+                "or use v itself"
+            )
+        if not isinstance(label, str):
+            raise TypeError(f"Value label must be a str, got {type(label).__name__} {label!r}")
+        self.data = _as_number(data, "Value(data)")
+        self.grad = 0.0
+        self.label = label
+        self.op = ""
+        self.parents = ()
+        self.local_grads = ()
+
+    # ------------------------------------------------------------------ plumbing
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+    def __format__(self, spec: str) -> str:
+        return format(self.data, spec) if spec else repr(self)
+
+    def __float__(self) -> float:
+        return self.data
+
+    def __lt__(self, other: object) -> bool:
+        return self.data < _compare_data(other)
+
+    def __le__(self, other: object) -> bool:
+        return self.data <= _compare_data(other)
+
+    def __gt__(self, other: object) -> bool:
+        return self.data > _compare_data(other)
+
+    def __ge__(self, other: object) -> bool:
+        return self.data >= _compare_data(other)
+
+    # ``==`` and ``hash`` stay identity-based (object's): nodes are keys in sets and dicts.
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+    def detach(self) -> Value:
+        """A new leaf with the same data: gradients do not flow through it."""
+        return _leaf(self.data)
+
+    # ------------------------------------------------------------- arithmetic
+    # Each binary operator has a Value-Value form and a Value-constant form. The local
+    # derivatives are written next to the forward value they belong to.
+
+    def __add__(self, other: Value | float) -> Value:
+        """Forward: a + b. Local derivatives: 1, 1."""
+        if isinstance(other, Value):
+            return _node(self.data + other.data, "+", (self, other), (1.0, 1.0))
+        c = _constant(other, "+")
+        return _node(self.data + c, f"+ {_fmt(c)}", (self,), (1.0,))
+
+    def __radd__(self, other: float) -> Value:
+        c = _constant(other, "+")
+        return _node(c + self.data, f"+ {_fmt(c)}", (self,), (1.0,))
+
+    def __sub__(self, other: Value | float) -> Value:
+        """Forward: a - b. Local derivatives: 1, -1."""
+        if isinstance(other, Value):
+            return _node(self.data - other.data, "-", (self, other), (1.0, -1.0))
+        c = _constant(other, "-")
+        return _node(self.data - c, f"- {_fmt(c)}", (self,), (1.0,))
+
+    def __rsub__(self, other: float) -> Value:
+        c = _constant(other, "-")
+        return _node(c - self.data, f"{_fmt(c)} -", (self,), (-1.0,))
+
+    def __mul__(self, other: Value | float) -> Value:
+        """Forward: a * b. Local derivatives: b, a."""
+        if isinstance(other, Value):
+            a, b = self.data, other.data
+            return _node(a * b, "*", (self, other), (b, a))
+        c = _constant(other, "*")
+        return _node(self.data * c, f"* {_fmt(c)}", (self,), (c,))
+
+    def __rmul__(self, other: float) -> Value:
+        c = _constant(other, "*")
+        return _node(c * self.data, f"* {_fmt(c)}", (self,), (c,))
+
+    def __truediv__(self, other: Value | float) -> Value:
+        """Forward: q = a / b. Local derivatives: 1 / b, -q / b."""
+        if isinstance(other, Value):
+            a, b = self.data, other.data
+            if b == 0.0:
+                raise ZeroDivisionError(f"division by zero: {_fmt(a)} / {_fmt(b)} (Value / Value)")
+            q = a / b
+            return _node(q, "/", (self, other), _finite_locals("/", (a, b), 1.0 / b, -q / b))
+        c = _constant(other, "/")
+        if c == 0.0:
+            raise ZeroDivisionError(f"division by zero: Value({_fmt(self.data)}) / 0")
+        return _node(self.data / c, f"/ {_fmt(c)}", (self,), (1.0 / c,))
+
+    def __rtruediv__(self, other: float) -> Value:
+        """Forward: q = c / b. Local derivative: -q / b."""
+        c = _constant(other, "/")
+        b = self.data
+        if b == 0.0:
+            raise ZeroDivisionError(f"division by zero: {_fmt(c)} / Value({_fmt(b)})")
+        q = c / b
+        return _node(q, f"{_fmt(c)} /", (self,), _finite_locals("/", (c, b), -q / b))
+
+    def __pow__(self, other: Value | float) -> Value:
+        """Forward: y = x ** p.
+
+        A number exponent p: local derivative p * x ** (p - 1); x may be negative when
+        p is a whole number. A Value exponent: local derivatives p * x ** (p - 1) and
+        y * log(x), which needs x > 0.
+        """
+        x = self.data
+        if isinstance(other, Value):
+            p = other.data
+            if x <= 0.0:
+                raise ValueError(
+                    f"Value ** Value needs a positive base (the derivative in the exponent "
+                    f"is y * log(base)), got {_fmt(x)} ** {_fmt(p)}; for a fixed power "
+                    f"use a plain number exponent, e.g. x ** 2"
+                )
+            y = _power(x, p)
+            return _node(
+                y, "**", (self, other), _finite_locals("**", (x, p), p * y / x, y * _log(x))
+            )
+        p = _constant(other, "**")
+        y = _power(x, p)
+        return _node(y, f"** {_fmt(p)}", (self,), (_power_derivative(x, p, y),))
+
+    def __rpow__(self, other: float) -> Value:
+        """Forward: y = c ** x for a constant c > 0. Local derivative: y * log(c)."""
+        c = _constant(other, "**")
+        x = self.data
+        if c <= 0.0:
+            raise ValueError(
+                f"number ** Value needs a positive base (the derivative is y * log(base)), "
+                f"got {_fmt(c)} ** Value({_fmt(x)})"
+            )
+        y = _power(c, x)
+        return _node(y, f"{_fmt(c)} **", (self,), (y * _log(c),))
+
+    def __neg__(self) -> Value:
+        """Forward: -x. Local derivative: -1."""
+        return _node(-self.data, "neg", (self,), (-1.0,))
+
+    def __pos__(self) -> Value:
+        return self
+
+    # ---------------------------------------------------------- functions
+
+    def exp(self) -> Value:
+        """Forward: y = exp(x). Local derivative: y."""
+        x = self.data
+        if x > _EXP_MAX:
+            raise OverflowError(
+                f"exp({_fmt(x)}) overflows: exp needs x <= {_EXP_MAX:.2f}. For "
+                f"log(sum(exp(x))) use autograd.logsumexp, for probabilities "
+                f"autograd.softmax, for log(1 + exp(x)) Value.softplus"
+            )
+        y = _exp(x)
+        return _node(y, "exp", (self,), (y,))
+
+    def log(self) -> Value:
+        """Forward: log(x), natural logarithm, x > 0. Local derivative: 1 / x."""
+        x = self.data
+        if x <= 0.0:
+            raise ValueError(
+                f"log({_fmt(x)}) is undefined: log needs a positive input. For the log of a "
+                f"probability use autograd.log_softmax(logits) or "
+                f"nn.binary_cross_entropy_with_logits; for log(1 + exp(x)) use Value.softplus"
+            )
+        return _node(_log(x), "log", (self,), _finite_locals("log", (x,), 1.0 / x))
+
+    def sqrt(self) -> Value:
+        """Forward: y = sqrt(x), x >= 0. Local derivative: 1 / (2 y), so x > 0 when recorded."""
+        x = self.data
+        if x < 0.0:
+            raise ValueError(f"sqrt({_fmt(x)}) is undefined: sqrt needs x >= 0")
+        y = math.sqrt(x)
+        if y == 0.0 and _GradMode.enabled:
+            raise ValueError(
+                f"sqrt({_fmt(x)}) has an infinite derivative 1 / (2 sqrt(x)); differentiate "
+                f"sqrt(x + eps) with a small eps instead, or compute it under no_grad()"
+            )
+        return _node(y, "sqrt", (self,), _finite_locals("sqrt", (x,), 0.5 / y) if y else ())
+
+    def tanh(self) -> Value:
+        """Forward: t = tanh(x). Local derivative: 1 - t**2."""
+        t = math.tanh(self.data)
+        return _node(t, "tanh", (self,), (1.0 - t * t,))
+
+    def sigmoid(self) -> Value:
+        """Forward: s = 1 / (1 + exp(-x)), never overflowing. Local derivative: s (1 - s)."""
+        x = self.data
+        if x >= 0.0:
+            s = 1.0 / (1.0 + _exp(-x))
+        else:
+            e = _exp(x)
+            s = e / (1.0 + e)
+        return _node(s, "sigmoid", (self,), (s * (1.0 - s),))
+
+    def relu(self) -> Value:
+        """Forward: max(x, 0). Local derivative: 1 for x > 0, else 0 (0 at x = 0, as PyTorch)."""
+        x = self.data
+        if x > 0.0:
+            return _node(x, "relu", (self,), (1.0,))
+        return _node(0.0, "relu", (self,), (0.0,))
+
+    def leaky_relu(self, negative_slope: float = 0.01) -> Value:
+        """Forward: x for x > 0, else negative_slope * x.
+
+        Local derivative: 1 for x > 0, else negative_slope (negative_slope at x = 0, as
+        PyTorch).
+        """
+        slope = _constant(negative_slope, "leaky_relu(negative_slope)")
+        x = self.data
+        if x > 0.0:
+            return _node(x, "leaky_relu", (self,), (1.0,))
+        return _node(slope * x, "leaky_relu", (self,), (slope,))
+
+    def softplus(self) -> Value:
+        """Forward: log(1 + exp(x)), computed as max(x, 0) + log1p(exp(-|x|)) so it never
+        overflows. Local derivative: sigmoid(x)."""
+        x = self.data
+        e = _exp(-abs(x))  # in (0, 1]
+        y = max(x, 0.0) + math.log1p(e)
+        s = 1.0 / (1.0 + e) if x >= 0.0 else e / (1.0 + e)
+        return _node(y, "softplus", (self,), (s,))
+
+    def abs(self) -> Value:
+        """Forward: |x|. Local derivative: sign(x), 0 at x = 0 (as PyTorch)."""
+        x = self.data
+        sign = 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)
+        return _node(abs(x), "abs", (self,), (sign,))
+
+    __abs__ = abs
+
+    def sin(self) -> Value:
+        """Forward: sin(x). Local derivative: cos(x)."""
+        x = self.data
+        return _node(math.sin(x), "sin", (self,), (math.cos(x),))
+
+    def cos(self) -> Value:
+        """Forward: cos(x). Local derivative: -sin(x)."""
+        x = self.data
+        return _node(math.cos(x), "cos", (self,), (-math.sin(x),))
+
+    # --------------------------------------------------------- differentiation
+
+    def backward(self, grad: float = 1.0) -> None:
+        """Add d(self)/d(v) * grad to ``v.grad`` for every leaf v this Value depends on.
+
+        The chain rule, over the nodes in reverse topological order: each node sends
+        ``local_grad * node.grad`` to each parent. Leaves accumulate across calls (as
+        in PyTorch; reset them with ``zero_grad()``); the nodes in between hold the
+        gradients of the latest call. ``grad`` is the upstream gradient d(loss)/d(self).
+        """
+        seed = _as_number(grad, "backward(grad)")
+        order = topological_order(self)
+        for node in order:
+            if node.parents:
+                node.grad = 0.0
+        self.grad += seed
+        for node in reversed(order):
+            g = node.grad
+            if not _isfinite(g):
+                raise OverflowError(
+                    f"backward: the gradient reached {g!r} at {node!r} (op {node.op!r}); "
+                    f"scale the loss down or clip the gradients"
+                )
+            if g == 0.0:
+                continue
+            for parent, local in zip(node.parents, node.local_grads):
+                parent.grad += local * g
+
+
+# ---------------------------------------------------------------- node construction
+
+_new = object.__new__
+
+
+def _node(
+    data: float, op: str, parents: tuple[Value, ...], local_grads: tuple[float, ...]
+) -> Value:
+    """Make the Value an operation returns, after checking its result is finite."""
+    if not _isfinite(data):
+        operands = ", ".join(_fmt(p.data) for p in parents)
+        raise OverflowError(
+            f"{op} of ({operands}) is {data!r}: the result is not a finite number. "
+            f"Rescale the inputs, or use a stable form (logsumexp, softmax, softplus)"
+        )
+    out: Value = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    if _GradMode.enabled:
+        out.op = op
+        out.parents = parents
+        out.local_grads = local_grads
+    else:
+        out.op = ""
+        out.parents = ()
+        out.local_grads = ()
+    return out
+
+
+def _leaf(data: float) -> Value:
+    """A leaf holding an already-checked float (skips the public constructor's checks)."""
+    out: Value = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out.op = ""
+    out.parents = ()
+    out.local_grads = ()
+    return out
+
+
+def _constant(x: object, op: str) -> float:
+    if isinstance(x, float) and _isfinite(x):  # the common case, checked fast
+        return x
+    return _as_number(x, f"constant operand of {op!r}")
+
+
+def _compare_data(other: object) -> float:
+    if isinstance(other, Value):
+        return other.data
+    return _as_number(other, "comparison with a Value")
+
+
+def _finite_locals(op: str, operands: tuple[float, ...], *local_grads: float) -> tuple[float, ...]:
+    """Return the local derivatives after checking that none overflowed."""
+    for g in local_grads:
+        if not _isfinite(g):
+            args = ", ".join(_fmt(x) for x in operands)
+            raise OverflowError(
+                f"the derivative of {op} at ({args}) is not finite ({g!r}); the inputs "
+                f"are too close to a singularity to differentiate"
+            )
+    return local_grads
+
+
+def _power(x: float, p: float) -> float:
+    """x ** p as a finite float, or an error that names the operands."""
+    if x < 0.0 and not p.is_integer():
+        raise ValueError(
+            f"{_fmt(x)} ** {_fmt(p)} is not a real number: a negative base needs a whole "
+            f"number exponent"
+        )
+    if x == 0.0 and p < 0.0:
+        raise ZeroDivisionError(f"0 ** {_fmt(p)} is infinite: zero to a negative power")
+    try:
+        y: float = x**p
+    except OverflowError:
+        raise OverflowError(f"{_fmt(x)} ** {_fmt(p)} overflows") from None
+    return y
+
+
+def _power_derivative(x: float, p: float, y: float) -> float:
+    """d(x ** p)/dx = p * x ** (p - 1), finite or an error."""
+    if p == 0.0:
+        return 0.0
+    if x != 0.0:
+        return _finite_locals("**", (x, p), p * y / x)[0]
+    if p >= 1.0:
+        return 1.0 if p == 1.0 else 0.0
+    if not _GradMode.enabled:
+        return 0.0  # not recorded
+    raise ValueError(
+        f"0 ** {_fmt(p)} has an infinite derivative; differentiate (x + eps) ** {_fmt(p)} "
+        f"with a small eps instead, or compute it under no_grad()"
+    )
+
+
+# ---------------------------------------------------------------- graph traversal
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node `root` depends on, each after all of its parents; `root` comes last.
+
+    Iterative depth-first search, so depth is limited by memory, not by the
+    recursion limit.
+    """
+    order: list[Value] = []
+    visited = {root}
+    stack: list[tuple[Value, Iterator[Value]]] = [(root, iter(root.parents))]
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
+            if parent not in visited:
+                visited.add(parent)
+                stack.append((parent, iter(parent.parents)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    return order

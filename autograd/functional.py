@@ -1,0 +1,177 @@
+"""Functions over lists of Values: sum, dot, mean, max, min, logsumexp, softmax, log_softmax.
+
+Each one is a single node (or one node per output) with all of its inputs as parents,
+not a chain of binary operations: a drawing shows one ``sum`` or ``dot`` node, and a
+neuron's weighted sum costs one node instead of 2n. The local derivatives are written
+next to the forward values, as in the engine's primitives.
+
+The softmax family subtracts the largest input before exponentiating, so any finite
+logits (1000 and -1000 included) give finite values and gradients.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+from collections.abc import Iterable, Sequence
+from operator import mul
+
+from autograd.engine import Value, _as_number, _leaf, _node
+
+__all__ = ["dot", "log_softmax", "logsumexp", "max", "mean", "min", "softmax", "sum"]
+
+_Scalar = Value | float
+
+
+def _as_values(values: Iterable[_Scalar], func: str) -> tuple[Value, ...]:
+    """The inputs as Values; plain numbers become constant leaves."""
+    if isinstance(values, (Value, str, bytes)) or not isinstance(values, Iterable):
+        raise TypeError(
+            f"{func}() takes a list of Values, got {type(values).__name__}; "
+            f"wrap a single Value in a list: {func}([v])"
+        )
+    return tuple(
+        v if isinstance(v, Value) else _leaf(_as_number(v, f"{func}() element {i}"))
+        for i, v in enumerate(values)
+    )
+
+
+def _nonempty(values: Iterable[_Scalar], func: str) -> tuple[Value, ...]:
+    vs = _as_values(values, func)
+    if not vs:
+        raise ValueError(f"{func}() of an empty list is undefined; pass at least one Value")
+    return vs
+
+
+def sum(values: Iterable[_Scalar]) -> Value:
+    """Forward: x_1 + ... + x_n, as ONE node. Local derivatives: 1 for every input.
+
+    The sum of an empty list is a constant 0.
+    """
+    vs = _as_values(values, "sum")
+    total = math.fsum(v.data for v in vs)
+    return _node(total, "sum", vs, (1.0,) * len(vs))
+
+
+def mean(values: Iterable[_Scalar]) -> Value:
+    """Forward: (x_1 + ... + x_n) / n, as one node. Local derivatives: 1 / n each."""
+    vs = _nonempty(values, "mean")
+    n = len(vs)
+    return _node(math.fsum(v.data for v in vs) / n, "mean", vs, (1.0 / n,) * n)
+
+
+def dot(a: Sequence[_Scalar], b: Sequence[_Scalar]) -> Value:
+    """Forward: a_1 b_1 + ... + a_n b_n, as ONE node.
+
+    Local derivatives: d/da_i = b_i and d/db_i = a_i. The parents are the Values of
+    ``a`` then those of ``b``, in order; plain numbers on either side are constants
+    (a neuron's weights dotted with raw float inputs records only the weights).
+    """
+    if len(a) != len(b):
+        raise ValueError(f"dot() needs two sequences of the same length, got {len(a)} and {len(b)}")
+    a_data, a_values = _split(a, "a")
+    b_data, b_values = _split(b, "b")
+    total = builtins.sum(map(mul, a_data, b_data))
+    if a_values is not None and b_values is not None:  # the common case: all Values
+        return _node(total, "dot", a_values + b_values, tuple(b_data) + tuple(a_data))
+    if a_values is not None and all(not isinstance(x, Value) for x in b):
+        return _node(total, "dot", a_values, tuple(b_data))
+    if b_values is not None and all(not isinstance(x, Value) for x in a):
+        return _node(total, "dot", b_values, tuple(a_data))
+    parents: list[Value] = []
+    local_grads: list[float] = []
+    for side, other_data in ((a, b_data), (b, a_data)):
+        for x, other in zip(side, other_data):
+            if isinstance(x, Value):
+                parents.append(x)
+                local_grads.append(other)
+    return _node(total, "dot", tuple(parents), tuple(local_grads))
+
+
+def _split(seq: Sequence[_Scalar], name: str) -> tuple[list[float], tuple[Value, ...] | None]:
+    """Data of each element, and the elements as a tuple when all of them are Values."""
+    if isinstance(seq, (Value, str, bytes)):
+        raise TypeError(f"dot() argument {name} must be a sequence, got {type(seq).__name__}")
+    items = tuple(seq)
+    if all(isinstance(v, Value) for v in items):
+        values: tuple[Value, ...] = items  # type: ignore[assignment]
+        return [v.data for v in values], values
+    data = [
+        v.data if isinstance(v, Value) else _as_number(v, f"dot() {name}[{i}]")
+        for i, v in enumerate(items)
+    ]
+    return data, None
+
+
+def _argbest(vs: tuple[Value, ...], better: str) -> int:
+    best = 0
+    for i in range(1, len(vs)):
+        if (vs[i].data > vs[best].data) if better == "max" else (vs[i].data < vs[best].data):
+            best = i
+    return best
+
+
+def max(values: Iterable[_Scalar]) -> Value:
+    """Forward: the largest input, as one node.
+
+    Local derivatives: 1 for the first largest input, 0 for the others (as PyTorch's
+    ``max`` over a dimension: ties send the whole gradient to the first maximum).
+    """
+    vs = _nonempty(values, "max")
+    k = _argbest(vs, "max")
+    return _node(vs[k].data, "max", vs, tuple(1.0 if i == k else 0.0 for i in range(len(vs))))
+
+
+def min(values: Iterable[_Scalar]) -> Value:
+    """Forward: the smallest input. Local derivatives: 1 for the first smallest, 0 elsewhere."""
+    vs = _nonempty(values, "min")
+    k = _argbest(vs, "min")
+    return _node(vs[k].data, "min", vs, tuple(1.0 if i == k else 0.0 for i in range(len(vs))))
+
+
+def _shifted_exps(vs: tuple[Value, ...]) -> tuple[float, list[float], float]:
+    """(m, exp(x_i - m), sum of those) with m the largest input: nothing overflows."""
+    m = builtins.max(v.data for v in vs)
+    exps = [math.exp(v.data - m) for v in vs]
+    return m, exps, math.fsum(exps)
+
+
+def logsumexp(values: Iterable[_Scalar]) -> Value:
+    """Forward: log(sum_i exp(x_i)), computed as m + log(sum_i exp(x_i - m)), m = max x.
+
+    Local derivatives: softmax(x)_i. Finite for any finite inputs.
+    """
+    vs = _nonempty(values, "logsumexp")
+    m, exps, total = _shifted_exps(vs)
+    return _node(m + math.log(total), "logsumexp", vs, tuple(e / total for e in exps))
+
+
+def softmax(values: Iterable[_Scalar]) -> list[Value]:
+    """Forward: p_i = exp(x_i) / sum_j exp(x_j), one node per output, all inputs its parents.
+
+    Local derivatives: d p_i / d x_j = p_i (delta_ij - p_j). Computed from x - max(x),
+    so it never overflows.
+    """
+    vs = _nonempty(values, "softmax")
+    _, exps, total = _shifted_exps(vs)
+    probs = [e / total for e in exps]
+    return [
+        _node(p_i, "softmax", vs, tuple(p_i * ((i == j) - p_j) for j, p_j in enumerate(probs)))
+        for i, p_i in enumerate(probs)
+    ]
+
+
+def log_softmax(values: Iterable[_Scalar]) -> list[Value]:
+    """Forward: x_i - logsumexp(x), one node per output.
+
+    Local derivatives: d out_i / d x_j = delta_ij - softmax(x)_j. The stable way to get
+    log-probabilities: log(softmax(x)) fails when a probability underflows to 0.
+    """
+    vs = _nonempty(values, "log_softmax")
+    m, exps, total = _shifted_exps(vs)
+    lse = m + math.log(total)
+    probs = [e / total for e in exps]
+    return [
+        _node(v.data - lse, "log_softmax", vs, tuple((i == j) - p_j for j, p_j in enumerate(probs)))
+        for i, v in enumerate(vs)
+    ]

@@ -1,0 +1,1 @@
+"""nn: neural networks built on autograd's Values."""
