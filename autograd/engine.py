@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -384,25 +384,33 @@ class Value:
         gradients of the latest call. ``grad`` is the upstream gradient d(loss)/d(self).
         """
         seed = _as_number(grad, "backward(grad)")
-        order = topological_order(self)
+        # Leaves only receive gradients, so the pass walks the interior nodes alone.
+        order, leaves = _topological_order(self, include_leaves=False)
         for node in order:
-            if node.parents:
-                node.grad = 0.0
+            node.grad = 0.0
         self.grad += seed
         for node in reversed(order):
             g = node.grad
             if not _isfinite(g):
-                raise OverflowError(
-                    f"backward: the gradient reached {g!r} at {node!r} (op {node.op!r}); "
-                    f"scale the loss down or clip the gradients"
-                )
+                raise _gradient_overflow(node)
             if g == 0.0:
-                continue
+                continue  # nothing to send: skipping is exact, and common below a relu
             for parent, local in zip(node.parents, node.local_grads):
                 parent.grad += local * g
+        for leaf in leaves:
+            if not _isfinite(leaf.grad):
+                raise _gradient_overflow(leaf)
 
 
 # ---------------------------------------------------------------- node construction
+
+
+def _gradient_overflow(node: Value) -> OverflowError:
+    return OverflowError(
+        f"backward: the gradient reached {node.grad!r} at {node!r} (op {node.op!r}); "
+        f"scale the loss down or clip the gradients"
+    )
+
 
 _new = object.__new__
 
@@ -509,17 +517,48 @@ def topological_order(root: Value) -> list[Value]:
     Iterative depth-first search, so depth is limited by memory, not by the
     recursion limit.
     """
+    return _topological_order(root, include_leaves=True)[0]
+
+
+_DONE = None  # stack marker: the node below it has had all its parents emitted
+
+
+def _topological_order(root: Value, include_leaves: bool) -> tuple[list[Value], list[Value]]:
+    """(order, leaves): post-order DFS with an explicit stack.
+
+    With ``include_leaves`` the leaves are part of ``order``; without, ``order`` holds
+    only the interior nodes and the leaves are listed apart.
+
+    A node is expanded when it is popped the first time: it goes back on the stack
+    under a marker, with its parents above, so it is emitted only after all of them.
+    Leaves have no parents and are emitted as soon as they are found. (A DAG has no
+    path from a node back to itself, so a node that is already visited when reached
+    again is already emitted.)
+    """
     order: list[Value] = []
-    visited = {root}
-    stack: list[tuple[Value, Iterator[Value]]] = [(root, iter(root.parents))]
+    leaves = order if include_leaves else []
+    if not root.parents:
+        leaves.append(root)
+        return order, leaves
+    visited: set[Value] = set()
+    stack: list[Value | None] = [root]
+    emit, emit_leaf = order.append, leaves.append
+    push, pop, visit = stack.append, stack.pop, visited.add
     while stack:
-        node, parents = stack[-1]
-        for parent in parents:
+        node = pop()
+        if node is _DONE:
+            emit(pop())  # type: ignore[arg-type]
+            continue
+        if node in visited:
+            continue
+        visit(node)
+        push(node)
+        push(_DONE)
+        for parent in node.parents:
             if parent not in visited:
-                visited.add(parent)
-                stack.append((parent, iter(parent.parents)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
-    return order
+                if parent.parents:
+                    push(parent)
+                else:
+                    visit(parent)
+                    emit_leaf(parent)
+    return order, leaves
