@@ -67,40 +67,60 @@ def dot(a: Sequence[_Scalar], b: Sequence[_Scalar]) -> Value:
     ``a`` then those of ``b``, in order; plain numbers on either side are constants
     (a neuron's weights dotted with raw float inputs records only the weights).
     """
-    if len(a) != len(b):
-        raise ValueError(f"dot() needs two sequences of the same length, got {len(a)} and {len(b)}")
-    a_data, a_values = _split(a, "a")
-    b_data, b_values = _split(b, "b")
+    a_items, a_data, a_values = _operand(a, "a")
+    b_items, b_data, b_values = _operand(b, "b")
+    if len(a_data) != len(b_data):
+        raise ValueError(
+            f"dot() needs two sequences of the same length, got {len(a_data)} and {len(b_data)}"
+        )
     total = builtins.sum(map(mul, a_data, b_data))
-    if a_values is not None and b_values is not None:  # the common case: all Values
-        return _node(total, "dot", a_values + b_values, tuple(b_data) + tuple(a_data))
-    if a_values is not None and all(not isinstance(x, Value) for x in b):
-        return _node(total, "dot", a_values, tuple(b_data))
-    if b_values is not None and all(not isinstance(x, Value) for x in a):
-        return _node(total, "dot", b_values, tuple(a_data))
+    if not math.isfinite(total):
+        _raise_non_finite_dot(a_data, b_data, total)
+    if a_values == len(a_items) and b_values == len(b_items):  # the common case: all Values
+        return _node(total, "dot", a_items + b_items, tuple(b_data) + tuple(a_data))  # type: ignore[arg-type]
+    if b_values == 0:  # Values dotted with constants, e.g. weights with float inputs
+        return _node(total, "dot", a_items, tuple(b_data))  # type: ignore[arg-type]
+    if a_values == 0:
+        return _node(total, "dot", b_items, tuple(a_data))  # type: ignore[arg-type]
     parents: list[Value] = []
     local_grads: list[float] = []
-    for side, other_data in ((a, b_data), (b, a_data)):
-        for x, other in zip(side, other_data):
+    for items, other_data in ((a_items, b_data), (b_items, a_data)):
+        for x, other in zip(items, other_data):
             if isinstance(x, Value):
                 parents.append(x)
                 local_grads.append(other)
     return _node(total, "dot", tuple(parents), tuple(local_grads))
 
 
-def _split(seq: Sequence[_Scalar], name: str) -> tuple[list[float], tuple[Value, ...] | None]:
-    """Data of each element, and the elements as a tuple when all of them are Values."""
-    if isinstance(seq, (Value, str, bytes)):
+def _operand(seq: Sequence[_Scalar], name: str) -> tuple[tuple[_Scalar, ...], list[float], int]:
+    """(elements, their data, how many are Values) of one side of a dot product.
+
+    Plain floats pass as they are (a NaN or inf among them shows in the total, which
+    `dot` checks); other numbers are checked one by one.
+    """
+    if isinstance(seq, (Value, str, bytes)) or not isinstance(seq, Iterable):
         raise TypeError(f"dot() argument {name} must be a sequence, got {type(seq).__name__}")
     items = tuple(seq)
-    if all(isinstance(v, Value) for v in items):
-        values: tuple[Value, ...] = items  # type: ignore[assignment]
-        return [v.data for v in values], values
     data = [
-        v.data if isinstance(v, Value) else _as_number(v, f"dot() {name}[{i}]")
+        v.data
+        if isinstance(v, Value)
+        else v
+        if type(v) is float
+        else _as_number(v, f"dot() {name}[{i}]")
         for i, v in enumerate(items)
     ]
-    return data, None
+    return items, data, builtins.sum(isinstance(v, Value) for v in items)
+
+
+def _raise_non_finite_dot(a_data: list[float], b_data: list[float], total: float) -> None:
+    for name, data in (("a", a_data), ("b", b_data)):
+        for i, x in enumerate(data):
+            if not math.isfinite(x):
+                raise ValueError(f"dot(): {name}[{i}] is {x!r}; every element must be finite")
+    raise OverflowError(
+        f"dot() of {len(a_data)} pairs overflows to {total!r}: the inputs are too large; "
+        f"rescale them"
+    )
 
 
 def _argbest(vs: tuple[Value, ...], better: str) -> int:

@@ -1,0 +1,27 @@
+"""`python -m benchmarks [--quick]`: run every benchmark and print one table."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from benchmarks import engine
+from benchmarks.common import format_table, machine
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes, to check it runs")
+    args = parser.parse_args()
+    start = time.perf_counter()
+    if args.quick:
+        rows = engine.run(n=2_000, repeats=2, max_depth=10_000)
+    else:
+        rows = engine.run()
+    print(f"machine: {machine()}")
+    print(format_table(rows, engine.ENGINES, baseline="micrograd"))
+    print(f"\n(benchmarks ran in {time.perf_counter() - start:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
