@@ -39,7 +39,7 @@ unit: setup
 test: lint typecheck unit
 
 notebooks: setup
-	$(PY) -m nn.notebooks notebooks
+	$(PY) -m notebooks.run
 
 bench: setup
 	$(PY) -m benchmarks

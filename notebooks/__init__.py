@@ -1,0 +1,1 @@
+"""The course: numbered notebooks, each runnable top to bottom (see run.py)."""
