@@ -391,12 +391,12 @@ class Value:
         self.grad += seed
         for node in reversed(order):
             g = node.grad
-            if not _isfinite(g):
-                raise _gradient_overflow(node)
             if g == 0.0:
                 continue  # nothing to send: skipping is exact, and common below a relu
             for parent, local in zip(node.parents, node.local_grads):
                 parent.grad += local * g
+        # Local derivatives are finite, so a gradient that overflows anywhere reaches
+        # at least one leaf as inf or nan: checking the leaves catches every case.
         for leaf in leaves:
             if not _isfinite(leaf.grad):
                 raise _gradient_overflow(leaf)
@@ -405,10 +405,10 @@ class Value:
 # ---------------------------------------------------------------- node construction
 
 
-def _gradient_overflow(node: Value) -> OverflowError:
+def _gradient_overflow(leaf: Value) -> OverflowError:
     return OverflowError(
-        f"backward: the gradient reached {node.grad!r} at {node!r} (op {node.op!r}); "
-        f"scale the loss down or clip the gradients"
+        f"backward: the gradient of {leaf!r} is not finite: a gradient overflowed on its "
+        f"way back from the output; scale the loss down or clip the gradients"
     )
 
 
