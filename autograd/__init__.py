@@ -14,11 +14,15 @@ graph; `Value.backward()` applies the chain rule over that graph.
 from autograd.engine import Value, is_grad_enabled, no_grad, topological_order
 from autograd.functional import dot, log_softmax, logsumexp, max, mean, min, softmax, sum
 from autograd.gradcheck import GradcheckError, gradcheck, numerical_grad
+from autograd.viz import BackwardStep, backward_steps, draw_dot, save_graph
 
 __all__ = [
+    "BackwardStep",
     "GradcheckError",
     "Value",
+    "backward_steps",
     "dot",
+    "draw_dot",
     "gradcheck",
     "is_grad_enabled",
     "log_softmax",
@@ -28,6 +32,7 @@ __all__ = [
     "min",
     "no_grad",
     "numerical_grad",
+    "save_graph",
     "softmax",
     "sum",
     "topological_order",

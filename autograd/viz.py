@@ -1,0 +1,462 @@
+"""Pictures of a computation graph, and the backward pass one step at a time.
+
+`draw_dot(root)` draws the graph that produced `root` the way micrograd made familiar:
+one box per Value (``label | data 2.0000 | grad 1.0000``) and one small oval per
+operation between a Value and its parents. Arrows point the way the forward pass
+went, from parents to the operation to its result; gradients flow against them.
+
+`backward_steps(root)` replays the chain rule without touching any ``.grad``: one
+`BackwardStep` per node, in the order `Value.backward()` visits them, each saying what
+the node sends to each parent. `draw_dot(root, step=k)` draws the graph as it stands
+after k of those steps.
+
+Reading the DOT source (``draw_dot(...).source``), which is deterministic:
+
+- ``v{i}`` is the i-th Value of `topological_order(root)` (parents before the nodes
+  made from them, the root last), ``op{i}`` the operation that made ``v{i}`` and
+  ``in{i}`` the folded inputs of ``v{i}`` (``collapse=True``).
+- Nodes are written in topological order; the edges into an operation are written in
+  the order of its parents (``Value.parents``), and the layout keeps that order
+  (``ordering=in``): in a left-to-right drawing the first operand is on top.
+- The Value-Value operations whose operands cannot be swapped, ``-``, ``/`` and
+  ``**``, read ``a - b``, ``a / b``, ``a ** b``, and their two edges are labelled ``a``
+  and ``b``. A constant operand is part of the operation's name (``* 2``, ``2 -``).
+
+Numbers are shown with four decimals (``2.0000``), or in scientific notation when
+that would hide them (``|x| < 1e-3`` or ``|x| >= 1e5``: ``3.052e-07``), so that a
+vanishing gradient does not print as ``0.0000``. Labels (say, a parameter's dotted name
+``layers.0.neurons.3.w.1``) show exactly as written, ``{ } | < > " \\`` and newlines
+included; only leading and trailing spaces are trimmed by Graphviz.
+
+Rendering needs Graphviz's ``dot`` program, not just the ``graphviz`` Python package.
+The returned graph shows itself inline in a notebook; when ``dot`` is missing, it and
+`save_graph` raise `GraphvizNotFoundError`, which says how to install it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import graphviz
+
+from autograd.engine import Value, _as_number, topological_order
+
+__all__ = [
+    "BackwardStep",
+    "Contribution",
+    "GraphvizNotFoundError",
+    "backward_steps",
+    "draw_dot",
+    "save_graph",
+]
+
+# Operations with two Value operands whose order matters: their edges are labelled.
+_NON_COMMUTATIVE = frozenset({"-", "/", "**"})
+# Operations whose inputs `collapse=True` folds into one summary node.
+_COLLAPSIBLE = frozenset({"sum", "dot", "mean"})
+_RANKDIRS = ("LR", "RL", "TB", "BT")
+_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
+
+# Colours. |grad| shading runs from white (|grad| <= 1e-6 of the largest) to red.
+_DECADES = 6
+_WHITE = (255, 255, 255)
+_RED = (214, 39, 40)
+_STEP_COLOR = "#1f77b4"  # the node of the current step and the edges it sends along
+_SUMMARY_COLOR = "#777777"
+
+_INSTALL_HELP = (
+    "Graphviz's `dot` program was not found on PATH. The Python package `graphviz` "
+    "only writes DOT text; drawing it needs Graphviz itself. Install it with one of:\n"
+    "  Debian/Ubuntu:  sudo apt-get install graphviz\n"
+    "  macOS:          brew install graphviz\n"
+    "  conda:          conda install -c conda-forge graphviz\n"
+    "  Windows, other: https://graphviz.org/download/ (and add its bin folder to PATH)\n"
+    "then restart Python. Until then the DOT text is in the graph's `.source`."
+)
+
+
+class GraphvizNotFoundError(graphviz.ExecutableNotFound):  # type: ignore[misc]
+    """Graphviz's ``dot`` program is not installed (or not on PATH).
+
+    A `RuntimeError`, and a `graphviz.ExecutableNotFound`, whose message says how to
+    install Graphviz.
+    """
+
+    def __init__(self, message: str = _INSTALL_HELP) -> None:
+        RuntimeError.__init__(self, message)
+
+
+class _Digraph(graphviz.Digraph):  # type: ignore[misc]
+    """A `graphviz.Digraph` whose rendering explains how to install a missing ``dot``.
+
+    Notebook display (``_repr_mimebundle_``), `render` and `view` all go through `pipe`
+    or `render`, so overriding those two covers every way of drawing it.
+    """
+
+    def pipe(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().pipe(*args, **kwargs)
+        except graphviz.ExecutableNotFound as error:
+            raise GraphvizNotFoundError() from error
+
+    def render(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().render(*args, **kwargs)
+        except graphviz.ExecutableNotFound as error:
+            raise GraphvizNotFoundError() from error
+
+
+# ------------------------------------------------------------------ stepping
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """What one node of the backward pass sends to one of its parents.
+
+    ``amount = local_grad * grad of the sending node``; the parent's gradient is the sum
+    of the amounts it receives.
+    """
+
+    parent: Value
+    local_grad: float
+    amount: float
+
+
+@dataclass(frozen=True)
+class BackwardStep:
+    """One step of the backward pass: a node, its (final) gradient, what it sends.
+
+    ``index`` counts from 1. ``sends`` holds one `Contribution` per parent, in the
+    order of ``node.parents``; a leaf sends nothing.
+    """
+
+    index: int
+    node: Value
+    grad: float
+    sends: tuple[Contribution, ...]
+
+    def __str__(self) -> str:
+        node = self.node
+        name = f"{_kind(node)} {node.label!r}" if node.label else _kind(node)
+        head = f"step {self.index}: {name} (data {_short(node.data)}, grad {_short(self.grad)})"
+        if not self.sends:
+            return f"{head} sends nothing"
+        flows = ", ".join(
+            f"{_short(self.grad)} x {_short(c.local_grad)} = {_short(c.amount)} "
+            f"to {_describe(c.parent)}"
+            for c in self.sends
+        )
+        return f"{head} sends {flows}"
+
+
+def backward_steps(root: Value, grad: float = 1.0) -> Iterator[BackwardStep]:
+    """The backward pass from `root`, one `BackwardStep` per node, without changing ``.grad``.
+
+    The steps come in the order `Value.backward()` processes the nodes (reverse
+    topological order, `root` first): when a node's step comes, every node that uses it
+    has already sent its share, so ``step.grad`` is final. Gradients are computed from
+    zero in a dict, so they are those of one ``root.backward(grad)`` on a graph whose
+    gradients were all zero (`backward` itself accumulates into leaves across calls).
+
+    >>> x = Value(2.0, label="x")
+    >>> y = (x * 3).tanh()
+    >>> for step in backward_steps(y):
+    ...     print(step)   # doctest: +SKIP
+    """
+    _check_value(root, "backward_steps")
+    seed = _as_number(grad, "backward_steps(grad)")
+    return _steps(topological_order(root), seed)
+
+
+def _steps(order: list[Value], seed: float) -> Iterator[BackwardStep]:
+    grads: dict[Value, float] = {order[-1]: seed}
+    for index, node in enumerate(reversed(order), start=1):
+        g = grads.get(node, 0.0)
+        sends = []
+        for parent, local in zip(node.parents, node.local_grads):
+            amount = local * g
+            grads[parent] = grads.get(parent, 0.0) + amount
+            sends.append(Contribution(parent, local, amount))
+        yield BackwardStep(index, node, g, tuple(sends))
+
+
+# ------------------------------------------------------------------ drawing
+
+
+def draw_dot(
+    root: Value,
+    *,
+    rankdir: str = "LR",
+    show_grad: bool = True,
+    show_local_grads: bool = False,
+    color_by_grad: bool = False,
+    max_nodes: int = 500,
+    collapse: bool = False,
+    step: int | None = None,
+) -> graphviz.Digraph:
+    """Draw the computation graph that produced `root` as a `graphviz.Digraph`.
+
+    In a notebook the result shows inline; `save_graph` writes it to a file, and its
+    ``.source`` is the DOT text (see the module docstring for how to read it).
+
+    - ``rankdir``: "LR" (inputs on the left), "RL", "TB" or "BT".
+    - ``show_grad``: show each Value's ``.grad``.
+    - ``show_local_grads``: write each local derivative d(result)/d(parent) on the
+      edge from the parent into the operation (``local 0.4200``).
+    - ``color_by_grad``: fill each Value by |grad| on a log scale relative to the
+      largest |grad| drawn: red at the largest, fading to white at a millionth of it
+      or less (and at zero), so vanishing gradients show as pale boxes. A legend node
+      gives the scale.
+    - ``max_nodes``: a graph with more Values than this raises `ValueError` instead of
+      producing a picture nobody can read (and that ``dot`` takes minutes to lay out).
+    - ``collapse``: fold the inputs of every ``sum``, ``dot`` and ``mean`` node into one
+      dashed summary node ("784 inputs"). Everything that is reached only through those
+      inputs is left out; an input that is also reached another way is drawn, with its
+      edge, and the summary counts the rest ("3 more inputs").
+    - ``step``: draw the backward pass after ``step`` steps of `backward_steps(root)`
+      (0 to the number of Values): the node of the latest step is outlined in blue,
+      with the chain rule for what it sent written on its edges
+      (``grad x local = amount``); nodes already processed show their gradient, the
+      others ``grad ?``. After the last step the gradients are those of
+      ``root.backward()`` on zeroed gradients.
+    """
+    _check_value(root, "draw_dot")
+    if rankdir not in _RANKDIRS:
+        raise ValueError(f"draw_dot: rankdir must be one of {_RANKDIRS}, got {rankdir!r}")
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"draw_dot: max_nodes must be a positive int, got {max_nodes!r}")
+
+    order = topological_order(root)
+    drawn = _reachable(root, collapse)
+    if len(drawn) > max_nodes:
+        raise ValueError(_too_many_message(root, len(drawn), max_nodes, collapse))
+
+    grads: dict[Value, float]
+    current: BackwardStep | None = None
+    if step is None:
+        grads = {v: v.grad for v in drawn}
+    else:
+        if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= len(order):
+            raise ValueError(
+                f"draw_dot: step must be an int from 0 (before the backward pass) to "
+                f"{len(order)} (after its last step, one per Value), got {step!r}"
+            )
+        grads = {}
+        if step > 0:
+            for current in _steps(order, 1.0):
+                grads[current.node] = current.grad
+                if current.index == step:
+                    break
+
+    largest = max((abs(g) for v, g in grads.items() if v in drawn), default=0.0)
+    record_braces = rankdir in ("LR", "RL")  # records lay out fields across LR's ranks
+
+    graph = _Digraph(
+        "computation_graph",
+        graph_attr={"rankdir": rankdir, "ordering": "in"},
+        node_attr={"fontname": "Helvetica", "fontsize": "11"},
+        edge_attr={"fontname": "Helvetica", "fontsize": "9"},
+    )
+    index = {v: i for i, v in enumerate(order)}
+    for i, value in enumerate(order):
+        if value not in drawn:
+            continue
+        fields = [_escape_record(value.label)] if value.label else []
+        fields.append(f"data {_fmt(value.data)}")
+        if show_grad:
+            fields.append(f"grad {_fmt(grads[value])}" if value in grads else "grad ?")
+        text = "|".join(fields)
+        attrs: dict[str, str] = {"shape": "record"}
+        if color_by_grad and value in grads:
+            fill, font = _shade(grads[value], largest)
+            attrs.update(style="filled", fillcolor=fill, fontcolor=font)
+        if current is not None and current.node is value:
+            attrs.update(color=_STEP_COLOR, penwidth="3")
+        graph.node(f"v{i}", graphviz.nohtml(f"{{{text}}}" if record_braces else text), **attrs)
+
+        if not value.parents:
+            continue
+        non_commutative = value.op in _NON_COMMUTATIVE and len(value.parents) == 2
+        op_label = f"a {value.op} b" if non_commutative else value.op
+        graph.node(f"op{i}", _escape_text([op_label]), shape="ellipse")
+        graph.edge(f"op{i}", f"v{i}")
+        sending = current is not None and current.node is value
+        hidden = 0
+        for k, (parent, local) in enumerate(zip(value.parents, value.local_grads)):
+            if parent not in drawn:
+                hidden += 1
+                continue
+            parts = ["ab"[k]] if non_commutative else []
+            edge_attrs: dict[str, str] = {}
+            if sending and current is not None:
+                sent = current.sends[k]
+                parts.append(f"{_fmt(current.grad)} x {_fmt(local)} = {_fmt(sent.amount)}")
+                edge_attrs.update(color=_STEP_COLOR, fontcolor=_STEP_COLOR, penwidth="2")
+            elif show_local_grads:
+                parts.append(f"local {_fmt(local)}")
+            if parts:
+                edge_attrs["label"] = _escape_text(parts)
+            graph.edge(f"v{index[parent]}", f"op{i}", **edge_attrs)
+        if hidden:
+            more = " more" if hidden < len(value.parents) else ""
+            graph.node(
+                f"in{i}",
+                f"{hidden}{more} inputs",
+                shape="box",
+                style="dashed,rounded",
+                color=_SUMMARY_COLOR,
+                fontcolor=_SUMMARY_COLOR,
+            )
+            graph.edge(f"in{i}", f"op{i}", style="dashed", color=_SUMMARY_COLOR)
+    if color_by_grad:
+        graph.node("legend", _legend(largest), shape="plaintext")
+    return graph
+
+
+def save_graph(root: Value, path: str | os.PathLike[str], **options: Any) -> Path:
+    """Draw `root` with ``draw_dot(root, **options)`` and write it to `path`.
+
+    The format follows the extension: ``.svg``, ``.png`` or ``.pdf``. Exactly `path` is
+    written (no DOT source file is left beside it). Returns the path as a `Path`.
+    Raises `GraphvizNotFoundError` when Graphviz's ``dot`` is not installed.
+    """
+    target = Path(path)
+    fmt = _FORMATS.get(target.suffix.lower())
+    if fmt is None:
+        raise ValueError(
+            f"save_graph: cannot tell the format of {str(path)!r} from its extension "
+            f"{target.suffix!r}; use a path ending in .svg, .png or .pdf"
+        )
+    graph = draw_dot(root, **options)
+    target.write_bytes(graph.pipe(format=fmt))
+    return target
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _check_value(root: object, func: str) -> None:
+    if not isinstance(root, Value):
+        hint = ""
+        if isinstance(root, (list, tuple)):
+            hint = "; for a list of outputs (e.g. softmax) draw one of them, or their sum"
+        raise TypeError(f"{func} expects a Value, got {type(root).__name__}{hint}")
+
+
+def _reachable(root: Value, collapse: bool) -> set[Value]:
+    """The Values to draw: all ancestors of `root`, or with `collapse`, those reached
+    without going through the inputs of a sum / dot / mean node."""
+    seen = {root}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if collapse and node.op in _COLLAPSIBLE:
+            continue
+        for parent in node.parents:
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return seen
+
+
+def _too_many_message(root: Value, count: int, max_nodes: int, collapse: bool) -> str:
+    message = (
+        f"draw_dot: the graph has {count} Values, more than max_nodes={max_nodes}; a "
+        f"picture that big is unreadable and slow to lay out. Draw a sub-expression "
+        f"(pass an intermediate Value as the root), raise max_nodes"
+    )
+    if collapse:
+        return message + " (this count is already with collapse=True)"
+    folded = len(_reachable(root, collapse=True))
+    if folded < count:
+        return (
+            message + f", or pass collapse=True to fold the inputs of sum/dot/mean nodes "
+            f"({folded} Values would be drawn)"
+        )
+    return message
+
+
+def _fmt(x: float) -> str:
+    """Four decimals, or scientific notation where four decimals would hide the number."""
+    x += 0.0  # -0.0 -> 0.0
+    if x == 0.0 or 1e-3 <= abs(x) < 1e5:
+        return f"{x:.4f}"
+    return f"{x:.3e}"
+
+
+def _short(x: float) -> str:
+    return f"{x + 0.0:.4g}"
+
+
+def _kind(v: Value) -> str:
+    return f"{v.op!r} node" if v.parents else "leaf"
+
+
+def _describe(v: Value) -> str:
+    return f"{_kind(v)} {v.label!r}" if v.label else f"{_kind(v)} (data {_short(v.data)})"
+
+
+def _escape_record(text: str) -> str:
+    r"""Make `text` show literally inside a record label.
+
+    Record labels give ``{ } | < >`` a meaning and backslashes start escapes, so all
+    of them get a backslash; a newline becomes DOT's ``\n`` (a centred line break).
+    The ``"`` is left to graphviz's quoting.
+    """
+    out = []
+    for ch in text.replace("\r\n", "\n"):
+        if ch in "\\{}|<>":
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _escape_text(lines: list[str]) -> str:
+    """An escString showing `lines` literally, one per line (backslashes doubled)."""
+    text: str = graphviz.nohtml("\\n".join(line.replace("\\", "\\\\") for line in lines))
+    return text
+
+
+def _shade_level(magnitude: float, largest: float) -> float:
+    """0 (white) to 1 (red): log10 of |grad| relative to the largest, over _DECADES."""
+    if magnitude == 0.0 or largest == 0.0:
+        return 0.0
+    level = 1.0 + math.log10(magnitude / largest) / _DECADES
+    return min(1.0, max(0.0, level))
+
+
+def _color(level: float) -> str:
+    r, g, b = (round(w + (c - w) * level) for w, c in zip(_WHITE, _RED))
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def _shade(grad: float, largest: float) -> tuple[str, str]:
+    """Fill and font colour of a Value box with gradient `grad`."""
+    level = _shade_level(abs(grad), largest)
+    return _color(level), ("white" if level > 0.75 else "black")
+
+
+def _legend(largest: float) -> str:
+    """An HTML-like table: the colour of each decade of |grad| below the largest."""
+    cells = []
+    for decade in range(_DECADES + 1):
+        level = 1.0 - decade / _DECADES
+        text = "max" if decade == 0 else f"1e-{decade}"
+        if decade == _DECADES:
+            text = "&le;" + text
+        font = "white" if level > 0.75 else "black"
+        cells.append(f'<TD BGCOLOR="{_color(level)}"><FONT COLOR="{font}">{text}</FONT></TD>')
+    title = f"|grad| relative to the largest ({_fmt(largest)})"
+    return (
+        f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3">'
+        f'<TR><TD COLSPAN="{_DECADES + 1}">{title}</TD></TR>'
+        f"<TR>{''.join(cells)}</TR></TABLE>>"
+    )
