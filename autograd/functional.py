@@ -21,18 +21,27 @@ from autograd.engine import Value, _as_number, _leaf, _node
 __all__ = ["dot", "log_softmax", "logsumexp", "max", "mean", "min", "softmax", "sum"]
 
 _Scalar = Value | float
+_ONLY_VALUES = frozenset({Value})
+_ONLY_FLOATS = frozenset({float})
 
 
 def _as_values(values: Iterable[_Scalar], func: str) -> tuple[Value, ...]:
     """The inputs as Values; plain numbers become constant leaves."""
-    if isinstance(values, (Value, str, bytes)) or not isinstance(values, Iterable):
-        raise TypeError(
-            f"{func}() takes a list of Values, got {type(values).__name__}; "
-            f"wrap a single Value in a list: {func}([v])"
-        )
+    error = TypeError(
+        f"{func}() takes a list of Values, got {type(values).__name__}; "
+        f"wrap a single Value in a list: {func}([v])"
+    )
+    if isinstance(values, (Value, str, bytes)):
+        raise error
+    try:
+        items = tuple(values)
+    except TypeError:
+        raise error from None
+    if set(map(type, items)) <= _ONLY_VALUES:
+        return items  # type: ignore[return-value]
     return tuple(
         v if isinstance(v, Value) else _leaf(_as_number(v, f"{func}() element {i}"))
-        for i, v in enumerate(values)
+        for i, v in enumerate(items)
     )
 
 
@@ -73,7 +82,7 @@ def dot(a: Sequence[_Scalar], b: Sequence[_Scalar]) -> Value:
         raise ValueError(
             f"dot() needs two sequences of the same length, got {len(a_data)} and {len(b_data)}"
         )
-    total = builtins.sum(map(mul, a_data, b_data))
+    total = builtins.sum(map(mul, a_data, b_data), 0.0)
     if not math.isfinite(total):
         _raise_non_finite_dot(a_data, b_data, total)
     if a_values == len(a_items) and b_values == len(b_items):  # the common case: all Values
@@ -98,15 +107,21 @@ def _operand(seq: Sequence[_Scalar], name: str) -> tuple[tuple[_Scalar, ...], li
     Plain floats pass as they are (a NaN or inf among them shows in the total, which
     `dot` checks); other numbers are checked one by one.
     """
-    if isinstance(seq, (Value, str, bytes)) or not isinstance(seq, Iterable):
+    if isinstance(seq, (Value, str, bytes)):
         raise TypeError(f"dot() argument {name} must be a sequence, got {type(seq).__name__}")
-    items = tuple(seq)
+    try:
+        items = tuple(seq)
+    except TypeError:  # cheaper than an isinstance check against collections.abc.Iterable
+        raise TypeError(
+            f"dot() argument {name} must be a sequence, got {type(seq).__name__}"
+        ) from None
+    kinds = set(map(type, items))  # one pass in C picks the fast path
+    if kinds == _ONLY_VALUES:
+        return items, [v.data for v in items], len(items)  # type: ignore[union-attr]
+    if kinds <= _ONLY_FLOATS:
+        return items, list(items), 0  # type: ignore[arg-type]
     data = [
-        v.data
-        if isinstance(v, Value)
-        else v
-        if type(v) is float
-        else _as_number(v, f"dot() {name}[{i}]")
+        v.data if isinstance(v, Value) else _as_number(v, f"dot() {name}[{i}]")
         for i, v in enumerate(items)
     ]
     return items, data, builtins.sum(isinstance(v, Value) for v in items)
