@@ -1,0 +1,449 @@
+"""Neuron, Layer and MLP: fully connected networks of scalar Values.
+
+A neuron computes ``activation(w . x + b)``: its weighted sum is ONE ``dot`` node
+(``autograd.dot``), plus one ``+`` node for the bias, plus one node for the activation
+(none for ``linear``). So a drawing of a neuron reads like its formula: the inputs and
+the weights ``...w.0``, ``...w.1`` go into ``dot``, the bias ``...b`` joins at ``+``.
+
+Activations are given by name — ``linear``, ``tanh``, ``relu``, ``sigmoid``,
+``leaky_relu`` (slope 0.01), ``softplus`` — or as any callable ``Value -> Value``
+(which then cannot be saved to JSON).
+
+Inputs may be a list or tuple of floats and/or Values, or a 1-D numpy array (turned
+into floats with one ``tolist()``). Plain-number inputs are constants: the graph
+records only the weights. Forward passes check the input length and nothing else, to
+stay fast.
+
+Randomness: weights are drawn from a ``numpy.random.Generator``. ``MLP(seed=...)`` and
+``rng=`` of Neuron and Layer take an int seed or a Generator; the same seed builds the
+same model. None draws fresh entropy (a different model each time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from autograd import Value, dot
+from nn import init as _init
+from nn.module import Module, PathLike, read_model_file
+
+__all__ = ["ACTIVATIONS", "MLP", "Layer", "Neuron", "load_model"]
+
+ActivationFn = Callable[[Value], Value]
+Activation = str | ActivationFn
+Inputs = Sequence[Value | float] | NDArray[Any]
+Seed = int | np.random.Generator | None
+
+# name -> function (None: linear, no node at all).
+ACTIVATIONS: dict[str, ActivationFn | None] = {
+    "linear": None,
+    "tanh": Value.tanh,
+    "relu": Value.relu,
+    "sigmoid": Value.sigmoid,
+    "leaky_relu": Value.leaky_relu,
+    "softplus": Value.softplus,
+}
+_NAME_OF = {fn: name for name, fn in ACTIVATIONS.items() if fn is not None}
+
+
+def _activation(activation: Activation) -> tuple[Activation, ActivationFn | None]:
+    """(what to remember: a name, or the custom callable; the function to apply)."""
+    if isinstance(activation, str):
+        if activation not in ACTIVATIONS:
+            raise ValueError(
+                f"unknown activation {activation!r}; known: {', '.join(ACTIVATIONS)}, "
+                f"or pass a function Value -> Value"
+            )
+        return activation, ACTIVATIONS[activation]
+    if callable(activation):
+        name = _NAME_OF.get(activation)
+        return (name, activation) if name is not None else (activation, activation)
+    raise TypeError(
+        f"activation must be a name ({', '.join(ACTIVATIONS)}) or a function Value -> Value, "
+        f"got {type(activation).__name__} {activation!r}"
+    )
+
+
+def _activation_repr(activation: Activation) -> str:
+    if isinstance(activation, str):
+        return repr(activation)
+    return getattr(activation, "__name__", repr(activation))
+
+
+def _positive_int(n: object, what: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"{what} must be a positive int, got {n!r}")
+    return int(n)
+
+
+def _rng(seed: Seed) -> np.random.Generator:
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)):
+        return np.random.default_rng(seed)
+    raise TypeError(f"seed / rng must be an int, a numpy Generator or None, got {seed!r}")
+
+
+def _initializer(init: _init.Initializer | None, activation: Activation) -> _init.Initializer:
+    if init is None:
+        return _init.default_for(activation if isinstance(activation, str) else "")
+    if not isinstance(init, _init.Initializer):
+        raise TypeError(
+            f"init must be an initialiser such as nn.init.uniform(-0.05, 0.05), got "
+            f"{type(init).__name__} {init!r}"
+        )
+    return init
+
+
+def _draw(
+    initializer: _init.Initializer, fan_in: int, fan_out: int, rng: np.random.Generator, bias: bool
+) -> tuple[list[list[float]], list[float] | None]:
+    """Weights (fan_out rows of fan_in) and biases, checked for shape and finiteness."""
+    weights = np.asarray(initializer(fan_in, fan_out, rng), dtype=float)
+    biases = np.asarray(initializer.biases(fan_in, fan_out, rng), dtype=float) if bias else None
+    if weights.shape != (fan_out, fan_in) or (biases is not None and biases.shape != (fan_out,)):
+        raise ValueError(
+            f"{initializer!r} drew weights of shape {weights.shape} (and biases of shape "
+            f"{None if biases is None else biases.shape}); expected ({fan_out}, {fan_in}) "
+            f"and ({fan_out},)"
+        )
+    if not np.isfinite(weights).all() or (biases is not None and not np.isfinite(biases).all()):
+        raise ValueError(f"{initializer!r} drew a number that is not finite")
+    return weights.tolist(), None if biases is None else biases.tolist()
+
+
+def _as_list(x: Any, n: int, who: str) -> list[Any]:
+    """The inputs as a list of length n (the only per-call check of a forward pass)."""
+    if isinstance(x, Value):
+        raise TypeError(f"{who} takes a list of {n} inputs, got a single Value; pass [x]")
+    if getattr(x, "ndim", 1) != 1:
+        raise ValueError(f"{who} takes one sample, a 1-D row of {n} inputs; got shape {x.shape}")
+    tolist = getattr(x, "tolist", None)
+    xs: list[Any] = tolist() if tolist is not None else list(x)
+    if len(xs) != n:
+        raise ValueError(f"{who} expects {n} inputs, got {len(xs)}")
+    return xs
+
+
+def _length_error(who: str, n: int, given: int) -> ValueError:
+    return ValueError(f"{who} expects {n} inputs, got {given}")
+
+
+class Neuron(Module):
+    """One neuron: ``activation(w_1 x_1 + ... + w_n x_n + b)``.
+
+    Parameters ``w`` (a list of ``in_features`` Values) and ``b`` (a Value, or None when
+    ``bias=False``). Without ``init`` the weights come from `nn.init.default_for`
+    (Xavier for tanh/sigmoid/linear, He for relu-like), with fan_out = 1.
+    """
+
+    w: list[Value]
+    b: Value | None
+
+    def __init__(
+        self,
+        in_features: int,
+        activation: Activation = "tanh",
+        bias: bool = True,
+        init: _init.Initializer | None = None,
+        rng: Seed = None,
+    ) -> None:
+        n = _positive_int(in_features, "Neuron in_features")
+        kind, fn = _activation(activation)
+        weights, biases = _draw(_initializer(init, kind), n, 1, _rng(rng), bool(bias))
+        b = None if biases is None else Value(biases[0])
+        self._setup([Value(w) for w in weights[0]], b, kind, fn)
+        self.label_parameters()
+
+    @classmethod
+    def from_weights(
+        cls, weights: Sequence[float], bias: float | None = 0.0, activation: Activation = "tanh"
+    ) -> Neuron:
+        """A neuron with the given starting weights and bias (None: no bias).
+
+        >>> Neuron.from_weights([0.5, -0.25], bias=0.1, activation="sigmoid")
+        Neuron(in_features=2, activation='sigmoid', bias=True)
+        """
+        values = [Value(w) for w in weights]
+        _positive_int(len(values), "Neuron.from_weights: the number of weights")
+        kind, fn = _activation(activation)
+        neuron = cls.__new__(cls)
+        neuron._setup(values, None if bias is None else Value(bias), kind, fn)
+        neuron.label_parameters()
+        return neuron
+
+    def _setup(
+        self, w: list[Value], b: Value | None, kind: Activation, fn: ActivationFn | None
+    ) -> None:
+        self.in_features = len(w)
+        self.activation = kind
+        self.w = w
+        self.b = b
+        self._fn = fn
+
+    def forward(self, x: Inputs) -> Value:
+        """``activation(dot(w, x) + b)`` for one sample x of ``in_features`` inputs."""
+        xs = x if type(x) is list else _as_list(x, self.in_features, "Neuron")
+        if len(xs) != self.in_features:
+            raise _length_error("Neuron", self.in_features, len(xs))
+        s = dot(self.w, xs)
+        if self.b is not None:
+            s = s + self.b
+        return s if self._fn is None else self._fn(s)
+
+    def extra_repr(self) -> str:
+        return (
+            f"in_features={self.in_features}, activation={_activation_repr(self.activation)}, "
+            f"bias={self.b is not None}"
+        )
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "in_features": self.in_features,
+            "activation": _saveable(self.activation, "activation"),
+            "bias": self.b is not None,
+        }
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Neuron:
+        """Rebuild (with zero weights) from `config`; load the parameters afterwards."""
+        c = _checked_config(config, ("in_features", "activation", "bias"))
+        return cls(c["in_features"], c["activation"], c["bias"], init=_init.zeros(), rng=0)
+
+
+class Layer(Module):
+    """``out_features`` neurons that see the same inputs; returns a list of their outputs.
+
+    The weights are drawn as one (out_features, in_features) matrix by the initialiser
+    (fan_in = in_features, fan_out = out_features), row k for neuron k.
+    """
+
+    _repr_children: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        activation: Activation = "tanh",
+        bias: bool = True,
+        init: _init.Initializer | None = None,
+        rng: Seed = None,
+    ) -> None:
+        n_in = _positive_int(in_features, "Layer in_features")
+        n_out = _positive_int(out_features, "Layer out_features")
+        kind, fn = _activation(activation)
+        weights, biases = _draw(_initializer(init, kind), n_in, n_out, _rng(rng), bool(bias))
+        self.in_features = n_in
+        self.out_features = n_out
+        self.activation = kind
+        self.bias = bool(bias)
+        self.neurons = [
+            Neuron.from_weights(row, None if biases is None else biases[k], kind)
+            for k, row in enumerate(weights)
+        ]
+        self._fn = fn
+        self.label_parameters()
+
+    def forward(self, x: Inputs) -> list[Value]:
+        """The outputs of every neuron for one sample x (always a list)."""
+        xs = x if type(x) is list else _as_list(x, self.in_features, "Layer")
+        if len(xs) != self.in_features:
+            raise _length_error("Layer", self.in_features, len(xs))
+        fn = self._fn
+        out = []
+        for neuron in self.neurons:  # written out rather than calling neuron(xs): it is hot
+            s = dot(neuron.w, xs)
+            b = neuron.b
+            if b is not None:
+                s = s + b
+            out.append(s if fn is None else fn(s))
+        return out
+
+    def extra_repr(self) -> str:
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"activation={_activation_repr(self.activation)}, bias={self.bias}"
+        )
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "in_features": self.in_features,
+            "out_features": self.out_features,
+            "activation": _saveable(self.activation, "activation"),
+            "bias": self.bias,
+        }
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Layer:
+        """Rebuild (with zero weights) from `config`; load the parameters afterwards."""
+        keys = ("in_features", "out_features", "activation", "bias")
+        c = _checked_config(config, keys)
+        return cls(
+            c["in_features"],
+            c["out_features"],
+            c["activation"],
+            c["bias"],
+            init=_init.zeros(),
+            rng=0,
+        )
+
+
+class MLP(Module):
+    """A multilayer perceptron: layers of widths ``sizes`` after ``in_features`` inputs.
+
+    ``MLP(2, [16, 16, 1])`` has two hidden layers of 16 neurons using ``activation``
+    and an output layer of 1 neuron using ``output_activation`` (None: linear, the
+    identity, as a regression output or logits want). Calling it on one sample returns
+    a list of ``sizes[-1]`` Values — or, when there is a single output, that Value
+    itself, so ``loss = (model(x) - y) ** 2`` reads naturally.
+
+    ``init`` (default: per layer, from its activation, see `nn.init.default_for`) and
+    ``seed`` (an int or numpy Generator; None for fresh entropy) decide the weights.
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        sizes: Sequence[int],
+        activation: Activation = "tanh",
+        output_activation: Activation | None = None,
+        init: _init.Initializer | None = None,
+        seed: Seed = None,
+        bias: bool = True,
+    ) -> None:
+        n_in = _positive_int(in_features, "MLP in_features")
+        if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or not sizes:
+            raise ValueError(
+                f"MLP sizes must be a non-empty list of layer widths, e.g. [16, 16, 1], "
+                f"got {sizes!r}"
+            )
+        widths = [_positive_int(s, f"MLP sizes[{i}]") for i, s in enumerate(sizes)]
+        hidden, _ = _activation(activation)
+        output = None if output_activation is None else _activation(output_activation)[0]
+        gen = _rng(seed)
+        self.in_features = n_in
+        self.sizes = widths
+        self.activation = hidden
+        self.output_activation = output
+        self.bias = bool(bias)
+        fans = [n_in, *widths]
+        last = len(widths) - 1
+        self.layers = [
+            Layer(
+                fans[i],
+                fans[i + 1],
+                hidden if i < last else ("linear" if output is None else output),
+                self.bias,
+                init,
+                gen,
+            )
+            for i in range(len(widths))
+        ]
+        self.label_parameters()
+
+    def forward(self, x: Inputs) -> Value | list[Value]:
+        """The outputs for one sample: a list, or the Value itself when there is one."""
+        xs: list[Any] = x if type(x) is list else _as_list(x, self.in_features, "MLP")
+        if len(xs) != self.in_features:
+            raise _length_error("MLP", self.in_features, len(xs))
+        for layer in self.layers:
+            xs = layer.forward(xs)
+        return xs[0] if len(xs) == 1 else xs
+
+    def extra_repr(self) -> str:
+        return ""
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "in_features": self.in_features,
+            "sizes": list(self.sizes),
+            "activation": _saveable(self.activation, "activation"),
+            "output_activation": None
+            if self.output_activation is None
+            else _saveable(self.output_activation, "output_activation"),
+            "bias": self.bias,
+        }
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> MLP:
+        """Rebuild (with zero weights) from `config`; load the parameters afterwards."""
+        keys = ("in_features", "sizes", "activation", "output_activation", "bias")
+        c = _checked_config(config, keys)
+        if not isinstance(c["sizes"], list):
+            raise ValueError(f"sizes must be a list of ints, got {c['sizes']!r}")
+        return cls(
+            c["in_features"],
+            c["sizes"],
+            c["activation"],
+            c["output_activation"],
+            init=_init.zeros(),
+            seed=0,
+            bias=c["bias"],
+        )
+
+
+# ---------------------------------------------------------------- saving helpers
+
+
+def _saveable(activation: Activation, what: str) -> str:
+    if isinstance(activation, str):
+        return activation
+    raise TypeError(
+        f"cannot save a model whose {what} is the custom function "
+        f"{_activation_repr(activation)}: a function cannot be stored in JSON (and loading a "
+        f"file must never run code). Use a named activation ({', '.join(ACTIVATIONS)}), "
+        f"or save model.state_dict() and rebuild the model in code"
+    )
+
+
+def _checked_config(config: Mapping[str, Any], keys: tuple[str, ...]) -> Mapping[str, Any]:
+    if not isinstance(config, Mapping):
+        raise ValueError(f"config must be an object, got {config!r}")
+    missing = [k for k in keys if k not in config]
+    extra = [k for k in config if k not in keys]
+    if missing or extra:
+        raise ValueError(f"config: missing {missing}, unexpected {extra}; expected {list(keys)}")
+    if not isinstance(config["activation"], str):
+        raise ValueError(f"activation must be a name, got {config['activation']!r}")
+    if not isinstance(config["bias"], bool):
+        raise ValueError(f"bias must be true or false, got {config['bias']!r}")
+    return config
+
+
+_LOADABLE: dict[str, type[Neuron] | type[Layer] | type[MLP]] = {
+    "Neuron": Neuron,
+    "Layer": Layer,
+    "MLP": MLP,
+}
+
+
+def load_model(path: PathLike) -> Module:
+    """Rebuild a model saved with ``model.save(path)``: same class, shape and weights.
+
+    Only the built-in classes (Neuron, Layer, MLP) are rebuilt, from the constructor
+    arguments stored in the file: loading never runs code from the file. Raises
+    ``ValueError`` naming the file for anything truncated, edited or inconsistent.
+    """
+    name = str(path)
+    document = read_model_file(path)
+    cls = _LOADABLE.get(document["class"])
+    if cls is None:
+        raise ValueError(
+            f"{name}: load_model rebuilds {', '.join(_LOADABLE)}; the file holds a "
+            f"{document['class']!r}: build that model in code and call model.load({name!r})"
+        )
+    if document["config"] is None:
+        raise ValueError(f'{name}: the file has no "config" to rebuild the model from')
+    try:
+        model = cls.from_config(document["config"])
+    except (TypeError, ValueError) as err:
+        raise ValueError(f'{name}: bad model description in "config": {err}') from None
+    try:
+        model.load_state_dict(document["parameters"])
+    except ValueError as err:
+        raise ValueError(f"{name}: {err}") from None
+    return model

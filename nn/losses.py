@@ -1,0 +1,353 @@
+"""Loss functions: how far a model's outputs are from the targets, as one Value.
+
+One sample or a batch. Every loss takes the prediction(s) first and the target(s)
+second, and tells a batch from one sample by the shape of the prediction:
+
+- vector losses (`sse`, `mse`, `cross_entropy`): one sample's prediction is a flat
+  list of Values (for `sse`/`mse` a lone Value too: one output); a batch is a list of
+  such lists, ``[[o_11, o_12], [o_21, o_22], ...]``. So a flat list is ONE sample with
+  several outputs. The targets mirror the predictions: a list of numbers per sample,
+  for `cross_entropy` a class index (int) or a list of class probabilities per sample.
+- scalar losses (`binary_cross_entropy`, `binary_cross_entropy_with_logits`,
+  `hinge`): one sample's prediction is a single Value; a batch is a flat list of
+  Values, with a number or a list of numbers as target.
+
+Targets may be numbers, lists or numpy arrays; predictions must be Values. Shapes that
+do not match (lengths, ragged batches, an empty batch) raise ``ValueError``; a wrong
+kind of object raises ``TypeError``.
+
+``reduction`` combines the per-sample losses of a batch: ``"mean"`` averages them,
+``"sum"`` adds them (for one sample both give that sample's loss). `mse` reduces over
+every element, as PyTorch does (all outputs of all samples). Every loss but `sse`
+defaults to ``"mean"``, as PyTorch; `sse` defaults to ``"sum"``, its name: the classic
+E = 1/2 sum over samples and outputs of (t - o)^2.
+
+The graphs are small: a dot product, log-sum-exp or softplus is one node.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable, Sequence
+from typing import Any, Literal
+
+from numpy.typing import NDArray
+
+import autograd
+from autograd import Value
+from nn.module import Module
+
+__all__ = [
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "hinge",
+    "l2",
+    "mse",
+    "sse",
+]
+
+Reduction = Literal["mean", "sum"]
+VectorPrediction = Value | Sequence[Value] | Sequence[Sequence[Value]]
+VectorTarget = float | Sequence[float] | Sequence[Sequence[float]] | NDArray[Any]
+ScalarPrediction = Value | Sequence[Value]
+ScalarTarget = float | Sequence[float] | NDArray[Any]
+ClassTarget = int | Sequence[int] | Sequence[float] | Sequence[Sequence[float]] | NDArray[Any]
+
+
+# ------------------------------------------------------------------ shape handling
+
+
+def _check_reduction(reduction: str, loss: str) -> None:
+    if reduction not in ("mean", "sum"):
+        raise ValueError(f"{loss}: reduction must be 'mean' or 'sum', got {reduction!r}")
+
+
+def _plain(x: Any) -> Any:
+    """numpy arrays and scalars as Python lists and numbers."""
+    tolist = getattr(x, "tolist", None)
+    return tolist() if tolist is not None and not isinstance(x, Value) else x
+
+
+def _is_seq(x: object) -> bool:
+    return isinstance(x, Sequence) and not isinstance(x, (str, bytes))
+
+
+def _number(t: object, loss: str, where: str) -> float:
+    if isinstance(t, bool) or not isinstance(t, numbers.Real):
+        raise TypeError(
+            f"{loss}: target {where} must be a number, got {type(t).__name__} {t!r}"
+            + ("; the prediction comes first, the target second" if isinstance(t, Value) else "")
+        )
+    x = float(t)
+    if not math.isfinite(x):
+        raise ValueError(f"{loss}: target {where} must be finite, got {x!r}")
+    return x
+
+
+def _value(v: object, loss: str, where: str) -> Value:
+    if not isinstance(v, Value):
+        raise TypeError(
+            f"{loss}: prediction {where} must be a Value (a model output), got "
+            f"{type(v).__name__} {v!r}; the prediction comes first, the target second"
+        )
+    return v
+
+
+def _vector(pred: Any, loss: str, where: str) -> list[Value]:
+    """One sample's outputs: a non-empty flat list of Values (or a lone Value)."""
+    if isinstance(pred, Value):
+        return [pred]
+    if not _is_seq(pred) or not pred:
+        raise ValueError(
+            f"{loss}: prediction {where} must be a non-empty list of Values, got {pred!r}"
+        )
+    return [_value(v, loss, f"{where} output {k}".strip()) for k, v in enumerate(pred)]
+
+
+def _samples(pred: Any, loss: str) -> tuple[list[list[Value]], bool]:
+    """The prediction as a list of samples, and whether it was a batch."""
+    if _is_seq(pred) and pred and _is_seq(pred[0]):
+        samples = [_vector(p, loss, f"sample {i}") for i, p in enumerate(pred)]
+        width = len(samples[0])
+        for i, s in enumerate(samples):
+            if len(s) != width:
+                raise ValueError(
+                    f"{loss}: ragged batch: sample 0 has {width} outputs, sample {i} has {len(s)}"
+                )
+        return samples, True
+    if _is_seq(pred) and not pred:
+        raise ValueError(f"{loss}: empty prediction; pass at least one sample")
+    return [_vector(pred, loss, "")], False
+
+
+def _vector_targets(
+    target: Any, samples: list[list[Value]], batch: bool, loss: str
+) -> list[list[float]]:
+    target = _plain(target)
+    rows = target if batch else [target]
+    if batch and (not _is_seq(target) or len(target) != len(samples)):
+        got = f"{len(target)} targets" if _is_seq(target) else repr(target)
+        raise ValueError(
+            f"{loss}: a batch of {len(samples)} samples needs as many targets, got {got}"
+        )
+    out = []
+    for i, (row, sample) in enumerate(zip(rows, samples)):
+        where = f" of sample {i}" if batch else ""
+        ts = row if _is_seq(row) else [row]
+        if len(ts) != len(sample):
+            raise ValueError(
+                f"{loss}: the prediction{where} has {len(sample)} outputs but the target has "
+                f"{len(ts)}"
+            )
+        out.append([_number(t, loss, f"{k}{where}") for k, t in enumerate(ts)])
+    return out
+
+
+def _scalars(pred: Any, target: Any, loss: str) -> tuple[list[Value], list[float]]:
+    """(predictions, targets) of a scalar loss: one Value, or a flat batch of Values."""
+    target = _plain(target)
+    if isinstance(pred, Value):
+        if _is_seq(target):
+            raise ValueError(
+                f"{loss}: one prediction (a Value) needs one target number, got {target!r}"
+            )
+        return [pred], [_number(target, loss, "")]
+    if not _is_seq(pred) or not pred:
+        raise ValueError(
+            f"{loss}: expected a Value or a non-empty list of Values (one per sample), got {pred!r}"
+        )
+    if _is_seq(pred[0]):
+        raise ValueError(
+            f"{loss}: one prediction per sample, a Value: got a list of lists; for a model "
+            f"with one output use its Value, e.g. [model(x) for x in xs]"
+        )
+    if not _is_seq(target) or len(target) != len(pred):
+        got = f"{len(target)} targets" if _is_seq(target) else repr(target)
+        raise ValueError(f"{loss}: {len(pred)} predictions need {len(pred)} targets, got {got}")
+    preds = [_value(p, loss, f"[{i}]") for i, p in enumerate(pred)]
+    return preds, [_number(t, loss, f"[{i}]") for i, t in enumerate(target)]
+
+
+def _reduce(losses: list[Value], reduction: str) -> Value:
+    if len(losses) == 1:
+        return losses[0]
+    return autograd.sum(losses) if reduction == "sum" else autograd.mean(losses)
+
+
+# --------------------------------------------------------------------- the losses
+
+
+def sse(prediction: VectorPrediction, target: VectorTarget, reduction: Reduction = "sum") -> Value:
+    """Sum of squared errors with the factor 1/2: E = 1/2 sum_k (t_k - o_k)^2 per sample.
+
+    The 1/2 makes dE/do_k = -(t_k - o_k), so with a sigmoid output the classic BP error
+    term comes out exactly: delta_k = -dE/dnet_k = o_k (1 - o_k)(t_k - o_k).
+    ``reduction="sum"`` (default) adds the samples' E (the classic E over a training
+    set), ``"mean"`` averages them. Built as 1/2 dot(d, d) over the differences d.
+    """
+    _check_reduction(reduction, "sse")
+    samples, batch = _samples(prediction, "sse")
+    targets = _vector_targets(target, samples, batch, "sse")
+    diffs = [o - t for sample, ts in zip(samples, targets) for o, t in zip(sample, ts)]
+    scale = 0.5 if reduction == "sum" else 0.5 / len(samples)
+    return autograd.dot(diffs, diffs) * scale
+
+
+def mse(prediction: VectorPrediction, target: VectorTarget, reduction: Reduction = "mean") -> Value:
+    """Mean squared error, as PyTorch's ``mse_loss``: (1/n) sum (o - t)^2, no 1/2.
+
+    The mean (or with ``reduction="sum"`` the sum) runs over every element: all outputs
+    of all samples, n of them. Gradient: dL/do = 2 (o - t) / n.
+    """
+    _check_reduction(reduction, "mse")
+    samples, batch = _samples(prediction, "mse")
+    targets = _vector_targets(target, samples, batch, "mse")
+    diffs = [o - t for sample, ts in zip(samples, targets) for o, t in zip(sample, ts)]
+    total = autograd.dot(diffs, diffs)
+    return total if reduction == "sum" else total / len(diffs)
+
+
+def _class_loss(logits: list[Value], target: Any, loss: str, where: str) -> Value:
+    """-log softmax(logits)[target], or -sum_i p_i log softmax(logits)_i for probabilities."""
+    n = len(logits)
+    if isinstance(target, numbers.Integral) and not isinstance(target, bool):
+        t = int(target)
+        if not 0 <= t < n:
+            raise ValueError(
+                f"{loss}: class index {t}{where} is out of range for {n} classes (0..{n - 1})"
+            )
+        # log_softmax(x)_t = x_t - logsumexp(x): the same stable formula as
+        # autograd.log_softmax, without building the n - 1 entries that are not used.
+        return autograd.logsumexp(logits) - logits[t]
+    if not _is_seq(target):
+        raise TypeError(
+            f"{loss}: target{where} must be a class index (int) or a list of {n} class "
+            f"probabilities, got {type(target).__name__} {target!r}"
+        )
+    if len(target) != n:
+        raise ValueError(f"{loss}: {n} logits{where} but {len(target)} target probabilities")
+    probs = [_number(p, loss, f"probability {i}{where}") for i, p in enumerate(target)]
+    if any(p < 0.0 or p > 1.0 for p in probs) or abs(math.fsum(probs) - 1.0) > 1e-6:
+        raise ValueError(
+            f"{loss}: target probabilities{where} must lie in [0, 1] and sum to 1, got {probs}"
+        )
+    # -sum_i p_i (x_i - lse) = lse * sum(p) - p . x
+    lse = autograd.logsumexp(logits)
+    total = math.fsum(probs)
+    return (lse if total == 1.0 else lse * total) - autograd.dot(logits, probs)
+
+
+def cross_entropy(
+    logits: VectorPrediction, target: ClassTarget, reduction: Reduction = "mean"
+) -> Value:
+    """Softmax cross-entropy from raw scores (logits), as PyTorch's ``cross_entropy``.
+
+    For a class index c: L = -log softmax(x)_c = logsumexp(x) - x_c. For a probability
+    vector p: L = -sum_i p_i log softmax(x)_i. Computed through logsumexp (max-shifted),
+    so logits of +-1000 give a finite loss and gradient softmax(x) - p.
+
+    One sample: ``logits`` a list of Values, ``target`` an int or a list of
+    probabilities. A batch: a list of such lists, and a list of ints or of probability
+    lists (one per sample).
+    """
+    _check_reduction(reduction, "cross_entropy")
+    targets: Any = _plain(target)
+    samples, batch = _samples(logits, "cross_entropy")
+    if not batch:
+        return _class_loss(samples[0], targets, "cross_entropy", "")
+    if not _is_seq(targets) or len(targets) != len(samples):
+        got = f"{len(targets)} targets" if _is_seq(targets) else repr(targets)
+        raise ValueError(
+            f"cross_entropy: a batch of {len(samples)} samples needs as many targets, got {got}"
+        )
+    losses = [
+        _class_loss(x, t, "cross_entropy", f" (sample {i})")
+        for i, (x, t) in enumerate(zip(samples, targets))
+    ]
+    return _reduce(losses, reduction)
+
+
+def binary_cross_entropy(
+    probability: ScalarPrediction, target: ScalarTarget, reduction: Reduction = "mean"
+) -> Value:
+    """L = -(t log p + (1 - t) log(1 - p)) for a probability p in (0, 1), t in [0, 1].
+
+    p of exactly 0 or 1 (a saturated sigmoid) raises ``ValueError``: the log is infinite
+    there, and the sigmoid's gradient p (1 - p) is 0. Use
+    `binary_cross_entropy_with_logits` on the sigmoid's input instead.
+    """
+    _check_reduction(reduction, "binary_cross_entropy")
+    preds, targets = _scalars(probability, target, "binary_cross_entropy")
+    losses = []
+    for i, (p, t) in enumerate(zip(preds, targets)):
+        if not 0.0 <= t <= 1.0:
+            raise ValueError(f"binary_cross_entropy: target [{i}] must be in [0, 1], got {t!r}")
+        if not 0.0 < p.data < 1.0:
+            raise ValueError(
+                f"binary_cross_entropy: probability [{i}] is {p.data!r}; it must lie strictly "
+                f"between 0 and 1 (log(p) and log(1 - p) must be finite). A sigmoid that "
+                f"saturated gives exactly 0 or 1: pass its input, the logit, to "
+                f"binary_cross_entropy_with_logits(logit, target), which is exact for any logit"
+            )
+        if t == 1.0:
+            losses.append(-p.log())
+        elif t == 0.0:
+            losses.append(-(1.0 - p).log())
+        else:
+            losses.append(-(p.log() * t + (1.0 - p).log() * (1.0 - t)))
+    return _reduce(losses, reduction)
+
+
+def binary_cross_entropy_with_logits(
+    logit: ScalarPrediction, target: ScalarTarget, reduction: Reduction = "mean"
+) -> Value:
+    """Binary cross-entropy of p = sigmoid(z), computed from the logit z.
+
+    -(t log sigmoid(z) + (1 - t) log(1 - sigmoid(z))) = softplus(z) - t z, and softplus
+    never overflows, so any finite z gives a finite loss. Gradient: sigmoid(z) - t.
+    """
+    _check_reduction(reduction, "binary_cross_entropy_with_logits")
+    preds, targets = _scalars(logit, target, "binary_cross_entropy_with_logits")
+    losses = []
+    for i, (z, t) in enumerate(zip(preds, targets)):
+        if not 0.0 <= t <= 1.0:
+            raise ValueError(
+                f"binary_cross_entropy_with_logits: target [{i}] must be in [0, 1], got {t!r}"
+            )
+        losses.append(z.softplus() - z * t if t != 0.0 else z.softplus())
+    return _reduce(losses, reduction)
+
+
+def hinge(score: ScalarPrediction, target: ScalarTarget, reduction: Reduction = "mean") -> Value:
+    """Max-margin loss L = max(0, 1 - y s) for a score s and a label y of +1 or -1.
+
+    Zero once the score is on the right side with margin 1. Gradient -y where
+    y s < 1, else 0 (0 at the kink y s = 1, as relu at 0).
+    """
+    _check_reduction(reduction, "hinge")
+    preds, targets = _scalars(score, target, "hinge")
+    for i, y in enumerate(targets):
+        if y not in (1.0, -1.0):
+            raise ValueError(
+                f"hinge: labels must be +1 or -1, got {y!r} at [{i}]; turn 0/1 labels t into "
+                f"y = 2 * t - 1"
+            )
+    return _reduce([(1.0 - s * y).relu() for s, y in zip(preds, targets)], reduction)
+
+
+def l2(params: Iterable[Value] | Module) -> Value:
+    """Sum of squares of the parameters: sum_i w_i^2 (no 1/2). Pass a model or Values.
+
+    Add ``alpha * l2(model)`` to a loss to penalise large weights; its gradient is
+    2 alpha w. (PyTorch's ``weight_decay=lambda`` adds lambda w to the gradient, which is
+    the same as ``(lambda / 2) * l2``.)
+    """
+    values = params.parameters() if isinstance(params, Module) else list(params)
+    for i, v in enumerate(values):
+        if not isinstance(v, Value):
+            raise TypeError(f"l2: params[{i}] is {type(v).__name__}, expected a Value")
+    if not values:
+        return Value(0.0)
+    return autograd.dot(values, values)

@@ -1,0 +1,398 @@
+"""`Module`: the base class of every network piece, and how a model is saved and loaded.
+
+A Module finds its parameters by itself: it walks its instance attributes in the
+order they were assigned and collects
+
+- a `Value` -> one parameter, named after the attribute (``b``);
+- a list or tuple of Values -> one parameter per element (``w.0``, ``w.1``, ...);
+- a Module -> its parameters, prefixed with the attribute's name;
+- a list or tuple of Modules -> each one's, prefixed with ``name.i``.
+
+Attributes whose name starts with ``_`` are private and skipped (caches, helpers), as
+are all other kinds of attribute (ints, strings, callables, lists of numbers). The
+names join into dotted paths that say where a weight lives:
+``layers.0.neurons.3.w.1`` is weight 1 of neuron 3 of layer 0.
+
+Labels. `label_parameters` writes each parameter's dotted name into its ``label``, so
+that a drawing of the computation graph shows where every weight lives. The
+constructors of `Neuron`, `Layer` and `MLP` end by calling it; an outer module's
+constructor runs last, so the names are always the full paths from the top-level
+model. A custom Module calls ``self.label_parameters()`` at the end of its
+``__init__``. (Done explicitly rather than by wrapping ``__init__`` behind the scenes:
+nothing happens that the code does not say.)
+
+Saving. `save` writes JSON: a format name and version, the class name, the
+constructor arguments (`config`) and every parameter by name. Floats are written
+with ``repr``, which reads back bit for bit. Loading parses JSON and builds only
+known classes, so a model file can never run code (no pickle). The file is written to
+a temporary file next to the target and moved over it with ``os.replace``, so a
+failed save never leaves a half-written or destroyed file.
+
+Errors. `load_state_dict` checks every name and every value before it writes any,
+and raises ``ValueError`` listing every problem ("Missing key(s)", "Unexpected
+key(s)", bad values); reading a file that is truncated, hand-edited or made for
+another model shape raises ``ValueError`` naming the file and the problem. In every
+case the model is left exactly as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import numbers
+import os
+import stat
+import tempfile
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar, NamedTuple
+
+from autograd import Value
+
+__all__ = ["FORMAT", "FORMAT_VERSION", "IncompatibleKeys", "Module", "read_model_file"]
+
+FORMAT = "backproplab-model"
+FORMAT_VERSION = 1
+
+PathLike = str | os.PathLike[str]
+
+_MAX_LISTED = 10  # how many names an error message lists before "... and N more"
+
+
+class IncompatibleKeys(NamedTuple):
+    """What ``load_state_dict(strict=False)`` did not match (as PyTorch returns)."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
+class Module:
+    """Base class of networks and their parts: parameters, gradients, saving, repr.
+
+    A subclass assigns its parameters (Values) and sub-modules as attributes in
+    ``__init__`` and defines ``forward``; calling the module calls ``forward``.
+    """
+
+    # When False, repr shows the module on one line (its extra_repr) and not its
+    # children: a Layer's neurons are an implementation detail, one line each would bury
+    # the structure of a model.
+    _repr_children: ClassVar[bool] = True
+
+    # ---------------------------------------------------------------- forward
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The computation of the module; subclasses define it."""
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    # -------------------------------------------------------------- the tree
+
+    def _members(self) -> Iterator[tuple[str, Value | Module | list[Module]]]:
+        """Direct members, in assignment order: (name, parameter / module / module list)."""
+        for name, attr in vars(self).items():
+            if name.startswith("_"):
+                continue
+            if isinstance(attr, (Value, Module)):
+                yield name, attr
+            elif isinstance(attr, (list, tuple)) and attr:
+                if all(isinstance(a, Value) for a in attr):
+                    for i, a in enumerate(attr):
+                        yield f"{name}.{i}", a
+                elif all(isinstance(a, Module) for a in attr):
+                    yield name, list(attr)
+
+    def named_parameters(self, prefix: str = "") -> list[tuple[str, Value]]:
+        """Every parameter with its dotted name, in definition order, each Value once.
+
+        >>> MLP(2, [3, 1]).named_parameters()[0][0]
+        'layers.0.neurons.0.w.0'
+        """
+        out: list[tuple[str, Value]] = []
+        seen: set[int] = set()
+        self._collect(prefix, out, seen)
+        return out
+
+    def _collect(self, prefix: str, out: list[tuple[str, Value]], seen: set[int]) -> None:
+        for name, member in self._members():
+            if isinstance(member, Value):
+                if id(member) not in seen:  # a shared (tied) weight is listed once
+                    seen.add(id(member))
+                    out.append((prefix + name, member))
+            elif isinstance(member, Module):
+                member._collect(f"{prefix}{name}.", out, seen)
+            else:
+                for i, module in enumerate(member):
+                    module._collect(f"{prefix}{name}.{i}.", out, seen)
+
+    def parameters(self) -> list[Value]:
+        """Every parameter (a leaf Value), in the order of `named_parameters`."""
+        return [p for _, p in self.named_parameters()]
+
+    def num_parameters(self) -> int:
+        """How many numbers the model learns."""
+        return len(self.named_parameters())
+
+    def zero_grad(self) -> None:
+        """Set every parameter's grad to 0 (gradients accumulate across backward calls)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def label_parameters(self, prefix: str = "") -> None:
+        """Set each parameter's ``label`` to ``prefix`` + its dotted name.
+
+        Called at the end of the built-in constructors (see the module docstring), so
+        drawings of a model's graph name every weight by where it lives.
+        """
+        for name, p in self.named_parameters(prefix):
+            p.label = name
+
+    # ------------------------------------------------------------------ repr
+
+    def extra_repr(self) -> str:
+        """The module's own settings, shown inside its parentheses by ``repr``."""
+        return ""
+
+    def __repr__(self) -> str:
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        children = [(n, m) for n, m in self._members() if not isinstance(m, Value)]
+        if not children or not self._repr_children:
+            return head + ")"
+        lines = [head]
+        for name, member in children:
+            if isinstance(member, Module):
+                lines.append(f"  ({name}): " + _indent(repr(member), "  "))
+            else:
+                lines.append(f"  ({name}): [")
+                for i, module in enumerate(member):
+                    lines.append(f"    ({i}): " + _indent(repr(module), "    "))
+                lines.append("  ]")
+        lines.append(")")
+        return "\n".join(lines)
+
+    # ------------------------------------------------------------ state dict
+
+    def state_dict(self) -> OrderedDict[str, float]:
+        """Every parameter's value by dotted name: ``{"layers.0.neurons.0.w.0": 0.12, ...}``."""
+        return OrderedDict((name, p.data) for name, p in self.named_parameters())
+
+    def load_state_dict(
+        self, state_dict: Mapping[str, float], strict: bool = True
+    ) -> IncompatibleKeys:
+        """Copy values into the parameters by name, after checking all of them.
+
+        Every value must be a finite real number (int, float or numpy scalar; not a
+        bool). With ``strict=True`` (the default) the names must match exactly; with
+        ``strict=False`` the matching names are loaded and the others returned as
+        ``IncompatibleKeys(missing_keys, unexpected_keys)``.
+
+        Raises ``ValueError`` listing every missing name, unexpected name and bad value
+        before any parameter is written: on error the model is unchanged.
+        """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(
+                f"load_state_dict expects a mapping of name -> number (as state_dict() "
+                f"returns), got {type(state_dict).__name__}"
+            )
+        params = dict(self.named_parameters())
+        missing = [name for name in params if name not in state_dict]
+        unexpected = [repr(k) for k in state_dict if k not in params]
+        bad: list[str] = []
+        updates: list[tuple[Value, float]] = []
+        for name, p in params.items():
+            if name not in state_dict:
+                continue
+            v = state_dict[name]
+            if isinstance(v, bool) or not isinstance(v, numbers.Real):
+                bad.append(f"{name!r} is {type(v).__name__} {v!r}, expected a real number")
+                continue
+            x = float(v)
+            if not math.isfinite(x):
+                bad.append(f"{name!r} is {x!r}, expected a finite number")
+                continue
+            updates.append((p, x))
+        problems = []
+        if strict and missing:
+            problems.append("Missing key(s): " + _listing([repr(m) for m in missing]))
+        if strict and unexpected:
+            problems.append("Unexpected key(s): " + _listing(unexpected))
+        if bad:
+            problems.append("Bad value(s): " + _listing(bad, sep="; "))
+        if problems:
+            raise ValueError(
+                f"load_state_dict: nothing was loaded into {type(self).__name__} "
+                f"({len(params)} parameters):\n  " + "\n  ".join(problems)
+            )
+        for p, x in updates:
+            p.data = x
+        return IncompatibleKeys(missing, [k for k in state_dict if k not in params])
+
+    # ---------------------------------------------------------- save / load
+
+    def config(self) -> dict[str, Any] | None:
+        """The constructor arguments that rebuild this module, as JSON-ready values.
+
+        None (the default) means the class cannot be rebuilt from a file: `save` still
+        writes its parameters, and ``model.load(path)`` reads them into a model built by
+        hand. `Neuron`, `Layer` and `MLP` return their arguments, so `nn.load_model`
+        can rebuild them. Raises ``TypeError`` when an argument cannot be written as
+        JSON (a custom activation function).
+        """
+        return None
+
+    def save(self, path: PathLike) -> None:
+        """Write the model to ``path`` as JSON (see the module docstring), atomically.
+
+        Raises ``TypeError`` when the model has a custom callable activation (a function
+        cannot be stored in JSON; use a named one or save ``state_dict()`` yourself).
+        """
+        state = self.state_dict()
+        broken = [name for name, x in state.items() if not math.isfinite(x)]
+        if broken:
+            raise ValueError(
+                f"save: parameter(s) {_listing(broken)} are not finite (training diverged?); "
+                f"nothing was written to {os.fspath(path)}"
+            )
+        document = {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "class": type(self).__name__,
+            "config": self.config(),
+            "parameters": state,
+        }
+        # Serialise fully before touching the disk, so an error leaves no file behind.
+        text = json.dumps(document, indent=1, allow_nan=False) + "\n"
+        _write_atomically(path, text)
+
+    def load(self, path: PathLike) -> None:
+        """Read parameters saved by `save` into this model.
+
+        The file must hold the same class with the same configuration. Raises
+        ``ValueError`` naming the file and the problem otherwise, and then leaves the
+        model unchanged.
+        """
+        document = read_model_file(path)
+        mine = type(self).__name__
+        held = document["class"]
+        if held != mine:
+            raise ValueError(f"{os.fspath(path)}: the file holds a {held}, not a {mine}")
+        try:
+            config = self.config()
+        except TypeError:
+            config = None  # a custom activation: the parameter names are still checked
+        if config is not None and document["config"] != config:
+            raise ValueError(
+                f"{os.fspath(path)}: the file holds {mine}({_args(document['config'])}) but "
+                f"this model is {mine}({_args(config)})"
+            )
+        try:
+            self.load_state_dict(document["parameters"])
+        except ValueError as err:
+            raise ValueError(f"{os.fspath(path)}: {err}") from None
+
+
+# ------------------------------------------------------------------- helpers
+
+
+def _indent(text: str, pad: str) -> str:
+    """Indent every line but the first (which follows a "(name): " prefix)."""
+    return text.replace("\n", "\n" + pad)
+
+
+def _listing(items: list[str], sep: str = ", ") -> str:
+    shown = sep.join(items[:_MAX_LISTED])
+    if len(items) > _MAX_LISTED:
+        shown += f"{sep}... and {len(items) - _MAX_LISTED} more"
+    return shown
+
+
+def _args(config: object) -> str:
+    if isinstance(config, dict):
+        return ", ".join(f"{k}={v!r}" for k, v in config.items())
+    return repr(config)
+
+
+def _write_atomically(path: PathLike, text: str) -> None:
+    """Write ``text`` to a temporary file in the target's folder, then os.replace it.
+
+    os.replace is atomic on POSIX and Windows: readers see the old file or the new one,
+    never a mixture, and a crash or error midway leaves the old file intact.
+    """
+    target = os.path.abspath(os.fspath(path))
+    folder = os.path.dirname(target)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(target)}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        # mkstemp makes the file private (0600); keep the old file's mode, else 0644.
+        try:
+            mode = stat.S_IMODE(os.stat(target).st_mode)
+        except FileNotFoundError:
+            mode = 0o644
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """json object hook: a repeated key is an edit mistake, not something to guess about."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"the key {key!r} appears twice")
+        out[key] = value
+    return out
+
+
+_FIELDS = ("format", "version", "class", "config", "parameters")
+
+
+def read_model_file(path: PathLike) -> dict[str, Any]:
+    """Parse and check the outer structure of a file written by `Module.save`.
+
+    Returns the document (format, version, class, config, parameters). Raises
+    ``ValueError`` naming the file when it is not valid JSON (truncated, edited), not
+    a model file, from a newer format version, or has fields of the wrong kind; the
+    parameter values themselves are checked by `Module.load_state_dict`.
+    """
+    name = os.fspath(path)
+    with open(name, "rb") as f:
+        raw = f.read()
+    try:
+        document = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates)
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{name}: not a model file (not UTF-8 text: {err})") from None
+    except ValueError as err:  # json.JSONDecodeError is a ValueError
+        raise ValueError(
+            f"{name}: not valid JSON, the file is truncated or was edited by hand ({err})"
+        ) from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise ValueError(f'{name}: not a backproplab model file (no "format": {FORMAT!r})')
+    version = document.get("version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ValueError(f'{name}: "version" must be an int, got {version!r}')
+    if version > FORMAT_VERSION:
+        raise ValueError(
+            f"{name}: written in format version {version}, this library reads up to "
+            f"{FORMAT_VERSION}; upgrade backproplab"
+        )
+    if version < 1:
+        raise ValueError(f"{name}: unknown format version {version}")
+    missing = [k for k in _FIELDS if k not in document]
+    extra = [k for k in document if k not in _FIELDS]
+    if missing or extra:
+        raise ValueError(f"{name}: missing field(s) {missing}, unknown field(s) {extra}")
+    if not isinstance(document["class"], str):
+        raise ValueError(f'{name}: "class" must be a string, got {document["class"]!r}')
+    if document["config"] is not None and not isinstance(document["config"], dict):
+        raise ValueError(f'{name}: "config" must be an object or null')
+    if not isinstance(document["parameters"], dict):
+        raise ValueError(f'{name}: "parameters" must be an object of name -> number')
+    return document
