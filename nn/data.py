@@ -1,0 +1,395 @@
+"""Seeded toy datasets, a train/test split, and mini-batches for one epoch.
+
+Every generator returns numpy arrays ``(X, y)``: ``X`` float64 of shape
+``(n_samples, n_features)``, ``y`` int64 class labels of shape ``(n_samples,)`` (or
+float64 targets for the regression set `water_heater`). The same ``seed`` gives the
+same arrays; classes get equal shares of the samples (sizes differ by at most one)
+and, except for `xor`, the samples come shuffled.
+
+`batches` walks a dataset once, in the three regimes the gradient-descent story
+names: the whole set at once (batch gradient descent, ``batch_size=None``), one
+sample at a time (stochastic gradient descent, ``batch_size=1``), or mini-batches.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = [
+    "batches",
+    "make_blobs",
+    "make_circles",
+    "make_moons",
+    "make_spirals",
+    "train_test_split",
+    "water_heater",
+    "xor",
+]
+
+Floats = NDArray[np.float64]
+Ints = NDArray[np.int64]
+
+# The water heater's mixing model (see `water_heater`).
+T_HOT = 60.0  # degC, water from the heater
+T_COLD = 15.0  # degC, water from the mains
+K_HOT = 8.0  # litres per minute through the fully open hot valve
+K_COLD = 12.0  # litres per minute through the fully open cold valve
+MIN_OPENING = 0.1  # valves are sampled at least this open, so some water always flows
+
+
+# ---------------------------------------------------------------- argument checks
+
+
+def _count(where: str, name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{where}: {name} must be an int, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{where}: invalid {name}={value!r}; expected {name} >= {minimum}")
+    return int(value)
+
+
+def _amount(where: str, name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{where}: {name} must be a number, got {type(value).__name__} {value!r}")
+    x = float(value)
+    if not math.isfinite(x) or x < 0.0:
+        raise ValueError(f"{where}: invalid {name}={x!r}; expected a finite {name} >= 0")
+    return x
+
+
+def _rng(where: str, seed: Any) -> np.random.Generator:
+    """A Generator from None (fresh entropy), an int seed, or a Generator (used as is)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None:
+        return np.random.default_rng()
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise TypeError(
+            f"{where}: seed must be None, an int >= 0 or a numpy Generator, got {seed!r}"
+        )
+    return np.random.default_rng(int(seed))
+
+
+def _shares(n: int, k: int) -> list[int]:
+    """n split into k sizes that differ by at most one, the larger ones first."""
+    return [n // k + (1 if i < n % k else 0) for i in range(k)]
+
+
+def _shuffled(rng: np.random.Generator, X: Floats, y: Ints) -> tuple[Floats, Ints]:
+    order = rng.permutation(len(y))
+    return X[order], y[order]
+
+
+# ---------------------------------------------------------------- classification sets
+
+
+def make_moons(
+    n_samples: int = 100, noise: float = 0.1, seed: int | np.random.Generator | None = None
+) -> tuple[Floats, Ints]:
+    """Two interleaving half circles (2 classes, 2 features).
+
+    Class 0 lies on the upper half of the unit circle, ``(cos t, sin t)``; class 1 on
+    a lower half circle shifted right and up, ``(1 - cos t, 0.5 - sin t)``; t runs
+    evenly over [0, pi]. Gaussian noise of standard deviation ``noise`` is added to
+    every coordinate. Class sizes: ceil(n/2) for class 0, floor(n/2) for class 1.
+    """
+    n = _count("make_moons", "n_samples", n_samples, 2)
+    sd = _amount("make_moons", "noise", noise)
+    rng = _rng("make_moons", seed)
+    n0, n1 = _shares(n, 2)
+    t0, t1 = np.linspace(0.0, np.pi, n0), np.linspace(0.0, np.pi, n1)
+    X = np.concatenate(
+        [
+            np.column_stack([np.cos(t0), np.sin(t0)]),
+            np.column_stack([1.0 - np.cos(t1), 0.5 - np.sin(t1)]),
+        ]
+    )
+    y = np.repeat(np.arange(2, dtype=np.int64), [n0, n1])
+    X = X + sd * rng.standard_normal(X.shape)
+    return _shuffled(rng, X, y)
+
+
+def make_circles(
+    n_samples: int = 100,
+    noise: float = 0.05,
+    factor: float = 0.5,
+    seed: int | np.random.Generator | None = None,
+) -> tuple[Floats, Ints]:
+    """Two concentric circles (2 classes, 2 features).
+
+    Class 0 lies on the circle of radius 1, class 1 on the circle of radius
+    ``factor`` (0 < factor < 1), each at evenly spaced angles ``2 pi k / n_class``.
+    Gaussian noise of standard deviation ``noise`` is added to every coordinate.
+    """
+    n = _count("make_circles", "n_samples", n_samples, 2)
+    sd = _amount("make_circles", "noise", noise)
+    f = _amount("make_circles", "factor", factor)
+    if not 0.0 < f < 1.0:
+        raise ValueError(f"make_circles: invalid factor={f!r}; expected 0 < factor < 1")
+    rng = _rng("make_circles", seed)
+    n0, n1 = _shares(n, 2)
+    a0 = np.linspace(0.0, 2.0 * np.pi, n0, endpoint=False)
+    a1 = np.linspace(0.0, 2.0 * np.pi, n1, endpoint=False)
+    X = np.concatenate(
+        [
+            np.column_stack([np.cos(a0), np.sin(a0)]),
+            f * np.column_stack([np.cos(a1), np.sin(a1)]),
+        ]
+    )
+    y = np.repeat(np.arange(2, dtype=np.int64), [n0, n1])
+    X = X + sd * rng.standard_normal(X.shape)
+    return _shuffled(rng, X, y)
+
+
+SPIRAL_TURN = 4.0  # radians an arm turns from its inner end (r = 0.1) to its outer end (r = 1)
+
+
+def make_spirals(
+    n_samples: int = 300,
+    classes: int = 3,
+    noise: float = 0.2,
+    seed: int | np.random.Generator | None = None,
+) -> tuple[Floats, Ints]:
+    """Interleaved spiral arms, one per class (2 features).
+
+    Arm j has points at radii r evenly spaced over [0.1, 1] and angles
+    ``theta = 2 pi j / classes + 4 (r - 0.1) / 0.9 + noise * N(0, 1)``, so the arms
+    start a 1/classes turn apart and each turns 4 radians; the point is
+    ``(r cos theta, r sin theta)``. Here ``noise`` is the standard deviation of the
+    angle (in radians), which keeps the points on their arm's radius.
+    """
+    n = _count("make_spirals", "n_samples", n_samples, 2)
+    k = _count("make_spirals", "classes", classes, 2)
+    if n < k:
+        raise ValueError(f"make_spirals: n_samples={n} < classes={k}; every class needs a sample")
+    sd = _amount("make_spirals", "noise", noise)
+    rng = _rng("make_spirals", seed)
+    sizes = _shares(n, k)
+    r = np.concatenate([np.linspace(0.1, 1.0, m) for m in sizes])
+    y = np.repeat(np.arange(k, dtype=np.int64), sizes)
+    theta = 2.0 * np.pi * y / k + SPIRAL_TURN * (r - 0.1) / 0.9
+    theta = theta + sd * rng.standard_normal(n)
+    X = np.column_stack([r * np.cos(theta), r * np.sin(theta)])
+    return _shuffled(rng, X, y)
+
+
+def make_blobs(
+    n_samples: int = 100,
+    centers: int | ArrayLike = 3,
+    n_features: int = 2,
+    cluster_std: float = 1.0,
+    seed: int | np.random.Generator | None = None,
+) -> tuple[Floats, Ints]:
+    """Gaussian clusters, one per class.
+
+    ``centers`` is a count (the centers are then drawn uniformly from the box
+    [-10, 10]^n_features) or an array of shape (k, n_features) of given centers.
+    Class j's points are its center plus ``cluster_std * N(0, I)``.
+    """
+    n = _count("make_blobs", "n_samples", n_samples, 1)
+    d = _count("make_blobs", "n_features", n_features, 1)
+    sd = _amount("make_blobs", "cluster_std", cluster_std)
+    rng = _rng("make_blobs", seed)
+    if isinstance(centers, numbers.Integral) and not isinstance(centers, bool):
+        k = _count("make_blobs", "centers", centers, 1)
+        points = rng.uniform(-10.0, 10.0, size=(k, d))
+    else:
+        points = np.asarray(centers, dtype=np.float64)
+        if points.ndim != 2 or points.shape[0] < 1 or points.shape[1] != d:
+            raise ValueError(
+                f"make_blobs: centers must be an int or an array of shape (k, {d}), got "
+                f"shape {points.shape}"
+            )
+        if not np.all(np.isfinite(points)):
+            raise ValueError("make_blobs: centers must be finite")
+        k = points.shape[0]
+    if n < k:
+        raise ValueError(f"make_blobs: n_samples={n} < {k} centers; every class needs a sample")
+    sizes = _shares(n, k)
+    y = np.repeat(np.arange(k, dtype=np.int64), sizes)
+    X = points[y] + sd * rng.standard_normal((n, d))
+    return _shuffled(rng, X, y)
+
+
+def xor(
+    n_samples: int = 4, noise: float = 0.0, seed: int | np.random.Generator | None = None
+) -> tuple[Floats, Ints]:
+    """The XOR problem: the corners of the unit square, labelled x1 XOR x2.
+
+    Sample i sits at corner ``i % 4`` of (0, 0), (0, 1), (1, 0), (1, 1), with labels
+    0, 1, 1, 0, plus Gaussian noise of standard deviation ``noise`` on each
+    coordinate; the defaults give exactly the four corners, in that order.
+    """
+    n = _count("xor", "n_samples", n_samples, 4)
+    sd = _amount("xor", "noise", noise)
+    rng = _rng("xor", seed)
+    corners = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    which = np.arange(n) % 4
+    X = corners[which] + sd * rng.standard_normal((n, 2))
+    y = np.array([0, 1, 1, 0], dtype=np.int64)[which]
+    return X, y
+
+
+# ---------------------------------------------------------------- regression set
+
+
+def _mix(hot: Floats, cold: Floats) -> Floats:
+    """Temperature and flow of the mixed water for valve openings in [0, 1]."""
+    flow_hot, flow_cold = K_HOT * hot, K_COLD * cold
+    flow = flow_hot + flow_cold
+    # With both valves shut no water flows; call its temperature the cold supply's.
+    safe = np.where(flow > 0.0, flow, 1.0)
+    temperature = np.where(flow > 0.0, (T_HOT * flow_hot + T_COLD * flow_cold) / safe, T_COLD)
+    return np.column_stack([temperature, flow])
+
+
+def water_heater(
+    n_samples: int = 100, noise: float = 0.0, seed: int | np.random.Generator | None = None
+) -> tuple[Floats, Floats]:
+    """A shower's two valves (hot, cold) and the water they give (temperature, flow).
+
+    ``X[:, 0]`` and ``X[:, 1]`` are the openings of the hot and cold valves, drawn
+    uniformly from [0.1, 1] (never shut, so water always flows). Each valve passes
+    water in proportion to its opening, and the outlet is the flow-weighted mean::
+
+        flow_hot  = K_HOT * hot        (8 L/min when fully open, at T_HOT = 60 degC)
+        flow_cold = K_COLD * cold      (12 L/min when fully open, at T_COLD = 15 degC)
+        flow        = flow_hot + flow_cold                                     [L/min]
+        temperature = (T_HOT * flow_hot + T_COLD * flow_cold) / flow           [degC]
+
+    ``y[:, 0]`` is the temperature and ``y[:, 1]`` the flow, each plus Gaussian noise
+    of standard deviation ``noise`` (in degC and L/min). Opening the hot valve more
+    makes the water hotter and stronger; opening the cold one, colder and stronger.
+    """
+    n = _count("water_heater", "n_samples", n_samples, 1)
+    sd = _amount("water_heater", "noise", noise)
+    rng = _rng("water_heater", seed)
+    X = rng.uniform(MIN_OPENING, 1.0, size=(n, 2))
+    y = _mix(X[:, 0], X[:, 1]) + sd * rng.standard_normal((n, 2))
+    return X, y
+
+
+# ---------------------------------------------------------------- splitting and batching
+
+
+def _paired(where: str, X: ArrayLike, y: ArrayLike) -> tuple[NDArray[Any], NDArray[Any]]:
+    Xa, ya = np.asarray(X), np.asarray(y)
+    if Xa.ndim == 0 or ya.ndim == 0:
+        raise ValueError(f"{where}: X and y must be arrays of samples, got scalars")
+    if len(Xa) != len(ya):
+        raise ValueError(f"{where}: X has {len(Xa)} samples but y has {len(ya)}; they must match")
+    if len(Xa) == 0:
+        raise ValueError(f"{where}: got no samples")
+    return Xa, ya
+
+
+def train_test_split(
+    X: ArrayLike,
+    y: ArrayLike,
+    test_size: float | int = 0.2,
+    seed: int | np.random.Generator | None = None,
+    stratify: bool = False,
+) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any], NDArray[Any]]:
+    """Shuffle and split into ``X_train, X_test, y_train, y_test``.
+
+    ``test_size`` is a fraction in (0, 1) (the test set gets ceil(fraction * n)
+    samples) or a count. Both sides must end up non-empty. With ``stratify=True``
+    each class of ``y`` is split in the same proportion: the test share of every
+    class is its exact share rounded by the largest-remainder rule, so the class
+    counts of each side are within one of proportional.
+    """
+    where = "train_test_split"
+    Xa, ya = _paired(where, X, y)
+    n = len(ya)
+    if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real):
+        raise TypeError(f"{where}: test_size must be a fraction or a count, got {test_size!r}")
+    if isinstance(test_size, numbers.Integral):
+        n_test = int(test_size)
+    else:
+        fraction = float(test_size)
+        if not 0.0 < fraction < 1.0:
+            raise ValueError(
+                f"{where}: invalid test_size={fraction!r}; a fraction must be in (0, 1)"
+            )
+        n_test = math.ceil(fraction * n)
+    if not 1 <= n_test <= n - 1:
+        raise ValueError(
+            f"{where}: test_size={test_size!r} gives {n_test} test and {n - n_test} training "
+            f"samples out of {n}; both sides need at least one"
+        )
+    rng = _rng(where, seed)
+    if not stratify:
+        order = rng.permutation(n)
+        test, train = order[:n_test], order[n_test:]
+    else:
+        if ya.ndim != 1:
+            raise ValueError(f"{where}: stratify needs 1-d class labels, got y of shape {ya.shape}")
+        labels, codes = np.unique(ya, return_inverse=True)
+        counts = np.bincount(codes, minlength=len(labels))
+        exact = counts * n_test / n
+        take = np.floor(exact).astype(np.int64)
+        # Largest remainders get the seats rounding left over (ties: the larger class).
+        leftover = n_test - int(take.sum())
+        by_remainder = np.lexsort((-counts, -(exact - take)))
+        take[by_remainder[:leftover]] += 1
+        test_parts, train_parts = [], []
+        for c in range(len(labels)):
+            members = rng.permutation(np.flatnonzero(codes == c))
+            test_parts.append(members[: take[c]])
+            train_parts.append(members[take[c] :])
+        test = rng.permutation(np.concatenate(test_parts))
+        train = rng.permutation(np.concatenate(train_parts))
+    return Xa[train], Xa[test], ya[train], ya[test]
+
+
+def batches(
+    X: ArrayLike,
+    y: ArrayLike,
+    batch_size: int | None = None,
+    shuffle: bool = True,
+    rng: int | np.random.Generator | None = None,
+    drop_last: bool = False,
+) -> Iterator[tuple[NDArray[Any], NDArray[Any]]]:
+    """Yield ``(X_batch, y_batch)`` pairs covering the dataset once (one epoch).
+
+    - ``batch_size=None``: one batch of everything (batch gradient descent);
+    - ``batch_size=1``: one sample at a time (stochastic gradient descent);
+    - ``batch_size=k``: mini-batches of k; the last one is smaller unless
+      ``drop_last``. A k larger than the dataset gives one batch, as torch's
+      DataLoader; with ``drop_last`` that would leave no batch at all, which is
+      refused (``ValueError``) rather than training on nothing.
+
+    Every sample appears exactly once per epoch (``drop_last`` leaves out the
+    n % k of the remainder). With ``shuffle``, the order comes from ``rng``: pass
+    one numpy Generator for every epoch to get a new order each epoch that is
+    still reproducible from its seed; an int seed gives the same order every call.
+    Arguments are checked when `batches` is called, not at the first batch.
+    """
+    where = "batches"
+    Xa, ya = _paired(where, X, y)
+    n = len(ya)
+    size = n if batch_size is None else _count(where, "batch_size", batch_size, 1)
+    if not isinstance(shuffle, bool) or not isinstance(drop_last, bool):
+        raise TypeError(f"{where}: shuffle and drop_last must be True or False")
+    if drop_last and size > n:
+        raise ValueError(
+            f"{where}: batch_size={size} > {n} samples with drop_last=True leaves no batch; "
+            f"use a smaller batch_size or drop_last=False"
+        )
+    order = _rng(where, rng).permutation(n) if shuffle else np.arange(n)
+    stop = n - n % size if drop_last else n
+    return _walk(Xa, ya, order, size, stop)
+
+
+def _walk(
+    X: NDArray[Any], y: NDArray[Any], order: NDArray[Any], size: int, stop: int
+) -> Iterator[tuple[NDArray[Any], NDArray[Any]]]:
+    for start in range(0, stop, size):
+        chosen = order[start : min(start + size, stop)]
+        yield X[chosen], y[chosen]
