@@ -445,5 +445,9 @@ def load_model(path: PathLike) -> Module:
     try:
         model.load_state_dict(document["parameters"])
     except ValueError as err:
-        raise ValueError(f"{name}: {err}") from None
+        described = ", ".join(f"{k}={v!r}" for k, v in document["config"].items())
+        raise ValueError(
+            f"{name}: the parameters do not fit the {document['class']}({described}) that "
+            f'"config" describes: {err}'
+        ) from None
     return model

@@ -1,0 +1,271 @@
+"""Neuron, Layer, MLP: forward values, graph shape, activations, inputs, errors, seeds."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+import nn
+from autograd import Value, gradcheck, topological_order
+from nn import init
+
+ACTIVATION_FORMULAS: dict[str, Callable[[float], float]] = {
+    "linear": lambda s: s,
+    "tanh": math.tanh,
+    "relu": lambda s: max(s, 0.0),
+    "sigmoid": lambda s: 1.0 / (1.0 + math.exp(-s)),
+    "leaky_relu": lambda s: s if s > 0 else 0.01 * s,
+    "softplus": lambda s: math.log1p(math.exp(s)),
+}
+
+
+@pytest.mark.parametrize("name", list(ACTIVATION_FORMULAS))
+def test_neuron_computes_activation_of_weighted_sum(name: str) -> None:
+    neuron = nn.Neuron(3, activation=name, init=init.uniform(-1.0, 1.0), rng=0)
+    assert neuron.b is not None
+    for x in ([0.5, -1.5, 2.0], [-0.3, 0.1, -0.7]):
+        s = sum(w.data * xi for w, xi in zip(neuron.w, x)) + neuron.b.data
+        assert neuron(x).data == pytest.approx(ACTIVATION_FORMULAS[name](s), rel=1e-12, abs=1e-15)
+
+
+def test_neuron_graph_is_dot_plus_bias_then_activation() -> None:
+    neuron = nn.Neuron(4, activation="tanh", rng=0)
+    out = neuron([1.0, 2.0, 3.0, 4.0])
+    assert out.op == "tanh"
+    (s,) = out.parents
+    assert s.op == "+"
+    dot_node, bias = s.parents
+    assert bias is neuron.b and bias.label == "b"
+    assert dot_node.op == "dot"
+    # float inputs are constants: only the weights are recorded
+    assert dot_node.parents == tuple(neuron.w)
+    assert dot_node.local_grads == (1.0, 2.0, 3.0, 4.0)
+    nodes = topological_order(out)
+    assert len(nodes) == 4 + 1 + 3  # 4 weights, the bias, dot, +, tanh
+
+
+def test_linear_neuron_without_bias_is_a_single_dot_node() -> None:
+    neuron = nn.Neuron(2, activation="linear", bias=False, rng=0)
+    out = neuron([1.0, 2.0])
+    assert out.op == "dot"
+    assert neuron.b is None
+    assert [n for n, _ in neuron.named_parameters()] == ["w.0", "w.1"]
+
+
+def test_gradients_flow_to_value_inputs_and_weights() -> None:
+    neuron = nn.Neuron(3, activation="sigmoid", init=init.uniform(-1.0, 1.0), rng=1)
+    xs = [Value(0.2), Value(-0.4), Value(1.1)]
+    params = neuron.parameters()
+    gradcheck(lambda *v: neuron(list(v[:3])), [*xs])
+    gradcheck(lambda *_: neuron(xs), params)
+
+
+def test_custom_callable_activation() -> None:
+    def square(v: Value) -> Value:
+        return v * v
+
+    neuron = nn.Neuron(2, activation=square, init=init.uniform(-1.0, 1.0), rng=0)
+    assert neuron.b is not None
+    s = neuron.w[0].data * 3.0 + neuron.w[1].data * -1.0 + neuron.b.data
+    assert neuron([3.0, -1.0]).data == pytest.approx(s * s)
+    assert "activation=square" in repr(neuron)
+
+
+def test_unknown_activation_lists_the_known_ones() -> None:
+    with pytest.raises(
+        ValueError,
+        match="unknown activation 'gelu'; known: linear, tanh, relu, sigmoid, leaky_relu, softplus",
+    ):
+        nn.Neuron(2, activation="gelu")
+    with pytest.raises(TypeError, match="activation must be a name"):
+        nn.Layer(2, 2, activation=3)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="unknown activation 'Tanh'"):
+        nn.MLP(2, [2], output_activation="Tanh")
+
+
+def test_inputs_floats_tuple_numpy_and_values_agree() -> None:
+    model = nn.MLP(3, [4, 2], seed=0)
+    row = np.array([0.1, -0.2, 0.3])
+    expected = [v.data for v in model([0.1, -0.2, 0.3])]
+    assert [v.data for v in model(row)] == expected
+    assert [v.data for v in model((0.1, -0.2, 0.3))] == expected
+    assert [v.data for v in model([Value(0.1), Value(-0.2), Value(0.3)])] == expected
+    layer = model.layers[0]
+    assert [v.data for v in layer(row)] == [v.data for v in layer([0.1, -0.2, 0.3])]
+    assert model.layers[1].neurons[0](np.array([1.0, 2.0, 3.0, 4.0])).data == pytest.approx(
+        model.layers[1].neurons[0]([1.0, 2.0, 3.0, 4.0]).data
+    )
+
+
+def test_numpy_input_becomes_plain_float_constants() -> None:
+    neuron = nn.Neuron(2, rng=0)
+    out = neuron(np.array([1.5, -2.5]))
+    dot_node = out.parents[0].parents[0]
+    assert dot_node.local_grads == (1.5, -2.5)
+    assert all(type(g) is float for g in dot_node.local_grads)
+
+
+@pytest.mark.parametrize(
+    ("module", "name", "n"),
+    [
+        (nn.Neuron(3, rng=0), "Neuron", 3),
+        (nn.Layer(3, 2, rng=0), "Layer", 3),
+        (nn.MLP(3, [2, 1], seed=0), "MLP", 3),
+    ],
+)
+def test_wrong_input_length_names_expected_and_given(module: nn.Module, name: str, n: int) -> None:
+    with pytest.raises(ValueError, match=f"{name} expects {n} inputs, got 2"):
+        module([1.0, 2.0])
+    with pytest.raises(ValueError, match=f"{name} expects {n} inputs, got 4"):
+        module(np.ones(4))
+    with pytest.raises(ValueError, match="takes one sample, a 1-D row"):
+        module(np.ones((2, 3)))
+    with pytest.raises(TypeError, match="got a single Value; pass"):
+        module(Value(1.0))
+
+
+def test_layer_returns_a_list_and_mlp_unwraps_a_single_output() -> None:
+    layer = nn.Layer(2, 1, rng=0)
+    out = layer([1.0, 2.0])
+    assert isinstance(out, list) and len(out) == 1
+    single = nn.MLP(2, [3, 1], seed=0)([1.0, 2.0])
+    assert isinstance(single, Value)
+    several = nn.MLP(2, [3, 2], seed=0)([1.0, 2.0])
+    assert isinstance(several, list) and len(several) == 2
+
+
+def test_mlp_equals_its_layers_composed_by_hand() -> None:
+    model = nn.MLP(2, [3, 2], activation="relu", output_activation="sigmoid", seed=3)
+    x = [0.4, -0.9]
+    h = []
+    for neuron in model.layers[0].neurons:
+        assert neuron.b is not None
+        h.append(max(0.0, sum(w.data * xi for w, xi in zip(neuron.w, x)) + neuron.b.data))
+    out = []
+    for neuron in model.layers[1].neurons:
+        assert neuron.b is not None
+        s = sum(w.data * hi for w, hi in zip(neuron.w, h)) + neuron.b.data
+        out.append(1.0 / (1.0 + math.exp(-s)))
+    got = model(x)
+    assert isinstance(got, list)
+    assert [v.data for v in got] == pytest.approx(out, rel=1e-12)
+
+
+def test_mlp_layer_activations_and_structure() -> None:
+    model = nn.MLP(2, [4, 3, 1], activation="relu", seed=0)
+    assert [(layer.in_features, layer.out_features) for layer in model.layers] == [
+        (2, 4),
+        (4, 3),
+        (3, 1),
+    ]
+    assert [layer.activation for layer in model.layers] == ["relu", "relu", "linear"]
+    assert model.output_activation is None
+    assert model.num_parameters() == 4 * 3 + 3 * 5 + 1 * 4
+
+
+def test_mlp_without_bias() -> None:
+    model = nn.MLP(2, [3, 1], seed=0, bias=False)
+    assert model.num_parameters() == 2 * 3 + 3
+    assert all(n.rsplit(".", 2)[-2] == "w" for n, _ in model.named_parameters())
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: nn.Neuron(0), "Neuron in_features must be a positive int, got 0"),
+        (lambda: nn.Neuron(True), "Neuron in_features must be a positive int, got True"),
+        (lambda: nn.Layer(2, -1), "Layer out_features must be a positive int, got -1"),
+        (lambda: nn.Layer(2.0, 1), "Layer in_features must be a positive int, got 2.0"),
+        (lambda: nn.MLP(2, []), "MLP sizes must be a non-empty list"),
+        (lambda: nn.MLP(2, 3), "MLP sizes must be a non-empty list"),
+        (lambda: nn.MLP(2, [3, 0]), r"MLP sizes\[1\] must be a positive int, got 0"),
+        (lambda: nn.MLP(0, [3]), "MLP in_features must be a positive int, got 0"),
+    ],
+)
+def test_bad_sizes_raise_value_error(build: Callable[[], object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        build()
+
+
+def test_bad_init_and_seed_types() -> None:
+    with pytest.raises(TypeError, match=r"init must be an initialiser such as nn\.init\.uniform"):
+        nn.Neuron(2, init=lambda fi, fo, rng: np.zeros((fo, fi)))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="seed / rng must be an int, a numpy Generator or None"):
+        nn.MLP(2, [1], seed="zero")  # type: ignore[arg-type]
+
+
+def test_a_broken_initialiser_is_caught_at_build_time() -> None:
+    class WrongShape(init.Initializer):
+        def _draw(
+            self, shape: tuple[int, ...], fan_in: int, fan_out: int, rng: np.random.Generator
+        ) -> np.ndarray:  # type: ignore[type-arg]
+            return np.zeros(fan_in)
+
+    class NotFinite(init.Initializer):
+        def _draw(
+            self, shape: tuple[int, ...], fan_in: int, fan_out: int, rng: np.random.Generator
+        ) -> np.ndarray:  # type: ignore[type-arg]
+            return np.full(shape, np.nan)
+
+    with pytest.raises(ValueError, match=r"expected \(3, 2\)"):
+        nn.Layer(2, 3, init=WrongShape())
+    with pytest.raises(ValueError, match="not finite"):
+        nn.Layer(2, 3, init=NotFinite())
+
+
+def test_same_seed_same_model_different_seed_different_model() -> None:
+    a = nn.MLP(3, [8, 8, 2], seed=42)
+    b = nn.MLP(3, [8, 8, 2], seed=42)
+    c = nn.MLP(3, [8, 8, 2], seed=43)
+    assert a.state_dict() == b.state_dict()
+    assert a.state_dict() != c.state_dict()
+    ga = nn.MLP(3, [8, 2], seed=np.random.default_rng(5))
+    gb = nn.MLP(3, [8, 2], seed=np.random.default_rng(5))
+    assert ga.state_dict() == gb.state_dict()
+    assert nn.Layer(2, 3, rng=1).state_dict() == nn.Layer(2, 3, rng=1).state_dict()
+    assert nn.Neuron(2, rng=1).state_dict() == nn.Neuron(2, rng=1).state_dict()
+
+
+def test_default_init_is_xavier_for_tanh_and_he_for_relu() -> None:
+    # biases start at 0; weights lie within the limit and actually reach near it
+    for activation, limit in (("tanh", math.sqrt(6 / (50 + 40))), ("relu", math.sqrt(6 / 50))):
+        layer = nn.Layer(50, 40, activation=activation, rng=0)
+        w = np.array([[v.data for v in n.w] for n in layer.neurons])
+        assert np.abs(w).max() <= limit
+        assert np.abs(w).max() > 0.95 * limit
+        assert all(n.b is not None and n.b.data == 0.0 for n in layer.neurons)
+
+
+def test_explicit_uniform_init_applies_to_biases_too() -> None:
+    model = nn.MLP(2, [3, 2], init=init.uniform(-0.05, 0.05), seed=0)
+    values = [p.data for p in model.parameters()]
+    biases = [p.data for n, p in model.named_parameters() if n.endswith(".b")]
+    assert all(-0.05 <= v < 0.05 for v in values)
+    assert all(b != 0.0 for b in biases)
+    model = nn.MLP(2, [3, 2], init=init.uniform(-0.05, 0.05, biases=False), seed=0)
+    assert all(p.data == 0.0 for n, p in model.named_parameters() if n.endswith(".b"))
+
+
+def test_from_weights_builds_a_given_neuron() -> None:
+    neuron = nn.Neuron.from_weights([0.5, -0.25], bias=0.1, activation="sigmoid")
+    assert [p.data for p in neuron.parameters()] == [0.5, -0.25, 0.1]
+    assert [p.label for p in neuron.parameters()] == ["w.0", "w.1", "b"]
+    s = 0.5 * 2.0 - 0.25 * 4.0 + 0.1
+    assert neuron([2.0, 4.0]).data == pytest.approx(1 / (1 + math.exp(-s)))
+    assert nn.Neuron.from_weights([1.0], bias=None).b is None
+    with pytest.raises(ValueError, match="finite"):
+        nn.Neuron.from_weights([math.nan])
+    with pytest.raises(ValueError, match="positive int, got 0"):
+        nn.Neuron.from_weights([])
+
+
+def test_layer_repr_and_neuron_count() -> None:
+    layer = nn.Layer(3, 5, activation="leaky_relu", bias=False, rng=0)
+    assert (
+        repr(layer) == "Layer(in_features=3, out_features=5, activation='leaky_relu', bias=False)"
+    )
+    assert len(layer.neurons) == 5
+    assert layer.num_parameters() == 15

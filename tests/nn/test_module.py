@@ -1,0 +1,495 @@
+"""Module: parameter discovery and names, labels, repr, state dicts, saving and loading."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import nn
+from autograd import Value
+from nn.module import FORMAT, IncompatibleKeys, Module
+
+
+class Pair(Module):
+    """A custom module: two MLPs side by side, a free scale parameter, and private state."""
+
+    def __init__(self) -> None:
+        self.scale = Value(2.0)
+        self.left = nn.MLP(2, [2, 1], seed=1)
+        self.right = nn.Neuron(2, activation="relu", rng=2)
+        self.offsets = (Value(0.5), Value(-0.5))
+        self.heads = [nn.Neuron(1, rng=3), nn.Neuron(1, rng=4)]
+        self.sizes = [1, 2, 3]  # not parameters: plain numbers
+        self._cache = [Value(9.0)]  # private: skipped
+        self.label_parameters()
+
+    def forward(self, x: list[float]) -> Value:
+        return self.scale * self.left(x) + self.right(x)
+
+
+def test_named_parameters_walk_attributes_in_definition_order() -> None:
+    names = [name for name, _ in Pair().named_parameters()]
+    assert names == [
+        "scale",
+        *[f"left.layers.0.neurons.{k}.{p}" for k in range(2) for p in ("w.0", "w.1", "b")],
+        "left.layers.1.neurons.0.w.0",
+        "left.layers.1.neurons.0.w.1",
+        "left.layers.1.neurons.0.b",
+        "right.w.0",
+        "right.w.1",
+        "right.b",
+        "offsets.0",
+        "offsets.1",
+        "heads.0.w.0",
+        "heads.0.b",
+        "heads.1.w.0",
+        "heads.1.b",
+    ]
+
+
+def test_parameters_match_named_parameters_and_count() -> None:
+    model = Pair()
+    named = model.named_parameters()
+    assert model.parameters() == [p for _, p in named]
+    # 1 + MLP(2,[2,1]) = 2*3 + 3 = 9, Neuron(2) = 3, 2 offsets, 2 heads of 2
+    assert model.num_parameters() == 1 + 9 + 3 + 2 + 4
+    assert all(isinstance(p, Value) for p in model.parameters())
+
+
+def test_mlp_names_say_where_each_weight_lives() -> None:
+    model = nn.MLP(3, [4, 2], seed=0)
+    names = [n for n, _ in model.named_parameters()]
+    assert names[:4] == [
+        "layers.0.neurons.0.w.0",
+        "layers.0.neurons.0.w.1",
+        "layers.0.neurons.0.w.2",
+        "layers.0.neurons.0.b",
+    ]
+    assert "layers.0.neurons.3.w.1" in names
+    assert names[-1] == "layers.1.neurons.1.b"
+    assert len(names) == 4 * 4 + 2 * 5
+    # the name leads to the very object
+    assert (
+        dict(model.named_parameters())["layers.0.neurons.3.w.1"] is model.layers[0].neurons[3].w[1]
+    )
+
+
+def test_labels_are_full_dotted_names_from_the_top_level_model() -> None:
+    model = Pair()
+    for name, p in model.named_parameters():
+        assert p.label == name
+    # a Layer built on its own is labelled relative to itself
+    layer = nn.Layer(2, 2, rng=0)
+    assert layer.neurons[1].b is not None
+    assert layer.neurons[1].b.label == "neurons.1.b"
+    assert nn.Neuron(2, rng=0).w[0].label == "w.0"
+
+
+def test_label_parameters_with_prefix() -> None:
+    model = nn.MLP(1, [1], seed=0)
+    model.label_parameters("net.")
+    assert [p.label for p in model.parameters()] == [
+        "net.layers.0.neurons.0.w.0",
+        "net.layers.0.neurons.0.b",
+    ]
+
+
+def test_shared_parameter_is_listed_once() -> None:
+    class Tied(Module):
+        def __init__(self) -> None:
+            self.a = nn.Neuron(2, rng=0)
+            self.b = nn.Neuron(2, rng=1)
+            self.b.w[0] = self.a.w[0]
+
+    model = Tied()
+    params = model.parameters()
+    assert len(params) == 5
+    assert len({id(p) for p in params}) == 5
+
+
+def test_zero_grad_resets_every_parameter() -> None:
+    model = nn.MLP(2, [3, 1], seed=0)
+    out = model([0.5, -1.0])
+    assert isinstance(out, Value)
+    out.backward()
+    assert any(p.grad != 0.0 for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad == 0.0 for p in model.parameters())
+
+
+def test_calling_a_module_runs_forward_and_unknown_attributes_raise() -> None:
+    model = Pair()
+    x = [0.3, -0.2]
+    assert model(x).data == model.forward(x).data
+    with pytest.raises(AttributeError, match="nonexistent"):
+        _ = model.nonexistent  # type: ignore[attr-defined]
+
+    class NoForward(Module):
+        pass
+
+    with pytest.raises(NotImplementedError, match="NoForward must define forward"):
+        NoForward()(1.0)
+
+
+def test_repr_is_an_indented_tree() -> None:
+    model = nn.MLP(2, [3, 1], activation="relu", output_activation="sigmoid", seed=0)
+    assert repr(model) == (
+        "MLP(\n"
+        "  (layers): [\n"
+        "    (0): Layer(in_features=2, out_features=3, activation='relu', bias=True)\n"
+        "    (1): Layer(in_features=3, out_features=1, activation='sigmoid', bias=True)\n"
+        "  ]\n"
+        ")"
+    )
+    text = repr(Pair())
+    assert text.startswith("Pair(\n  (left): MLP(\n    (layers): [\n      (0): Layer(")
+    assert "  (right): Neuron(in_features=2, activation='relu', bias=True)\n" in text
+    assert "  (heads): [\n    (0): Neuron(in_features=1, activation='tanh', bias=True)\n" in text
+    assert text.endswith("  ]\n)")
+
+
+# ------------------------------------------------------------------ state dict
+
+
+def test_state_dict_is_ordered_names_to_floats() -> None:
+    model = nn.MLP(2, [2, 1], seed=0)
+    state = model.state_dict()
+    assert isinstance(state, OrderedDict)
+    assert list(state) == [n for n, _ in model.named_parameters()]
+    assert list(state.values()) == [p.data for p in model.parameters()]
+
+
+def test_load_state_dict_round_trip_between_models() -> None:
+    a = nn.MLP(2, [3, 1], seed=0)
+    b = nn.MLP(2, [3, 1], seed=1)
+    assert a.state_dict() != b.state_dict()
+    result = b.load_state_dict(a.state_dict())
+    assert result == IncompatibleKeys([], [])
+    assert b.state_dict() == a.state_dict()
+    x = [0.7, -0.1]
+    assert b(x).data == a(x).data
+
+
+def test_load_state_dict_accepts_ints_and_numpy_scalars() -> None:
+    model = nn.Neuron(2, rng=0)
+    model.load_state_dict({"w.0": 1, "w.1": np.float32(0.5), "b": np.int64(-2)})
+    assert model.state_dict() == OrderedDict([("w.0", 1.0), ("w.1", 0.5), ("b", -2.0)])
+    assert all(type(x) is float for x in model.state_dict().values())
+
+
+def _bad_state(kind: str, good: dict[str, float]) -> dict[str, Any]:
+    bad: dict[str, Any] = dict(good)
+    first = next(iter(good))
+    if kind == "missing":
+        del bad[first]
+    elif kind == "unexpected":
+        bad["layers.9.neurons.0.w.0"] = 1.0
+    elif kind == "nan":
+        bad[first] = math.nan
+    elif kind == "inf":
+        bad[first] = -math.inf
+    elif kind == "bool":
+        bad[first] = True
+    elif kind == "str":
+        bad[first] = "0.5"
+    elif kind == "none":
+        bad[first] = None
+    return bad
+
+
+@pytest.mark.parametrize("kind", ["missing", "unexpected", "nan", "inf", "bool", "str", "none"])
+def test_load_state_dict_refusals_leave_the_model_unchanged(kind: str) -> None:
+    model = nn.MLP(2, [3, 1], seed=0)
+    before = model.state_dict()
+    # every other value is different, so a partial write would show
+    good = {k: v + 1.0 for k, v in before.items()}
+    with pytest.raises(ValueError, match="nothing was loaded") as info:
+        model.load_state_dict(_bad_state(kind, good))
+    assert model.state_dict() == before
+    message = str(info.value)
+    first = next(iter(before))
+    expected = {
+        "missing": f"Missing key(s): '{first}'",
+        "unexpected": "Unexpected key(s): 'layers.9.neurons.0.w.0'",
+        "nan": f"'{first}' is nan, expected a finite number",
+        "inf": f"'{first}' is -inf, expected a finite number",
+        "bool": f"'{first}' is bool True, expected a real number",
+        "str": f"'{first}' is str '0.5', expected a real number",
+        "none": f"'{first}' is NoneType None, expected a real number",
+    }[kind]
+    assert expected in message
+
+
+def test_load_state_dict_lists_missing_and_unexpected_together() -> None:
+    model = nn.Neuron(2, rng=0)
+    with pytest.raises(ValueError) as info:
+        model.load_state_dict({"w.0": 1.0, "weight.1": 2.0, "bias": 0.0})
+    message = str(info.value)
+    assert "Missing key(s): 'w.1', 'b'" in message
+    assert "Unexpected key(s): 'weight.1', 'bias'" in message
+
+
+def test_load_state_dict_non_strict_loads_the_matching_names() -> None:
+    model = nn.Neuron(2, rng=0)
+    result = model.load_state_dict({"w.0": 3.0, "extra": 1.0}, strict=False)
+    assert result.missing_keys == ["w.1", "b"]
+    assert result.unexpected_keys == ["extra"]
+    assert model.w[0].data == 3.0
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=r"'w\.1' is nan"):
+        model.load_state_dict({"w.0": 4.0, "w.1": math.nan}, strict=False)
+    assert model.state_dict() == before
+
+
+def test_load_state_dict_needs_a_mapping() -> None:
+    with pytest.raises(TypeError, match="mapping of name -> number"):
+        nn.Neuron(1, rng=0).load_state_dict([("w.0", 1.0), ("b", 0.0)])  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------ save / load
+
+
+def test_save_then_load_model_is_bit_identical(tmp_path: Path) -> None:
+    model = nn.MLP(3, [5, 4, 2], activation="leaky_relu", output_activation="softplus", seed=7)
+    # awkward floats: the shortest repr must read back exactly
+    params = model.parameters()
+    params[0].data = 0.1 + 0.2
+    params[1].data = 1e-300
+    params[2].data = -123456789.123456789
+    path = tmp_path / "model.json"
+    model.save(path)
+    loaded = nn.load_model(path)
+    assert isinstance(loaded, nn.MLP)
+    assert loaded.config() == model.config()
+    assert [n for n, _ in loaded.named_parameters()] == [n for n, _ in model.named_parameters()]
+    for (_, a), (_, b) in zip(model.named_parameters(), loaded.named_parameters()):
+        assert a.data.hex() == b.data.hex()
+    rng = np.random.default_rng(0)
+    for row in rng.normal(size=(5, 3)):
+        assert [v.data for v in loaded(row)] == [v.data for v in model(row)]
+    # the labels of the rebuilt model are its parameter names
+    assert all(p.label == n for n, p in loaded.named_parameters())
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        nn.Neuron(3, activation="sigmoid", bias=False, rng=0),
+        nn.Layer(2, 3, activation="relu", rng=0),
+        nn.MLP(2, [1], activation="linear", output_activation="tanh", seed=0, bias=False),
+    ],
+    ids=["neuron", "layer", "mlp"],
+)
+def test_every_builtin_class_round_trips(tmp_path: Path, model: Module) -> None:
+    path = tmp_path / "m.json"
+    model.save(str(path))  # str paths work as well as Path
+    loaded = nn.load_model(str(path))
+    assert type(loaded) is type(model)
+    assert repr(loaded) == repr(model)
+    assert loaded.state_dict() == model.state_dict()
+
+
+def test_file_format_is_documented_json(tmp_path: Path) -> None:
+    model = nn.MLP(2, [3, 1], activation="relu", seed=0)
+    path = tmp_path / "m.json"
+    model.save(path)
+    document = json.loads(path.read_text())
+    assert document["format"] == FORMAT
+    assert document["version"] == 1
+    assert document["class"] == "MLP"
+    assert document["config"] == {
+        "in_features": 2,
+        "sizes": [3, 1],
+        "activation": "relu",
+        "output_activation": None,
+        "bias": True,
+    }
+    assert document["parameters"] == dict(model.state_dict())
+
+
+def test_module_load_reads_into_an_existing_model(tmp_path: Path) -> None:
+    a = nn.MLP(2, [3, 1], seed=0)
+    b = nn.MLP(2, [3, 1], seed=1)
+    path = tmp_path / "a.json"
+    a.save(path)
+    b.load(path)
+    assert b.state_dict() == a.state_dict()
+
+
+def test_custom_activation_cannot_be_saved_and_nothing_is_written(tmp_path: Path) -> None:
+    def cube(v: Value) -> Value:
+        return v**3
+
+    model = nn.MLP(2, [2, 1], activation=cube, seed=0)
+    path = tmp_path / "m.json"
+    path.write_text("old contents")
+    with pytest.raises(
+        TypeError, match="custom function cube: a function cannot be stored in JSON"
+    ):
+        model.save(path)
+    assert path.read_text() == "old contents"
+    assert os.listdir(tmp_path) == ["m.json"]  # no temporary file left behind
+
+
+def test_builtin_activation_passed_as_a_function_is_saved_by_name(tmp_path: Path) -> None:
+    model = nn.MLP(2, [2, 1], activation=Value.relu, seed=0)
+    assert model.config()["activation"] == "relu"
+    model.save(tmp_path / "m.json")
+    assert nn.load_model(tmp_path / "m.json").state_dict() == model.state_dict()
+
+
+def test_save_refuses_non_finite_parameters_and_keeps_the_old_file(tmp_path: Path) -> None:
+    model = nn.Neuron(2, rng=0)
+    path = tmp_path / "m.json"
+    model.save(path)
+    old = path.read_bytes()
+    model.w[1].data = math.inf
+    with pytest.raises(ValueError, match=r"parameter\(s\) w.1 are not finite"):
+        model.save(path)
+    assert path.read_bytes() == old
+
+
+def test_save_failure_midway_keeps_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = nn.Neuron(2, rng=0)
+    path = tmp_path / "m.json"
+    model.save(path)
+    old = path.read_bytes()
+
+    def broken_replace(src: str, dst: str) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    model.w[0].data = 5.0
+    with pytest.raises(OSError, match="disk full"):
+        model.save(path)
+    assert path.read_bytes() == old
+    assert os.listdir(tmp_path) == ["m.json"]
+
+
+def _saved(tmp_path: Path) -> tuple[nn.MLP, Path, dict[str, Any]]:
+    model = nn.MLP(2, [3, 1], seed=0)
+    path = tmp_path / "m.json"
+    model.save(path)
+    return model, path, json.loads(path.read_text())
+
+
+def _edit(document: dict[str, Any], kind: str) -> str:
+    params = document["parameters"]
+    first = next(iter(params))
+    if kind == "truncated":
+        return json.dumps(document)[:-40]
+    if kind == "empty":
+        return ""
+    if kind == "not_json":
+        return "this is not json"
+    if kind == "not_model":
+        return json.dumps({"hello": 1})
+    if kind == "future_version":
+        document["version"] = 99
+    elif kind == "wrong_sizes":
+        document["config"]["sizes"] = [4, 1]
+    elif kind == "bad_size":
+        document["config"]["sizes"] = [3, "x"]
+    elif kind == "bad_activation":
+        document["config"]["activation"] = "swish"
+    elif kind == "extra_config":
+        document["config"]["dropout"] = 0.5
+    elif kind == "unknown_class":
+        document["class"] = "os.system"
+    elif kind == "missing_param":
+        del params[first]
+    elif kind == "renamed_param":
+        params["layers.0.neurons.0.weight.0"] = params.pop(first)
+    elif kind == "nan_param":
+        return json.dumps(document).replace(repr(params[first]), "NaN", 1)
+    elif kind == "str_param":
+        params[first] = "0.1"
+    elif kind == "list_param":
+        params[first] = [0.1]
+    elif kind == "duplicate_key":
+        text = json.dumps(document)
+        return text.replace('"version": 1', '"version": 1, "version": 1')
+    return json.dumps(document)
+
+
+EDITS = {
+    "truncated": "not valid JSON",
+    "empty": "not valid JSON",
+    "not_json": "not valid JSON",
+    "not_model": "not a backproplab model file",
+    "future_version": "format version 99",
+    "wrong_sizes": "sizes=[4, 1]",
+    "bad_size": "sizes[1] must be a positive int",
+    "bad_activation": "unknown activation 'swish'",
+    "extra_config": "unexpected ['dropout']",
+    "unknown_class": "the file holds a 'os.system'",
+    "missing_param": "Missing key(s): 'layers.0.neurons.0.w.0'",
+    "renamed_param": "Unexpected key(s): 'layers.0.neurons.0.weight.0'",
+    "nan_param": "'layers.0.neurons.0.w.0' is nan",
+    "str_param": "'layers.0.neurons.0.w.0' is str '0.1'",
+    "list_param": "'layers.0.neurons.0.w.0' is list [0.1]",
+    "duplicate_key": "the key 'version' appears twice",
+}
+
+
+@pytest.mark.parametrize("kind", list(EDITS))
+def test_damaged_files_give_a_clear_error_naming_the_file(tmp_path: Path, kind: str) -> None:
+    _, path, document = _saved(tmp_path)
+    path.write_text(_edit(document, kind))
+    with pytest.raises(ValueError) as info:
+        nn.load_model(path)
+    assert str(path) in str(info.value)
+    assert EDITS[kind] in str(info.value)
+
+
+@pytest.mark.parametrize("kind", [k for k in EDITS if k != "unknown_class"])
+def test_damaged_files_leave_an_existing_model_unchanged(tmp_path: Path, kind: str) -> None:
+    model, path, document = _saved(tmp_path)
+    for p in model.parameters():  # differ from the file, so any write would show
+        p.data += 1.0
+    before = model.state_dict()
+    path.write_text(_edit(document, kind))
+    with pytest.raises(ValueError) as info:
+        model.load(path)
+    assert str(path) in str(info.value)
+    assert model.state_dict() == before
+
+
+def test_load_into_a_different_shape_or_class_is_refused(tmp_path: Path) -> None:
+    _, path, _ = _saved(tmp_path)
+    other = nn.MLP(2, [4, 1], seed=0)
+    before = other.state_dict()
+    with pytest.raises(ValueError, match=r"holds MLP\(in_features=2, sizes=\[3, 1\]"):
+        other.load(path)
+    assert other.state_dict() == before
+    with pytest.raises(ValueError, match="holds a MLP, not a Layer"):
+        nn.Layer(2, 3, rng=0).load(path)
+
+
+def test_a_custom_module_saves_its_parameters_and_loads_them_by_hand(tmp_path: Path) -> None:
+    model = Pair()
+    path = tmp_path / "pair.json"
+    model.save(path)
+    fresh = Pair()
+    for p in fresh.parameters():
+        p.data = 0.0
+    fresh.load(path)
+    assert fresh.state_dict() == model.state_dict()
+    with pytest.raises(
+        ValueError, match="load_model rebuilds Neuron, Layer, MLP; the file holds a 'Pair'"
+    ):
+        nn.load_model(path)
+
+
+def test_missing_file_raises_file_not_found(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        nn.load_model(tmp_path / "nope.json")
