@@ -876,8 +876,8 @@ class Adagrad(Optimizer):
         eps = group["eps"]
         clr = group["lr"] / (1.0 + (t - 1) * group["lr_decay"])
         g = _l2(_maximised(grads, group), datas, group["weight_decay"])
-        previous = buffers.get("sum") or [group["initial_accumulator_value"]] * len(datas)
-        s = [si + gi * gi for si, gi in zip(previous, g)]
+        # The sum exists from construction (or load) on, as in torch.
+        s = [si + gi * gi for si, gi in zip(buffers["sum"], g)]
         new = [x - clr * gi / (_sqrt(si) + eps) for x, gi, si in zip(datas, g, s)]
         return new, {"sum": s}
 
