@@ -354,9 +354,6 @@ class MLP(Module):
             xs = layer.forward(xs)
         return xs[0] if len(xs) == 1 else xs
 
-    def extra_repr(self) -> str:
-        return ""
-
     def config(self) -> dict[str, Any]:
         return {
             "in_features": self.in_features,

@@ -132,6 +132,12 @@ def _vector_targets(
         raise ValueError(
             f"{loss}: a batch of {len(samples)} samples needs as many targets, got {got}"
         )
+    if not batch and _is_seq(target) and any(_is_seq(t) for t in target):
+        raise ValueError(
+            f"{loss}: the prediction is one sample (a flat list of {len(samples[0])} Values) but "
+            f"the target is a list of lists; for a batch of one-output samples pass the "
+            f"predictions as [[p] for p in predictions]"
+        )
     out = []
     for i, (row, sample) in enumerate(zip(rows, samples)):
         where = f" of sample {i}" if batch else ""

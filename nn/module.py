@@ -246,7 +246,8 @@ class Module:
         """Write the model to ``path`` as JSON (see the module docstring), atomically.
 
         Raises ``TypeError`` when the model has a custom callable activation (a function
-        cannot be stored in JSON; use a named one or save ``state_dict()`` yourself).
+        cannot be stored in JSON; use a named one or save ``state_dict()`` yourself), and
+        ``ValueError`` when a parameter is not finite. Either way nothing is written.
         """
         state = self.state_dict()
         broken = [name for name, x in state.items() if not math.isfinite(x)]

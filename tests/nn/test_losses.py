@@ -305,6 +305,11 @@ ERRORS: list[tuple[Callable[[], object], type[Exception], str]] = [
         "prediction of sample 1 has 1 outputs but the target has 2",
     ),
     (lambda: nn.sse([], []), ValueError, "empty prediction"),
+    (
+        lambda: nn.sse(vals([1.0, 2.0]), [[1.0], [2.0]]),
+        ValueError,
+        "one sample .* but the target is a list of lists.*\\[\\[p\\] for p in predictions\\]",
+    ),
     (lambda: nn.sse([1.0, 2.0], [1.0, 2.0]), TypeError, "prediction output 0 must be a Value"),
     (lambda: nn.sse(vals([1.0]), ["1"]), TypeError, "target 0 must be a number, got str"),
     (lambda: nn.sse(vals([1.0]), [math.nan]), ValueError, "must be finite"),
