@@ -24,7 +24,7 @@ $(GRAPHVIZ_STAMP): scripts/ensure-graphviz.sh
 	@mkdir -p $(VENV) && touch $@
 
 demo: setup
-	$(PY) -m autograd
+	$(PY) -m nn
 
 lint: setup
 	$(VENV)/bin/ruff check autograd nn tests benchmarks

@@ -1,10 +1,12 @@
 """nn: neural networks built on autograd's Values.
 
 Modules (`Module`, `Neuron`, `Layer`, `MLP`), weight initialisers (`nn.init`), losses
-(`nn.losses`, re-exported here) and model files (`Module.save`, `load_model`).
+(`nn.losses`, re-exported here), model files (`Module.save`, `load_model`), optimizers
+and learning-rate schedules (`nn.optim`), datasets and batching (`nn.data`), and the
+training loop (`fit`, `evaluate`, `History`).
 """
 
-from nn import init, losses
+from nn import data, init, losses, optim
 from nn.layers import MLP, Layer, Neuron, load_model
 from nn.losses import (
     binary_cross_entropy,
@@ -16,20 +18,26 @@ from nn.losses import (
     sse,
 )
 from nn.module import Module
+from nn.train import History, evaluate, fit
 
 __all__ = [
     "MLP",
+    "History",
     "Layer",
     "Module",
     "Neuron",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cross_entropy",
+    "data",
+    "evaluate",
+    "fit",
     "hinge",
     "init",
     "l2",
     "load_model",
     "losses",
     "mse",
+    "optim",
     "sse",
 ]

@@ -1,0 +1,377 @@
+"""fit / evaluate / History: stopping rules, early stopping, interruption, errors."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import threading
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+import nn
+from autograd import Value
+from nn import losses
+from nn.data import make_moons, xor
+from nn.layers import MLP
+from nn.optim import SGD, Adam, StepLR
+from nn.train import History, early_stopping, evaluate, fit, max_error_below
+
+
+def _moons(n: int = 60, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    return make_moons(n_samples=n, noise=0.1, seed=seed)
+
+
+def test_fit_learns_moons_and_records_every_epoch() -> None:
+    X, y = _moons(80)
+    model = MLP(2, [8, 2], activation="tanh", seed=1)
+    history = fit(
+        model,
+        X,
+        y,
+        loss=losses.cross_entropy,
+        optimizer=Adam(model.parameters(), lr=0.05),
+        epochs=40,
+        batch_size=16,
+        progress=False,
+        seed=0,
+    )
+    assert history.epochs == 40 and history.stop_reason == "epochs"
+    assert len(history.loss) == len(history.lr) == len(history["accuracy"]) == 40
+    assert history.loss[-1] < 0.5 * history.loss[0]
+    result = evaluate(model, X, y, loss=losses.cross_entropy)
+    assert result["accuracy"] >= 0.85
+    # evaluate's loss is the cross-entropy recomputed independently with numpy
+    logits = np.array([[v.data for v in model(row)] for row in X.tolist()])
+    shifted = logits - logits.max(1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(1, keepdims=True))
+    assert result["loss"] == pytest.approx(-log_p[np.arange(len(y)), y].mean(), rel=1e-12)
+
+
+def test_history_to_dict_is_json_and_plot_draws(tmp_path: os.PathLike[str]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    X, y = _moons(40)
+    model = MLP(2, [4, 2], seed=0)
+    history = fit(
+        model,
+        X,
+        y,
+        loss=losses.cross_entropy,
+        optimizer=SGD(model.parameters(), lr=0.1),
+        epochs=3,
+        validation_split=0.25,
+        progress=False,
+    )
+    d = json.loads(json.dumps(history.to_dict()))
+    assert set(d) >= {"loss", "val_loss", "lr", "accuracy", "val_accuracy", "stop_reason"}
+    assert len(d["val_loss"]) == 3
+    ax = history.plot()
+    assert [line.get_label() for line in ax.get_lines()] == ["train loss", "validation loss"]
+
+
+def test_batch_size_decides_the_number_of_updates() -> None:
+    X, y = _moons(30)
+    for batch_size, updates_per_epoch in ((None, 1), (1, 30), (8, 4)):
+        model = MLP(2, [3, 2], seed=0)
+        optimizer = SGD(model.parameters(), lr=0.01)
+        steps = 0
+        original = optimizer.step
+
+        def counting_step(original: Callable[[], None] = original) -> None:
+            nonlocal steps
+            steps += 1
+            original()
+
+        optimizer.step = counting_step  # type: ignore[method-assign]
+        fit(
+            model,
+            X,
+            y,
+            loss=losses.cross_entropy,
+            optimizer=optimizer,
+            epochs=2,
+            batch_size=batch_size,
+            progress=False,
+        )
+        assert steps == 2 * updates_per_epoch
+
+
+def test_scheduler_steps_once_per_epoch_and_history_records_lr() -> None:
+    X, y = _moons(20)
+    model = MLP(2, [3, 2], seed=0)
+    optimizer = SGD(model.parameters(), lr=0.1)
+    history = fit(
+        model,
+        X,
+        y,
+        loss=losses.cross_entropy,
+        optimizer=optimizer,
+        epochs=5,
+        scheduler=StepLR(optimizer, step_size=2, gamma=0.5),
+        progress=False,
+    )
+    assert history.lr == pytest.approx([0.1, 0.1, 0.05, 0.05, 0.025])
+
+
+def test_max_error_below_stops_a_regression_run() -> None:
+    # y = 0.5 x1 - 0.25 x2 is exactly representable by a linear neuron
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, size=(20, 2))
+    y = X @ np.array([0.5, -0.25])
+    model = MLP(2, [1], seed=0)
+    history = fit(
+        model,
+        X,
+        y,
+        loss=losses.mse,
+        optimizer=SGD(model.parameters(), lr=0.2),
+        epochs=500,
+        stop_when=max_error_below(0.01),
+        progress=False,
+    )
+    assert history.stop_reason == "stop_when"
+    assert history.epochs < 500
+    assert history.max_error[-1] < 0.01 <= history.max_error[-2]
+    predictions = np.array([model(row).data for row in X.tolist()])
+    assert np.max(np.abs(predictions - y)) < 0.02  # one more update since the check
+
+
+def test_max_error_below_refuses_classification_and_bad_tolerance() -> None:
+    X, y = _moons(10)
+    model = MLP(2, [2], seed=0)
+    with pytest.raises(ValueError, match="regression targets"):
+        fit(
+            model,
+            X,
+            y,
+            loss=losses.cross_entropy,
+            optimizer=SGD(model.parameters(), lr=0.1),
+            epochs=2,
+            stop_when=max_error_below(0.1),
+            progress=False,
+        )
+    with pytest.raises(ValueError, match="tolerance"):
+        max_error_below(0.0)
+
+
+def test_stop_when_takes_any_callable_on_the_history() -> None:
+    X, y = xor()
+    model = MLP(2, [4, 2], seed=0)
+    history = fit(
+        model,
+        X,
+        y,
+        loss=losses.cross_entropy,
+        optimizer=Adam(model.parameters(), lr=0.05),
+        epochs=100,
+        stop_when=lambda h: h.epochs == 7,
+        progress=False,
+    )
+    assert history.epochs == 7 and history.stop_reason == "stop_when"
+
+
+def test_early_stopping_restores_the_best_weights() -> None:
+    X, y = _moons(60, seed=3)
+    X_val, y_val = _moons(40, seed=4)
+    model = MLP(2, [16, 2], seed=0)
+    # A learning rate large enough that the validation loss does not keep falling.
+    history = fit(
+        model,
+        X,
+        y,
+        loss=losses.cross_entropy,
+        optimizer=SGD(model.parameters(), lr=3.0),
+        epochs=60,
+        batch_size=1,
+        validation_data=(X_val, y_val),
+        early_stopping=early_stopping(patience=3),
+        progress=False,
+        seed=0,
+    )
+    assert history.stop_reason == "early_stopping"
+    best = history.best_epoch
+    assert best is not None
+    assert history.val_loss[best] == min(history.val_loss)
+    assert history.epochs == best + 1 + 3  # three epochs without improvement
+    restored = evaluate(model, X_val, y_val, loss=losses.cross_entropy)["loss"]
+    assert restored == pytest.approx(history.val_loss[best], rel=1e-12)
+
+
+def test_early_stopping_needs_validation_data() -> None:
+    X, y = _moons(10)
+    model = MLP(2, [2], seed=0)
+    with pytest.raises(ValueError, match="validation"):
+        fit(
+            model,
+            X,
+            y,
+            loss=losses.cross_entropy,
+            optimizer=SGD(model.parameters(), lr=0.1),
+            epochs=2,
+            early_stopping=early_stopping(),
+            progress=False,
+        )
+
+
+def test_keyboard_interrupt_from_a_callback_returns_history_and_a_whole_model() -> None:
+    X, y = _moons(30)
+    model = MLP(2, [4, 2], seed=0)
+    optimizer = SGD(model.parameters(), lr=0.1)
+    snapshots: list[dict[str, float]] = []
+
+    def stop_rule(history: History) -> bool:
+        snapshots.append(model.state_dict())
+        if history.epochs == 3:
+            raise KeyboardInterrupt
+        return False
+
+    history = fit(
+        model,
+        X,
+        y,
+        loss=losses.cross_entropy,
+        optimizer=optimizer,
+        epochs=10,
+        stop_when=stop_rule,
+        progress=False,
+    )
+    assert history.stop_reason == "interrupted"
+    assert history.epochs == 3 and len(history["accuracy"]) == 3
+    assert model.state_dict() == snapshots[-1]  # nothing changed after the interrupt
+    assert all(math.isfinite(v) for v in model.state_dict().values())
+    fit(model, X, y, loss=losses.cross_entropy, optimizer=optimizer, epochs=1, progress=False)
+
+
+def test_ctrl_c_during_a_step_finishes_that_step_first() -> None:
+    X, y = _moons(20)
+    model = MLP(2, [3, 2], seed=0)
+    optimizer = SGD(model.parameters(), lr=0.1)
+    updates = 0
+    original = optimizer.step
+
+    def step_then_signal() -> None:
+        nonlocal updates
+        original()
+        updates += 1
+        if updates == 2:
+            signal.raise_signal(signal.SIGINT)  # what Ctrl-C delivers
+
+    optimizer.step = step_then_signal  # type: ignore[method-assign]
+    assert threading.current_thread() is threading.main_thread()
+    history = fit(
+        model,
+        X,
+        y,
+        loss=losses.cross_entropy,
+        optimizer=optimizer,
+        epochs=5,
+        batch_size=5,
+        progress=False,
+    )
+    assert history.stop_reason == "interrupted"
+    assert updates == 2 and history.epochs == 0
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_non_finite_gradient_stops_with_a_clear_error_and_unchanged_parameters() -> None:
+    X, y = _moons(10)
+    model = MLP(2, [2], seed=0)
+    before = model.state_dict()
+    w = model.parameters()[0]
+
+    def overflowing(outputs: list[list[Value]], targets: list[int]) -> Value:
+        # (w - w.detach()) is 0, so the loss stays finite, but d loss / d w = 1e600
+        return losses.cross_entropy(outputs, targets) + (w - w.detach()) * 1e300 * 1e300
+
+    with pytest.raises(OverflowError, match=r"epoch 0, batch 0: .*not finite"):
+        fit(
+            model,
+            X,
+            y,
+            loss=overflowing,
+            optimizer=SGD(model.parameters(), lr=0.1),
+            epochs=1,
+            progress=False,
+        )
+    assert model.state_dict() == before
+
+
+def test_optimizer_refusal_inside_fit_names_the_batch_and_changes_nothing() -> None:
+    X, y = _moons(12)
+    model = MLP(2, [2], seed=0)
+    before = model.state_dict()
+    optimizer = SGD(model.parameters(), lr=0.1)
+    original = optimizer.step
+    calls = 0
+
+    def poisoned_step() -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            model.parameters()[-1].grad = math.nan  # a gradient gone bad after backward
+        original()
+
+    optimizer.step = poisoned_step  # type: ignore[method-assign]
+    with pytest.raises(ValueError, match=r"epoch 0, batch 1: .*nan"):
+        fit(
+            model,
+            X,
+            y,
+            loss=losses.cross_entropy,
+            optimizer=optimizer,
+            epochs=1,
+            batch_size=6,
+            progress=False,
+        )
+    first_batch_only = model.state_dict()
+    assert first_batch_only != before  # batch 0 was applied, batch 1 refused whole
+    assert all(math.isfinite(v) for v in first_batch_only.values())
+
+
+def test_fit_rejects_bad_arguments() -> None:
+    X, y = _moons(10)
+    model = MLP(2, [2], seed=0)
+    opt = SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="samples"):
+        fit(model, X, y[:5], loss=losses.cross_entropy, optimizer=opt, epochs=1)
+    with pytest.raises(ValueError, match="epochs"):
+        fit(model, X, y, loss=losses.cross_entropy, optimizer=opt, epochs=-1)
+    with pytest.raises(ValueError, match="validation_split"):
+        fit(model, X, y, loss=losses.cross_entropy, optimizer=opt, epochs=1, validation_split=1.5)
+    with pytest.raises(ValueError, match="unknown metric"):
+        fit(model, X, y, loss=losses.cross_entropy, optimizer=opt, epochs=1, metrics=["f1"])
+    with pytest.raises(ValueError, match="NaN"):
+        fit(
+            model,
+            np.full((3, 2), np.nan),
+            [0, 1, 0],
+            loss=losses.cross_entropy,
+            optimizer=opt,
+            epochs=1,
+        )
+
+
+def test_accuracy_follows_the_loss_convention() -> None:
+    X = np.array([[1.0, 0.0], [-1.0, 0.0], [2.0, 0.0], [-2.0, 0.0]])
+    model = MLP(2, [1], seed=0)
+    model.layers[0].neurons[0].w[0].data = 1.0
+    model.layers[0].neurons[0].w[1].data = 0.0
+    assert model.layers[0].neurons[0].b is not None
+    model.layers[0].neurons[0].b.data = 0.0
+    # hinge: labels -1/+1, the sign of the score
+    hinge = evaluate(model, X, np.array([1, -1, 1, -1]), loss=losses.hinge)
+    assert hinge["accuracy"] == 1.0
+    # logits: class 1 when the logit is positive; logits 1, -1, 2, -2 say 1, 0, 1, 0
+    logits = evaluate(
+        model, X, np.array([1, 0, 0, 0]), loss=losses.binary_cross_entropy_with_logits
+    )
+    assert logits["accuracy"] == 0.75
+
+
+def test_exports() -> None:
+    assert nn.fit is fit and nn.evaluate is evaluate and nn.History is History
