@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from benchmarks import engine
+from benchmarks import engine, training
 from benchmarks.common import format_table, machine
 
 
@@ -15,9 +15,9 @@ def main() -> None:
     args = parser.parse_args()
     start = time.perf_counter()
     if args.quick:
-        rows = engine.run(n=2_000, repeats=2, max_depth=10_000)
+        rows = engine.run(n=2_000, repeats=2, max_depth=10_000) + training.run(steps=5)
     else:
-        rows = engine.run()
+        rows = engine.run() + training.run()
     print(f"machine: {machine()}")
     print(format_table(rows, engine.ENGINES, baseline="micrograd"))
     print(f"\n(benchmarks ran in {time.perf_counter() - start:.0f} s)")

@@ -78,7 +78,7 @@ def format_table(rows: Sequence[Row], engines: Sequence[str], baseline: str) -> 
             cells.append(_ratio(row, engine, baseline))
         lines.append("| " + " | ".join(cells) + " |")
     notes = [f"- {row.name}: {row.note}" for row in rows if row.note]
-    return "\n".join(lines + ([""] + notes if notes else []))
+    return "\n".join([*lines, "", *notes] if notes else lines)
 
 
 def _number(x: float) -> str:

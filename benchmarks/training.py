@@ -1,0 +1,249 @@
+"""Training benchmarks: micrograd's own demo, and a larger softmax classifier.
+
+micrograd's demo (its README's notebook): 100 two-moons points (noise 0.1), labels
++-1, ``MLP(2, [16, 16, 1])`` with relu hidden layers, max-margin loss
+``mean(relu(1 - y * score))`` plus ``1e-4 * sum(p ** 2)``, full batch, 100 steps of
+plain SGD with the learning rate ``1.0 - 0.9 * k / 100``.
+
+The three implementations start from the same weights (drawn once with numpy), so
+they compute the same numbers up to floating-point rounding, and they run in
+lockstep: step k of each, then step k + 1, so a slow phase of the machine hits all
+of them alike. The table gives the median milliseconds per step and the final
+training accuracy.
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import sys
+from itertools import pairwise
+from time import perf_counter
+
+import numpy as np
+
+import nn
+from benchmarks.common import Row
+
+DEMO_STEPS = 100
+ALPHA = 1e-4
+
+
+def _demo_data(seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    X, y = nn.data.make_moons(n_samples=100, noise=0.1, seed=seed)
+    return X, 2.0 * y - 1.0  # labels -1 / +1, as the max-margin loss wants
+
+
+def _initial_weights(sizes: list[int], seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(W, b) per layer, W of shape (out, in): uniform(-1, 1) weights and zero biases,
+    micrograd's own initialisation."""
+    rng = np.random.default_rng(seed)
+    return [
+        (rng.uniform(-1.0, 1.0, size=(n_out, n_in)), np.zeros(n_out))
+        for n_in, n_out in pairwise(sizes)
+    ]
+
+
+def _lr(k: int) -> float:
+    return 1.0 - 0.9 * k / DEMO_STEPS
+
+
+class _Micrograd:
+    """micrograd's demo loop, as its notebook writes it."""
+
+    def __init__(self, weights: list[tuple[np.ndarray, np.ndarray]], X: np.ndarray, y: np.ndarray):
+        from micrograd.engine import Value as MicroValue
+        from micrograd.nn import MLP as MicroMLP
+
+        self.Value = MicroValue
+        self.model = MicroMLP(2, [16, 16, 1])
+        for layer, (W, b) in zip(self.model.layers, weights):
+            for neuron, w_row, b_j in zip(layer.neurons, W, b):
+                for p, w in zip(neuron.w, w_row):
+                    p.data = float(w)
+                neuron.b.data = float(b_j)
+        self.X, self.y = X.tolist(), y.tolist()
+
+    def step(self, k: int) -> None:
+        inputs = [list(map(self.Value, row)) for row in self.X]
+        scores = list(map(self.model, inputs))
+        losses = [(1 + -yi * si).relu() for yi, si in zip(self.y, scores)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        reg_loss = ALPHA * sum(p * p for p in self.model.parameters())
+        total = data_loss + reg_loss
+        self.model.zero_grad()
+        total.backward()
+        lr = _lr(k)
+        for p in self.model.parameters():
+            p.data -= lr * p.grad
+
+    def accuracy(self) -> float:
+        scores = [self.model(list(map(self.Value, row))).data for row in self.X]
+        return float(np.mean([(s > 0) == (t > 0) for s, t in zip(scores, self.y)]))
+
+
+class _Ours:
+    """The same computation written with backproplab's nn: MLP, hinge, l2, SGD, LambdaLR."""
+
+    def __init__(self, weights: list[tuple[np.ndarray, np.ndarray]], X: np.ndarray, y: np.ndarray):
+        self.model = nn.MLP(2, [16, 16, 1], activation="relu", seed=0)
+        for layer, (W, b) in zip(self.model.layers, weights):
+            for neuron, w_row, b_j in zip(layer.neurons, W, b):
+                for p, w in zip(neuron.w, w_row):
+                    p.data = float(w)
+                assert neuron.b is not None
+                neuron.b.data = float(b_j)
+        self.params = self.model.parameters()
+        self.optimizer = nn.optim.SGD(self.params, lr=1.0)
+        self.scheduler = nn.optim.LambdaLR(self.optimizer, _lr)
+        self.X, self.y = X.tolist(), y.tolist()
+
+    def step(self, k: int) -> None:
+        scores = [self.model(row) for row in self.X]
+        loss = nn.hinge(scores, self.y) + ALPHA * nn.l2(self.params)
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+        self.scheduler.step()
+
+    def accuracy(self) -> float:
+        scores = [self.model(row).data for row in self.X]
+        return float(np.mean([(s > 0) == (t > 0) for s, t in zip(scores, self.y)]))
+
+
+class _Numpy:
+    """The same network, loss and updates, vectorised over the batch by hand."""
+
+    def __init__(self, weights: list[tuple[np.ndarray, np.ndarray]], X: np.ndarray, y: np.ndarray):
+        self.params = [(W.copy(), b.copy()) for W, b in weights]
+        self.X, self.y = X, y
+
+    def _forward(self) -> tuple[list[np.ndarray], np.ndarray]:
+        activations = [self.X]
+        h = self.X
+        for i, (W, b) in enumerate(self.params):
+            z = h @ W.T + b
+            h = np.maximum(z, 0.0) if i < len(self.params) - 1 else z
+            activations.append(h)
+        return activations, h[:, 0]
+
+    def step(self, k: int) -> None:
+        activations, scores = self._forward()
+        n = len(self.y)
+        margin = 1.0 - self.y * scores
+        # d loss / d score: mean of relu(margin), relu'(0) = 0 as in the engines
+        upstream = (np.where(margin > 0.0, -self.y, 0.0) / n)[:, None]
+        lr = _lr(k)
+        grads = []
+        for i in range(len(self.params) - 1, -1, -1):
+            W, b = self.params[i]
+            h_in = activations[i]
+            grads.append((upstream.T @ h_in + 2.0 * ALPHA * W, upstream.sum(0) + 2.0 * ALPHA * b))
+            if i:
+                upstream = (upstream @ W) * (activations[i] > 0.0)
+        for (W, b), (gW, gb) in zip(self.params, reversed(grads)):
+            W -= lr * gW
+            b -= lr * gb
+
+    def accuracy(self) -> float:
+        return float(np.mean((self._forward()[1] > 0) == (self.y > 0)))
+
+
+def demo_rows(steps: int = DEMO_STEPS) -> list[Row]:
+    X, y = _demo_data()
+    weights = _initial_weights([2, 16, 16, 1])
+    runs = {
+        "backproplab": _Ours(weights, X, y),
+        "micrograd": _Micrograd(weights, X, y),
+        "numpy": _Numpy(weights, X, y),
+    }
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 100_000))  # micrograd recurses
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for k in range(steps):
+        for name, run in runs.items():
+            gc.collect()
+            start = perf_counter()
+            run.step(k)
+            times[name].append(perf_counter() - start)
+    per_step = {name: statistics.median(t) * 1e3 for name, t in times.items()}
+    accuracy = {name: run.accuracy() for name, run in runs.items()}
+    return [
+        Row(
+            "micrograd's demo: one training step",
+            "ms/step",
+            per_step,
+            note=f"100 moons points, MLP(2, [16, 16, 1]) relu, max-margin + 1e-4 L2, full "
+            f"batch, SGD lr 1.0 - 0.9 k / 100; median of {steps} steps, engines in lockstep "
+            f"from the same initial weights",
+        ),
+        Row(f"micrograd's demo: accuracy after {steps} steps", "accuracy", accuracy, kind="score"),
+    ]
+
+
+def classifier_rows(batch_size: int = 32) -> list[Row]:
+    """MLP 64-32-10, softmax cross-entropy, one epoch of mini-batches over 1,000 samples.
+
+    micrograd cannot run it: it has no exp or log, so no softmax.
+    """
+    X, y = nn.data.make_blobs(n_samples=1000, centers=10, n_features=64, seed=0)
+    X = (X - X.mean(0)) / X.std(0)
+    weights = _initial_weights([64, 32, 10], seed=1)
+    for W, _ in weights:
+        W *= np.sqrt(1.0 / W.shape[1])  # keep the logits moderate at the start
+
+    model = nn.MLP(64, [32, 10], activation="relu", seed=0)
+    for layer, (W, b) in zip(model.layers, weights):
+        for neuron, w_row, b_j in zip(layer.neurons, W, b):
+            for p, w in zip(neuron.w, w_row):
+                p.data = float(w)
+            assert neuron.b is not None
+            neuron.b.data = float(b_j)
+    optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
+
+    def ours() -> float:
+        start = perf_counter()
+        for xb, yb in nn.data.batches(X, y, batch_size=batch_size, shuffle=False):
+            logits = [model(row) for row in xb.tolist()]
+            loss = nn.cross_entropy(logits, yb.tolist())
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        return perf_counter() - start
+
+    params = [(W.copy(), b.copy()) for W, b in weights]
+
+    def vectorised() -> float:
+        start = perf_counter()
+        for xb, yb in nn.data.batches(X, y, batch_size=batch_size, shuffle=False):
+            (W1, b1), (W2, b2) = params
+            z1 = xb @ W1.T + b1
+            h1 = np.maximum(z1, 0.0)
+            logits = h1 @ W2.T + b2
+            logits -= logits.max(1, keepdims=True)
+            p = np.exp(logits)
+            p /= p.sum(1, keepdims=True)
+            p[np.arange(len(yb)), yb] -= 1.0
+            d_logits = p / len(yb)
+            d_h1 = (d_logits @ W2) * (z1 > 0.0)
+            W2 -= 0.1 * (d_logits.T @ h1)
+            b2 -= 0.1 * d_logits.sum(0)
+            W1 -= 0.1 * (d_h1.T @ xb)
+            b1 -= 0.1 * d_h1.sum(0)
+        return perf_counter() - start
+
+    gc.collect()
+    t_ours = ours()
+    t_numpy = statistics.median(vectorised() for _ in range(5))
+    return [
+        Row(
+            "MLP 64-32-10, softmax cross-entropy: one epoch",
+            "s/epoch",
+            {"backproplab": t_ours, "numpy": t_numpy},
+            note=f"1,000 blobs samples of 64 features, 10 classes, mini-batches of "
+            f"{batch_size}, SGD lr 0.1; micrograd has no exp or log, so it cannot run it",
+        )
+    ]
+
+
+def run(steps: int = DEMO_STEPS) -> list[Row]:
+    return [*demo_rows(steps), *classifier_rows()]
