@@ -76,7 +76,7 @@ def _fmt(x: float) -> str:
 def _as_number(x: object, where: str) -> float:
     """Check that `x` is a finite real number and return it as a float."""
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        if isinstance(x, numbers.Complex):
+        if isinstance(x, numbers.Complex) and not isinstance(x, bool):
             raise TypeError(f"{where}: complex numbers are not supported, got {x!r}")
         hint = ""
         if isinstance(x, str):
@@ -89,7 +89,13 @@ def _as_number(x: object, where: str) -> float:
             f"{where}: expected a real number (int, float or numpy scalar), "
             f"got {type(x).__name__} {x!r}{hint}"
         )
-    value = float(x)
+    try:
+        value = float(x)
+    except OverflowError:
+        raise ValueError(
+            f"{where}: expected a finite number, got a {type(x).__name__} too large for a "
+            f"float (above 1.8e308)"
+        ) from None
     if not _isfinite(value):
         raise ValueError(f"{where}: expected a finite number, got {value!r}")
     return value
@@ -220,7 +226,8 @@ class Value:
         c = _constant(other, "/")
         if c == 0.0:
             raise ZeroDivisionError(f"division by zero: Value({_fmt(self.data)}) / 0")
-        return _node(self.data / c, f"/ {_fmt(c)}", (self,), (1.0 / c,))
+        q = self.data / c
+        return _node(q, f"/ {_fmt(c)}", (self,), _finite_locals("/", (self.data, c), 1.0 / c))
 
     def __rtruediv__(self, other: float) -> Value:
         """Forward: q = c / b. Local derivative: -q / b."""
@@ -265,7 +272,7 @@ class Value:
                 f"got {_fmt(c)} ** Value({_fmt(x)})"
             )
         y = _power(c, x)
-        return _node(y, f"{_fmt(c)} **", (self,), (y * _log(c),))
+        return _node(y, f"{_fmt(c)} **", (self,), _finite_locals("**", (c, x), y * _log(c)))
 
     def __neg__(self) -> Value:
         """Forward: -x. Local derivative: -1."""

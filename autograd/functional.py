@@ -52,13 +52,22 @@ def _nonempty(values: Iterable[_Scalar], func: str) -> tuple[Value, ...]:
     return vs
 
 
+def _fsum(vs: tuple[Value, ...]) -> float:
+    """The exactly rounded sum of the data; on overflow the plain (signed, infinite) sum,
+    which `_node` then reports with the op and its operands."""
+    try:
+        return math.fsum(v.data for v in vs)
+    except OverflowError:  # fsum raises instead of returning inf
+        return builtins.sum(v.data for v in vs)
+
+
 def sum(values: Iterable[_Scalar]) -> Value:
     """Forward: x_1 + ... + x_n, as ONE node. Local derivatives: 1 for every input.
 
     The sum of an empty list is a constant 0.
     """
     vs = _as_values(values, "sum")
-    total = math.fsum(v.data for v in vs)
+    total = _fsum(vs)
     return _node(total, "sum", vs, (1.0,) * len(vs))
 
 
@@ -66,7 +75,7 @@ def mean(values: Iterable[_Scalar]) -> Value:
     """Forward: (x_1 + ... + x_n) / n, as one node. Local derivatives: 1 / n each."""
     vs = _nonempty(values, "mean")
     n = len(vs)
-    return _node(math.fsum(v.data for v in vs) / n, "mean", vs, (1.0 / n,) * n)
+    return _node(_fsum(vs) / n, "mean", vs, (1.0 / n,) * n)
 
 
 def dot(a: Sequence[_Scalar], b: Sequence[_Scalar]) -> Value:
