@@ -1,0 +1,201 @@
+"""Tests of the checker itself: it passes right gradients, catches wrong ones with a
+readable table, leaves no trace on the Values it touches, and rejects bad arguments."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograd import GradcheckError, Value, gradcheck, is_grad_enabled, numerical_grad
+
+
+def test_numerical_grad_matches_closed_forms() -> None:
+    x, y = Value(0.7), Value(-1.3)
+    grads = numerical_grad(lambda a, b: a.sin() * b + b**3, [x, y])
+    assert grads[0] == pytest.approx(math.cos(0.7) * -1.3, rel=1e-8)
+    assert grads[1] == pytest.approx(math.sin(0.7) + 3 * 1.3**2, rel=1e-8)
+    assert numerical_grad(lambda a: a.exp(), Value(1.0), eps=1e-4) == pytest.approx(
+        [math.e], rel=1e-7
+    )
+
+
+def test_numerical_grad_records_nothing_and_leaves_no_trace() -> None:
+    x = Value(2.0)
+    seen: list[Value] = []
+
+    def f(a: Value) -> Value:
+        out = a * a
+        seen.append(out)
+        return out
+
+    numerical_grad(f, [x])
+    assert len(seen) == 2
+    assert all(out.parents == () for out in seen)  # evaluated under no_grad
+    assert (x.data, x.grad) == (2.0, 0.0)
+    assert is_grad_enabled()
+
+
+def test_gradcheck_returns_true_for_right_gradients() -> None:
+    a, b = Value(1.5, label="a"), Value(-0.4, label="b")
+    assert gradcheck(lambda x, y: (x * y).tanh() + x / (y * y + 1), [a, b]) is True
+    assert gradcheck(lambda x, y: x ** y.sigmoid(), [a, b], grad=-3.0) is True
+    assert gradcheck(lambda x: x, [a]) is True  # f may return its input
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    x=st.floats(min_value=-3, max_value=3),
+    y=st.floats(min_value=-3, max_value=3),
+    g=st.floats(min_value=-5, max_value=5),
+)
+def test_gradcheck_passes_a_right_gradient_with_any_upstream_gradient(
+    x: float, y: float, g: float
+) -> None:
+    assert gradcheck(lambda a, b: (a * b).sin() + a.exp() * b, [Value(x), Value(y)], grad=g)
+
+
+def test_an_input_not_used_has_zero_gradient_and_passes() -> None:
+    assert gradcheck(lambda a, b: a * 2, [Value(1.0), Value(5.0)]) is True
+
+
+def test_detached_input_fails_with_a_table_of_every_input() -> None:
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda x, y: x * y.detach(), [a, b])
+    err = info.value
+    assert isinstance(err, AssertionError)  # pytest shows it as a failed check
+
+    lines = str(err).splitlines()
+    assert lines[0].startswith("gradcheck failed for 1 of 2 inputs")
+    assert "eps=1e-06" in lines[0] and "atol=1e-05" in lines[0] and "rtol=0.001" in lines[0]
+    header = lines[1].split()
+    assert header == ["input", "label", "analytic", "numeric", "abs", "err", "rel", "err"]
+    assert len(lines) == 4  # header line, column names, one row per input
+
+    row_a, row_b = lines[2].split(), lines[3].split()
+    assert row_a[:3] == ["0", "a", "3"]  # d(ab)/da = b, right
+    assert float(row_a[3]) == pytest.approx(3.0, rel=1e-8)
+    assert "FAIL" not in lines[2]
+    assert row_b[:4] == ["FAIL", "1", "b", "0"]  # analytic 0: the gradient was cut
+    assert float(row_b[4]) == pytest.approx(2.0, rel=1e-8)  # numeric: a
+    assert float(row_b[5]) == pytest.approx(2.0, rel=1e-6)  # abs err
+    assert float(row_b[6]) == pytest.approx(1.0, rel=1e-6)  # rel err
+
+    assert [row[0] for row in err.rows] == [0, 1]
+    assert [row[1] for row in err.rows] == ["a", "b"]
+    assert [row[-1] for row in err.rows] == [True, False]
+    _, _, analytic, numeric, abs_err, rel_err, ok = err.rows[1]
+    assert (analytic, ok) == (0.0, False)
+    assert numeric == pytest.approx(2.0, rel=1e-8)
+    assert abs_err == pytest.approx(2.0, rel=1e-8)
+    assert rel_err == pytest.approx(1.0, rel=1e-8)
+
+    # the failed check left no trace either
+    assert (a.data, b.data, a.grad, b.grad) == (2.0, 3.0, 0.0, 0.0)
+
+
+def test_hidden_gradient_fails_and_unlabelled_inputs_show_a_dash() -> None:
+    x = Value(1.5)
+    with pytest.raises(GradcheckError, match="gradcheck failed for 1 of 1 inputs") as info:
+        gradcheck(lambda v: v * v.data, [x])  # v.data is treated as a constant
+    row = str(info.value).splitlines()[2].split()
+    assert row[:3] == ["FAIL", "0", "-"]
+    assert float(row[3]) == pytest.approx(1.5)  # analytic: x
+    assert float(row[4]) == pytest.approx(3.0, rel=1e-8)  # numeric: 2x
+
+
+def test_wrong_gradient_is_caught_with_a_non_uniform_upstream_gradient() -> None:
+    x = Value(0.5, label="x")
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda v: v.exp() * v.detach(), [x], grad=-2.0)
+    _, _, analytic, numeric, _, _, ok = info.value.rows[0]
+    assert not ok
+    assert analytic == pytest.approx(-2.0 * math.exp(0.5) * 0.5, rel=1e-12)
+    assert numeric == pytest.approx(-2.0 * math.exp(0.5) * 1.5, rel=1e-7)
+
+
+def test_tolerances() -> None:
+    # the analytic gradient is off by 1e-3 (a detached term): 2x against 2x + 1e-3
+    def f(v: Value) -> Value:
+        return v * v + (v * 1e-3).detach()
+
+    x = Value(1.0)
+    assert gradcheck(f, [x]) is True  # 1e-3 <= 1e-5 + 1e-3 * 2.001
+    with pytest.raises(GradcheckError):
+        gradcheck(f, [x], rtol=1e-4)
+    assert gradcheck(f, [x], rtol=0.0, atol=2e-3) is True
+    with pytest.raises(GradcheckError):
+        gradcheck(f, [x], rtol=0.0, atol=5e-4)
+
+
+def test_gradcheck_restores_every_grad_it_touches() -> None:
+    x, y = Value(1.2, label="x"), Value(-0.7, label="y")
+    h = x * y  # an interior node used as gradcheck's input
+    x.grad, y.grad, h.grad = 5.0, -6.0, 7.0
+    assert gradcheck(lambda v: v * v + v.sin(), [h]) is True
+    # backward from f(h) also reaches x and y through h: all three are restored
+    assert (x.grad, y.grad, h.grad) == (5.0, -6.0, 7.0)
+    assert (x.data, y.data) == (1.2, -0.7)
+    assert h.data == 1.2 * -0.7
+
+
+def test_gradcheck_restores_grads_after_a_failure() -> None:
+    a = Value(2.0)
+    a.grad = 0.25
+    with pytest.raises(GradcheckError):
+        gradcheck(lambda v: v * v.detach(), [a])
+    assert (a.data, a.grad) == (2.0, 0.25)
+
+
+def test_numerical_grad_restores_data_when_f_raises() -> None:
+    x = Value(1e-7, label="x")
+    with pytest.raises(ValueError, match=r"input 0 \(x\) moved to 1e-07 \+- 1e-06.*log\(") as info:
+        numerical_grad(lambda v: v.log(), [x])
+    assert isinstance(info.value.__cause__, ValueError)
+    assert x.data == 1e-7
+    assert is_grad_enabled()
+
+    y, z = Value(3.0), Value(4.0)
+
+    def boom(a: Value, b: Value) -> Value:
+        if b.data != 4.0:
+            raise RuntimeError("boom")
+        return a * b
+
+    with pytest.raises(RuntimeError, match="boom"):
+        numerical_grad(boom, [y, z])
+    assert (y.data, z.data) == (3.0, 4.0)
+    assert is_grad_enabled()
+
+    w = Value(0.0)
+    with pytest.raises(ZeroDivisionError, match=r"input 0 moved to 0 \+- 0.5"):
+        numerical_grad(lambda v: 1 / (v + 0.5), [w], eps=0.5)
+    assert w.data == 0.0
+
+
+@pytest.mark.parametrize("check", [gradcheck, numerical_grad])
+def test_bad_arguments(check: Callable[..., object]) -> None:
+    name = check.__name__
+    f = check
+    with pytest.raises(TypeError, match=rf"{name}: inputs\[1\] is float 2.0"):
+        f(lambda a, b: a * b, [Value(1.0), 2.0])
+    with pytest.raises(TypeError, match=rf"{name}: inputs\[0\] is str"):
+        f(lambda a: a, "a")
+    with pytest.raises(ValueError, match=rf"{name}: no inputs"):
+        f(lambda: Value(1.0), [])
+    with pytest.raises(TypeError, match=rf"{name}: f must return a Value, it returned float"):
+        f(lambda a: a.data * 2, [Value(1.0)])
+    for eps in [0.0, -1e-6]:
+        with pytest.raises(ValueError, match=r"eps must be positive, got"):
+            f(lambda a: a, [Value(1.0)], eps=eps)
+    with pytest.raises(ValueError, match=r"eps.*nan"):
+        f(lambda a: a, [Value(1.0)], eps=math.nan)
+
+
+def test_gradcheck_rejects_a_bad_upstream_gradient() -> None:
+    with pytest.raises(ValueError, match=r"gradcheck\(grad\).*inf"):
+        gradcheck(lambda a: a, [Value(1.0)], grad=math.inf)
