@@ -50,14 +50,25 @@ class no_grad:
 
     >>> with no_grad():
     ...     y = Value(2.0) * 3      # y is a leaf: y.parents == ()
+
+    As a decorator, with or without parentheses: ``@no_grad()`` or ``@no_grad``.
+    One instance may be entered again while it is active (nested ``with`` blocks).
     """
 
+    def __new__(cls, func: Callable[..., Any] | None = None) -> Any:
+        if func is not None:  # used as @no_grad, without parentheses
+            return cls()(func)
+        return super().__new__(cls)
+
+    def __init__(self, func: Callable[..., Any] | None = None) -> None:
+        self._previous: list[bool] = []
+
     def __enter__(self) -> None:
-        self._previous = _GradMode.enabled
+        self._previous.append(_GradMode.enabled)
         _GradMode.enabled = False
 
     def __exit__(self, *exc_info: object) -> None:
-        _GradMode.enabled = self._previous
+        _GradMode.enabled = self._previous.pop()
 
     def __call__(self, func: _F) -> _F:
         @wraps(func)

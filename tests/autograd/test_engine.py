@@ -18,7 +18,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import autograd
-from autograd import Value, gradcheck, is_grad_enabled, no_grad, topological_order
+from autograd import Value, gradcheck, no_grad, topological_order
 
 FAST = settings(max_examples=25, deadline=None)
 
@@ -499,14 +499,14 @@ def test_topological_order_puts_parents_first_once_each() -> None:
 
 def test_no_grad_context_manager() -> None:
     x = Value(2.0)
-    assert is_grad_enabled()
+    assert autograd.is_grad_enabled()
     with no_grad():
-        assert not is_grad_enabled()
+        assert not autograd.is_grad_enabled()
         y = (x * 3).exp()
         with no_grad():
             z = x + 1
-        assert not is_grad_enabled()
-    assert is_grad_enabled()
+        assert not autograd.is_grad_enabled()
+    assert autograd.is_grad_enabled()
     assert y.parents == () and y.op == "" and y.local_grads == ()
     assert y.data == pytest.approx(math.exp(6.0))
     assert z.parents == ()
@@ -516,14 +516,14 @@ def test_no_grad_context_manager() -> None:
 def test_no_grad_restores_mode_after_exception() -> None:
     with pytest.raises(RuntimeError, match="boom"), no_grad():
         raise RuntimeError("boom")
-    assert is_grad_enabled()
+    assert autograd.is_grad_enabled()
 
 
 def test_no_grad_decorator() -> None:
     @no_grad()
     def square(v: Value) -> Value:
         """Docstring kept."""
-        assert not is_grad_enabled()
+        assert not autograd.is_grad_enabled()
         return v * v
 
     @no_grad()
@@ -532,13 +532,13 @@ def test_no_grad_decorator() -> None:
 
     x = Value(3.0)
     y = square(x)
-    assert is_grad_enabled()
+    assert autograd.is_grad_enabled()
     assert (y.data, y.parents) == (9.0, ())
     assert square.__name__ == "square"
     assert square.__doc__ == "Docstring kept."
     with pytest.raises(ValueError, match="log"):
         fails(Value(-1.0))
-    assert is_grad_enabled()
+    assert autograd.is_grad_enabled()
 
 
 def test_detach() -> None:
@@ -763,3 +763,22 @@ def test_no_op_ever_stores_a_non_finite_number(a: float, b: float) -> None:
         _finite_or_raises(make)
     for unary, *_ in UNARY.values():
         _finite_or_raises(lambda unary=unary: unary(va))  # type: ignore[misc]
+
+
+def test_no_grad_without_parentheses_and_reentrant_instance() -> None:
+    @autograd.no_grad
+    def square(v: Value) -> Value:
+        return v * v
+
+    x = Value(3.0)
+    y = square(x)
+    assert y.data == 9.0 and y.parents == ()
+    assert square.__name__ == "square"
+    assert autograd.is_grad_enabled()
+    guard = autograd.no_grad()
+    with guard:
+        with guard:
+            assert not autograd.is_grad_enabled()
+        assert not autograd.is_grad_enabled()
+    assert autograd.is_grad_enabled()
+    assert (x * x).parents == (x, x)
