@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,6 +110,16 @@ class _Digraph(graphviz.Digraph):  # type: ignore[misc]
             return super().render(*args, **kwargs)
         except graphviz.ExecutableNotFound as error:
             raise GraphvizNotFoundError() from error
+
+    def __repr__(self) -> str:
+        # Stable text (no memory address), so a re-run notebook's outputs do not churn.
+        values = sum(1 for line in self.body if _VALUE_NODE.match(line))
+        ops = sum(1 for line in self.body if _OP_NODE.match(line))
+        return f"<computation graph: {values} values, {ops} operations>"
+
+
+_VALUE_NODE = re.compile(r"\s*v\d+ \[")
+_OP_NODE = re.compile(r"\s*op\d+ \[")
 
 
 # ------------------------------------------------------------------ stepping

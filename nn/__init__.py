@@ -18,7 +18,7 @@ from nn.losses import (
     sse,
 )
 from nn.module import Module
-from nn.train import History, evaluate, fit
+from nn.train import History, early_stopping, evaluate, fit, max_error_below
 
 __all__ = [
     "MLP",
@@ -30,6 +30,7 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "data",
+    "early_stopping",
     "evaluate",
     "fit",
     "hinge",
@@ -37,6 +38,7 @@ __all__ = [
     "l2",
     "load_model",
     "losses",
+    "max_error_below",
     "mse",
     "optim",
     "sse",

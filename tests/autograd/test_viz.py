@@ -491,3 +491,11 @@ def test_missing_dot_says_how_to_install_graphviz(
         assert isinstance(info.value, RuntimeError)
         assert isinstance(info.value.__cause__, graphviz.ExecutableNotFound)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_repr_is_stable_text_without_an_address() -> None:
+    x = Value(2.0, label="x")
+    y = (x * x + 1.0).tanh()  # 4 values: x, x*x, +1, tanh; 3 operations
+    text = repr(draw_dot(y))
+    assert text == "<computation graph: 4 values, 3 operations>"
+    assert repr(draw_dot(y)) == text
