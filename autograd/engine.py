@@ -267,7 +267,7 @@ class Value:
                 )
             y = _power(x, p)
             return _node(
-                y, "**", (self, other), _finite_locals("**", (x, p), p * y / x, y * _log(x))
+                y, "**", (self, other), _finite_locals("**", (x, p), p * (y / x), y * _log(x))
             )
         p = _constant(other, "**")
         y = _power(x, p)
@@ -515,7 +515,7 @@ def _power_derivative(x: float, p: float, y: float) -> float:
     if p == 0.0:
         return 0.0
     if x != 0.0:
-        return _finite_locals("**", (x, p), p * y / x)[0]
+        return _finite_locals("**", (x, p), p * (y / x))[0]
     if p >= 1.0:
         return 1.0 if p == 1.0 else 0.0
     if not _GradMode.enabled:

@@ -782,3 +782,11 @@ def test_no_grad_without_parentheses_and_reentrant_instance() -> None:
         assert not autograd.is_grad_enabled()
     assert autograd.is_grad_enabled()
     assert (x * x).parents == (x, x)
+
+
+def test_power_derivative_near_the_float_maximum_is_finite() -> None:
+    # y = x**2 is finite (~1.8e308); p * y would overflow, p * (y / x) = 2x does not
+    x = Value(1.34e154)
+    y = x**2
+    y.backward()
+    assert x.grad == pytest.approx(2 * 1.34e154, rel=1e-12)
