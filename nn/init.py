@@ -76,7 +76,7 @@ def _real(x: Any, where: str) -> float:
 class Initializer(ABC):
     """Draws a layer's starting weights: ``init(fan_in, fan_out, rng)`` -> (fan_out, fan_in).
 
-    Subclasses implement `_draw`; `biases` returns zeros unless a subclass says
+    Subclasses implement `_draw`; `biases` returns zeros unless `_draws_biases` says
     otherwise.
     """
 
@@ -88,7 +88,13 @@ class Initializer(ABC):
     def biases(self, fan_in: int, fan_out: int, rng: np.random.Generator) -> Array:
         """The ``fan_out`` starting biases of the layer: zeros unless stated otherwise."""
         _check_fans(fan_in, fan_out)
+        if self._draws_biases():
+            return self._draw((fan_out,), fan_in, fan_out, rng)
         return np.zeros(fan_out)
+
+    def _draws_biases(self) -> bool:
+        """Whether biases come from the same distribution as the weights."""
+        return False
 
     @abstractmethod
     def _draw(
@@ -110,11 +116,8 @@ class Uniform(Initializer):
     ) -> Array:
         return rng.uniform(self.a, self.b, size=shape)
 
-    def biases(self, fan_in: int, fan_out: int, rng: np.random.Generator) -> Array:
-        _check_fans(fan_in, fan_out)
-        if not self.biases_too:
-            return np.zeros(fan_out)
-        return self._draw((fan_out,), fan_in, fan_out, rng)
+    def _draws_biases(self) -> bool:
+        return self.biases_too
 
 
 @dataclass(frozen=True)
@@ -130,11 +133,8 @@ class Normal(Initializer):
     ) -> Array:
         return rng.normal(self.mean, self.std, size=shape)
 
-    def biases(self, fan_in: int, fan_out: int, rng: np.random.Generator) -> Array:
-        _check_fans(fan_in, fan_out)
-        if not self.biases_too:
-            return np.zeros(fan_out)
-        return self._draw((fan_out,), fan_in, fan_out, rng)
+    def _draws_biases(self) -> bool:
+        return self.biases_too
 
 
 @dataclass(frozen=True)
