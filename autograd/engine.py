@@ -400,6 +400,9 @@ class Value:
         ``local_grad * node.grad`` to each parent. Leaves accumulate across calls (as
         in PyTorch; reset them with ``zero_grad()``); the nodes in between hold the
         gradients of the latest call. ``grad`` is the upstream gradient d(loss)/d(self).
+
+        A gradient that overflows raises ``OverflowError`` naming a leaf it reached;
+        the grads of that pass are then not usable: zero them before the next one.
         """
         seed = _as_number(grad, "backward(grad)")
         # Leaves only receive gradients, so the pass walks the interior nodes alone.
