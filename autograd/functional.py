@@ -12,8 +12,9 @@ logits (1000 and -1000 included) give finite values and gradients.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from operator import mul
 
 from autograd.engine import Value, _as_number, _leaf, _node
@@ -27,16 +28,16 @@ _ONLY_FLOATS = frozenset({float})
 
 def _as_values(values: Iterable[_Scalar], func: str) -> tuple[Value, ...]:
     """The inputs as Values; plain numbers become constant leaves."""
-    error = TypeError(
-        f"{func}() takes a list of Values, got {type(values).__name__}; "
-        f"wrap a single Value in a list: {func}([v])"
-    )
-    if isinstance(values, (Value, str, bytes)):
-        raise error
-    try:
-        items = tuple(values)
-    except TypeError:
-        raise error from None
+    items: tuple[_Scalar, ...] | None = None
+    if not isinstance(values, (Value, str, bytes)):
+        # cheaper than an isinstance check against collections.abc.Iterable
+        with contextlib.suppress(TypeError):
+            items = tuple(values)
+    if items is None:
+        raise TypeError(
+            f"{func}() takes a list of Values, got {type(values).__name__}; "
+            f"wrap a single Value in a list: {func}([v])"
+        )
     if set(map(type, items)) <= _ONLY_VALUES:
         return items  # type: ignore[return-value]
     return tuple(
@@ -147,12 +148,12 @@ def _raise_non_finite_dot(a_data: list[float], b_data: list[float], total: float
     )
 
 
-def _argbest(vs: tuple[Value, ...], better: str) -> int:
-    best = 0
-    for i in range(1, len(vs)):
-        if (vs[i].data > vs[best].data) if better == "max" else (vs[i].data < vs[best].data):
-            best = i
-    return best
+def _extreme(values: Iterable[_Scalar], op: str, pick: Callable[..., int]) -> Value:
+    """The input `pick` (builtins.max or min) chooses, as one node: local derivative 1 for
+    the first such input, 0 for the others (``pick`` returns the first of equals)."""
+    vs = _nonempty(values, op)
+    k = pick(range(len(vs)), key=lambda i: vs[i].data)
+    return _node(vs[k].data, op, vs, tuple(1.0 if i == k else 0.0 for i in range(len(vs))))
 
 
 def max(values: Iterable[_Scalar]) -> Value:
@@ -161,16 +162,12 @@ def max(values: Iterable[_Scalar]) -> Value:
     Local derivatives: 1 for the first largest input, 0 for the others (as PyTorch's
     ``max`` over a dimension: ties send the whole gradient to the first maximum).
     """
-    vs = _nonempty(values, "max")
-    k = _argbest(vs, "max")
-    return _node(vs[k].data, "max", vs, tuple(1.0 if i == k else 0.0 for i in range(len(vs))))
+    return _extreme(values, "max", builtins.max)
 
 
 def min(values: Iterable[_Scalar]) -> Value:
     """Forward: the smallest input. Local derivatives: 1 for the first smallest, 0 elsewhere."""
-    vs = _nonempty(values, "min")
-    k = _argbest(vs, "min")
-    return _node(vs[k].data, "min", vs, tuple(1.0 if i == k else 0.0 for i in range(len(vs))))
+    return _extreme(values, "min", builtins.min)
 
 
 def _shifted_exps(vs: tuple[Value, ...]) -> tuple[float, list[float], float]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from autograd.engine import Value, _as_number, no_grad, topological_order
+from autograd.engine import Value, _as_number, _fmt, no_grad, topological_order
 
 __all__ = ["GradcheckError", "gradcheck", "numerical_grad"]
 
@@ -145,10 +145,6 @@ def _analytic_grad(out: Value, xs: list[Value], seed: float) -> list[float]:
     finally:
         for v, g in saved:
             v.grad = g
-
-
-def _fmt(x: float) -> str:
-    return f"{x:.6g}"
 
 
 def _table(rows: list[tuple[int, str, float, float, float, float, bool]]) -> str:
