@@ -19,6 +19,7 @@ import statistics
 import sys
 from itertools import pairwise
 from time import perf_counter
+from typing import Any
 
 import numpy as np
 
@@ -44,6 +45,16 @@ def _initial_weights(sizes: list[int], seed: int = 0) -> list[tuple[np.ndarray, 
     ]
 
 
+def _set_weights(model: Any, weights: list[tuple[np.ndarray, np.ndarray]]) -> None:
+    """Copy (W, b) per layer into an MLP of either library: both keep
+    ``layers[i].neurons[j].w[k]`` and ``.b``."""
+    for layer, (W, b) in zip(model.layers, weights):
+        for neuron, w_row, b_j in zip(layer.neurons, W, b):
+            for p, w in zip(neuron.w, w_row):
+                p.data = float(w)
+            neuron.b.data = float(b_j)
+
+
 def _lr(k: int) -> float:
     return 1.0 - 0.9 * k / DEMO_STEPS
 
@@ -57,11 +68,7 @@ class _Micrograd:
 
         self.Value = MicroValue
         self.model = MicroMLP(2, [16, 16, 1])
-        for layer, (W, b) in zip(self.model.layers, weights):
-            for neuron, w_row, b_j in zip(layer.neurons, W, b):
-                for p, w in zip(neuron.w, w_row):
-                    p.data = float(w)
-                neuron.b.data = float(b_j)
+        _set_weights(self.model, weights)
         self.X, self.y = X.tolist(), y.tolist()
 
     def step(self, k: int) -> None:
@@ -87,12 +94,7 @@ class _Ours:
 
     def __init__(self, weights: list[tuple[np.ndarray, np.ndarray]], X: np.ndarray, y: np.ndarray):
         self.model = nn.MLP(2, [16, 16, 1], activation="relu", seed=0)
-        for layer, (W, b) in zip(self.model.layers, weights):
-            for neuron, w_row, b_j in zip(layer.neurons, W, b):
-                for p, w in zip(neuron.w, w_row):
-                    p.data = float(w)
-                assert neuron.b is not None
-                neuron.b.data = float(b_j)
+        _set_weights(self.model, weights)
         self.params = self.model.parameters()
         self.optimizer = nn.optim.SGD(self.params, lr=1.0)
         self.scheduler = nn.optim.LambdaLR(self.optimizer, _lr)
@@ -192,12 +194,7 @@ def classifier_rows(batch_size: int = 32) -> list[Row]:
         W *= np.sqrt(1.0 / W.shape[1])  # keep the logits moderate at the start
 
     model = nn.MLP(64, [32, 10], activation="relu", seed=0)
-    for layer, (W, b) in zip(model.layers, weights):
-        for neuron, w_row, b_j in zip(layer.neurons, W, b):
-            for p, w in zip(neuron.w, w_row):
-                p.data = float(w)
-            assert neuron.b is not None
-            neuron.b.data = float(b_j)
+    _set_weights(model, weights)
     optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
 
     def ours() -> float:

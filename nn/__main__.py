@@ -172,11 +172,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _plot_history(history: Any, path: Path) -> Path:
+def _pyplot() -> Any:
+    """matplotlib.pyplot drawing to files only (no window, works without a display)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _plot_history(history: Any, path: Path) -> Path:
+    plt = _pyplot()
 
     fig, ax = plt.subplots(figsize=(7, 4))
     history.plot(ax)
@@ -188,10 +195,7 @@ def _plot_history(history: Any, path: Path) -> Path:
 
 
 def _plot_boundary(model: MLP, X: Any, y: Any, path: Path, title: str) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     pad = 0.5
     xs = np.linspace(X[:, 0].min() - pad, X[:, 0].max() + pad, 100)
