@@ -19,6 +19,7 @@ import math
 import numbers
 from collections.abc import Callable
 from functools import wraps
+from operator import attrgetter
 from typing import Any, TypeVar
 
 __all__ = ["Value", "is_grad_enabled", "no_grad", "topological_order"]
@@ -26,20 +27,20 @@ __all__ = ["Value", "is_grad_enabled", "no_grad", "topological_order"]
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 _isfinite = math.isfinite
+_grad = attrgetter("grad")
 _exp = math.exp
 _log = math.log
 _EXP_MAX = _log(1.7976931348623157e308)  # 709.78...: exp(x) overflows above this
 
 
-class _GradMode:
-    """Whether operations record their parents (switched off by `no_grad`)."""
-
-    enabled = True
+# Whether operations record their parents: switched off inside `no_grad`. A module
+# global rather than a class attribute, because every operation reads it.
+_grad_enabled = True
 
 
 def is_grad_enabled() -> bool:
     """True unless inside `no_grad()`."""
-    return _GradMode.enabled
+    return _grad_enabled
 
 
 class no_grad:
@@ -64,11 +65,13 @@ class no_grad:
         self._previous: list[bool] = []
 
     def __enter__(self) -> None:
-        self._previous.append(_GradMode.enabled)
-        _GradMode.enabled = False
+        global _grad_enabled
+        self._previous.append(_grad_enabled)
+        _grad_enabled = False
 
     def __exit__(self, *exc_info: object) -> None:
-        _GradMode.enabled = self._previous.pop()
+        global _grad_enabled
+        _grad_enabled = self._previous.pop()
 
     def __call__(self, func: _F) -> _F:
         @wraps(func)
@@ -323,7 +326,7 @@ class Value:
         if x < 0.0:
             raise ValueError(f"sqrt({_fmt(x)}) is undefined: sqrt needs x >= 0")
         y = math.sqrt(x)
-        if y == 0.0 and _GradMode.enabled:
+        if y == 0.0 and _grad_enabled:
             raise ValueError(
                 f"sqrt({_fmt(x)}) has an infinite derivative 1 / (2 sqrt(x)); differentiate "
                 f"sqrt(x + eps) with a small eps instead, or compute it under no_grad()"
@@ -401,34 +404,40 @@ class Value:
         in PyTorch; reset them with ``zero_grad()``); the nodes in between hold the
         gradients of the latest call. ``grad`` is the upstream gradient d(loss)/d(self).
 
-        A gradient that overflows raises ``OverflowError`` naming a leaf it reached;
+        Only what the gradient reaches is visited: an edge whose local derivative is 0
+        (a relu at x <= 0, a satisfied hinge, the inputs a max did not pick) carries
+        nothing, and the nodes behind it keep the grad they had: 0.0, unless an earlier
+        ``backward()`` from another output reached them.
+
+        A gradient that overflows raises ``OverflowError`` naming a node it reached;
         the grads of that pass are then not usable: zero them before the next one.
         """
         seed = _as_number(grad, "backward(grad)")
         # Leaves only receive gradients, so the pass walks the interior nodes alone.
-        order, leaves = _topological_order(self, include_leaves=False)
+        order, leaves = _walk(self, for_backward=True)
         for node in order:
             node.grad = 0.0
         self.grad += seed
         for node in reversed(order):
             g = node.grad
             if g == 0.0:
-                continue  # nothing to send: skipping is exact, and common below a relu
+                continue  # nothing to send: skipping is exact
             for parent, local in zip(node.parents, node.local_grads):
-                parent.grad += local * g
-        # Local derivatives are finite, so a gradient that overflows anywhere reaches
-        # at least one leaf as inf or nan: checking the leaves catches every case.
-        for leaf in leaves:
-            if not _isfinite(leaf.grad):
-                raise _gradient_overflow(leaf)
+                if local:  # the edges the walk followed: the others carry nothing
+                    parent.grad += local * g
+        # Local derivatives are finite, so an overflow anywhere leaves an inf or a nan
+        # in the grad of a node the pass reached.
+        for nodes in (leaves, order):
+            if not all(map(_isfinite, map(_grad, nodes))):
+                raise _gradient_overflow(next(n for n in nodes if not _isfinite(n.grad)))
 
 
 # ---------------------------------------------------------------- node construction
 
 
-def _gradient_overflow(leaf: Value) -> OverflowError:
+def _gradient_overflow(node: Value) -> OverflowError:
     return OverflowError(
-        f"backward: the gradient of {leaf!r} is not finite: a gradient overflowed on its "
+        f"backward: the gradient of {node!r} is not finite: a gradient overflowed on its "
         f"way back from the output; scale the loss down or clip the gradients"
     )
 
@@ -450,7 +459,7 @@ def _node(
     out.data = data
     out.grad = 0.0
     out.label = ""
-    if _GradMode.enabled:
+    if _grad_enabled:
         out.op = op
         out.parents = parents
         out.local_grads = local_grads
@@ -521,7 +530,7 @@ def _power_derivative(x: float, p: float, y: float) -> float:
         return _finite_locals("**", (x, p), p * (y / x))[0]
     if p >= 1.0:
         return 1.0 if p == 1.0 else 0.0
-    if not _GradMode.enabled:
+    if not _grad_enabled:
         return 0.0  # not recorded
     raise ValueError(
         f"0 ** {_fmt(p)} has an infinite derivative; differentiate (x + eps) ** {_fmt(p)} "
@@ -538,17 +547,23 @@ def topological_order(root: Value) -> list[Value]:
     Iterative depth-first search, so depth is limited by memory, not by the
     recursion limit.
     """
-    return _topological_order(root, include_leaves=True)[0]
+    return _walk(root, for_backward=False)[0]
 
 
 _DONE = None  # stack marker: the node below it has had all its parents emitted
 
 
-def _topological_order(root: Value, include_leaves: bool) -> tuple[list[Value], list[Value]]:
-    """(order, leaves): post-order DFS with an explicit stack.
+def _walk(root: Value, for_backward: bool) -> tuple[list[Value], list[Value]]:
+    """(order, leaves): a post-order depth-first search with an explicit stack.
 
-    With ``include_leaves`` the leaves are part of ``order``; without, ``order`` holds
-    only the interior nodes and the leaves are listed apart.
+    ``for_backward=False``: every node `root` depends on, in topological order, the
+    leaves included in ``order`` (``leaves`` is that same list).
+
+    ``for_backward=True``: only what a gradient from `root` reaches. An edge whose
+    local derivative is 0 carries nothing, so it is not followed: a node reached only
+    through such edges (behind a relu at x <= 0, a hinge that is satisfied) is left
+    out, which is exact and in a relu network often most of the graph. ``order``
+    holds the interior nodes in topological order; ``leaves`` the leaves reached.
 
     A node is expanded when it is popped the first time: it goes back on the stack
     under a marker, with its parents above, so it is emitted only after all of them.
@@ -557,7 +572,7 @@ def _topological_order(root: Value, include_leaves: bool) -> tuple[list[Value], 
     again is already emitted.)
     """
     order: list[Value] = []
-    leaves = order if include_leaves else []
+    leaves = [] if for_backward else order
     if not root.parents:
         leaves.append(root)
         return order, leaves
@@ -575,7 +590,10 @@ def _topological_order(root: Value, include_leaves: bool) -> tuple[list[Value], 
         visit(node)
         push(node)
         push(_DONE)
-        for parent in node.parents:
+        parents = node.parents
+        if for_backward and 0.0 in node.local_grads:  # one scan in C; then drop those edges
+            parents = tuple([p for p, local in zip(parents, node.local_grads) if local])
+        for parent in parents:
             if parent not in visited:
                 if parent.parents:
                     push(parent)

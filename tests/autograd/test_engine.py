@@ -441,6 +441,44 @@ def test_two_backward_calls_double_leaves_but_not_interior_nodes() -> None:
     assert out.grad == 1.0
 
 
+def test_backward_stops_at_a_zero_derivative() -> None:
+    x, w = Value(2.0, label="x"), Value(-1.5, label="w")
+    a = x * w  # -3: the relu below is off
+    a.label = "a"
+    b = a * 4.0  # another output that reaches a
+    dead = a.relu()
+    out = dead + w * 3.0  # w still gets a gradient, by the other path
+
+    b.backward()
+    assert (a.grad, x.grad, w.grad) == (4.0, -6.0, 8.0)
+
+    out.backward()
+    assert dead.grad == 1.0  # reached: its relu sends 0 to a
+    assert w.grad == 8.0 + 3.0  # accumulated: only the path around the relu adds
+    assert x.grad == -6.0  # nothing reached x
+    assert a.grad == 4.0  # not reached: a keeps what b.backward() gave it
+
+
+def test_nodes_behind_a_zero_derivative_are_not_visited() -> None:
+    x = Value(-1.0)
+    hidden = [x * float(k) for k in range(1, 4)]  # three interior nodes behind the relu
+    out = autograd.sum(hidden).relu() + x
+    for h in hidden:
+        h.grad = 7.0  # a mark: backward() would reset the grad of a node it visits
+    out.backward()
+    assert [h.grad for h in hidden] == [7.0, 7.0, 7.0]
+    assert x.grad == 1.0  # only the path that skips the relu
+
+
+def test_an_overflow_that_stops_at_a_zero_derivative_is_still_reported() -> None:
+    u = Value(-1.0)
+    off = u.relu()  # data 0, local derivative 0: the gradient stops here
+    out = off * 1e300 * 1e300  # forward 0; backward 1e300 * 1e300 overflows into off.grad
+    with pytest.raises(OverflowError, match=r"backward: the gradient of Value\(data=0\.0"):
+        out.backward()
+    assert u.grad == 0.0
+
+
 def test_backward_with_upstream_gradient() -> None:
     x = Value(2.0)
     y = x**3
