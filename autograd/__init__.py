@@ -12,7 +12,17 @@ graph; `Value.backward()` applies the chain rule over that graph.
 """
 
 from autograd.engine import Value, is_grad_enabled, no_grad, topological_order
-from autograd.functional import dot, log_softmax, logsumexp, max, mean, min, softmax, sum
+from autograd.functional import (
+    dot,
+    log_softmax,
+    logsumexp,
+    matvec,
+    max,
+    mean,
+    min,
+    softmax,
+    sum,
+)
 from autograd.gradcheck import GradcheckError, gradcheck, numerical_grad
 from autograd.viz import BackwardStep, backward_steps, draw_dot, save_graph
 
@@ -27,6 +37,7 @@ __all__ = [
     "is_grad_enabled",
     "log_softmax",
     "logsumexp",
+    "matvec",
     "max",
     "mean",
     "min",

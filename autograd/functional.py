@@ -1,4 +1,5 @@
-"""Functions over lists of Values: sum, dot, mean, max, min, logsumexp, softmax, log_softmax.
+"""Functions over lists of Values: sum, dot, matvec, mean, max, min, logsumexp, softmax,
+log_softmax.
 
 Each one is a single node (or one node per output) with all of its inputs as parents,
 not a chain of binary operations: a drawing shows one ``sum`` or ``dot`` node, and a
@@ -19,7 +20,7 @@ from operator import mul
 
 from autograd.engine import Value, _as_number, _leaf, _node
 
-__all__ = ["dot", "log_softmax", "logsumexp", "max", "mean", "min", "softmax", "sum"]
+__all__ = ["dot", "log_softmax", "logsumexp", "matvec", "max", "mean", "min", "softmax", "sum"]
 
 _Scalar = Value | float
 _ONLY_VALUES = frozenset({Value})
@@ -86,21 +87,68 @@ def dot(a: Sequence[_Scalar], b: Sequence[_Scalar]) -> Value:
     ``a`` then those of ``b``, in order; plain numbers on either side are constants
     (a neuron's weights dotted with raw float inputs records only the weights).
     """
-    a_items, a_data, a_values = _operand(a, "a")
-    b_items, b_data, b_values = _operand(b, "b")
-    if len(a_data) != len(b_data):
+    a_side, b_side = _operand(a, "a"), _operand(b, "b")
+    if len(a_side[1]) != len(b_side[1]):
         raise ValueError(
-            f"dot() needs two sequences of the same length, got {len(a_data)} and {len(b_data)}"
+            f"dot() needs two sequences of the same length, got {len(a_side[1])} and "
+            f"{len(b_side[1])}"
         )
+    return _dot_node(a_side, b_side, "a", "b")
+
+
+def matvec(rows: Sequence[Sequence[_Scalar]], x: Sequence[_Scalar]) -> list[Value]:
+    """``[dot(row, x) for row in rows]``: the same nodes, with the work on ``x`` done once.
+
+    A layer of neurons is exactly this (each neuron's weights dotted with the layer's
+    inputs), so `nn.Layer` calls it: x is checked and its numbers read once per layer
+    instead of once per neuron.
+    """
+    x_side = _operand(x, "x")
+    x_items, x_data, x_values = x_side
+    n = len(x_data)
+    # The dot node of a row of Values: parents row + x's Values, local derivatives
+    # x's numbers (for the row) + the row's numbers (for x's Values, if any).
+    x_parents = x_items if x_values == n else () if x_values == 0 else None
+    out = []
+    for k, row in enumerate(rows):
+        items = tuple(row) if isinstance(row, (list, tuple)) else ()
+        if x_parents is not None and len(items) == n and set(map(type, items)) == _ONLY_VALUES:
+            data = tuple([v.data for v in items])
+            total = builtins.sum(map(mul, data, x_data), 0.0)
+            if math.isfinite(total):
+                locals_ = x_data + data if x_parents else x_data
+                out.append(_node(total, "dot", items + x_parents, locals_))
+                continue
+        # Anything else (constants in the row, a wrong length, an overflow) takes the
+        # general path, which also says what is wrong.
+        name = f"rows[{k}]"
+        row_side = _operand(row, name)
+        if len(row_side[1]) != n:
+            raise ValueError(
+                f"matvec(): {name} has {len(row_side[1])} elements and x has {n}; every row "
+                f"needs one number per element of x"
+            )
+        out.append(_dot_node(row_side, x_side, name, "x"))
+    return out
+
+
+# (elements, their numbers, how many of the elements are Values): one side of a dot
+_Operand = tuple[tuple[_Scalar, ...], tuple[float, ...], int]
+
+
+def _dot_node(a: _Operand, b: _Operand, a_name: str, b_name: str) -> Value:
+    """The dot node of two checked sides of equal length (names for error messages)."""
+    a_items, a_data, a_values = a
+    b_items, b_data, b_values = b
     total = builtins.sum(map(mul, a_data, b_data), 0.0)
     if not math.isfinite(total):
-        _raise_non_finite_dot(a_data, b_data, total)
+        _raise_non_finite_dot(((a_name, a_data), (b_name, b_data)), total)
     if a_values == len(a_items) and b_values == len(b_items):  # the common case: all Values
-        return _node(total, "dot", a_items + b_items, tuple(b_data) + tuple(a_data))  # type: ignore[arg-type]
+        return _node(total, "dot", a_items + b_items, b_data + a_data)  # type: ignore[arg-type]
     if b_values == 0:  # Values dotted with constants, e.g. weights with float inputs
-        return _node(total, "dot", a_items, tuple(b_data))  # type: ignore[arg-type]
+        return _node(total, "dot", a_items, b_data)  # type: ignore[arg-type]
     if a_values == 0:
-        return _node(total, "dot", b_items, tuple(a_data))  # type: ignore[arg-type]
+        return _node(total, "dot", b_items, a_data)  # type: ignore[arg-type]
     parents: list[Value] = []
     local_grads: list[float] = []
     for items, other_data in ((a_items, b_data), (b_items, a_data)):
@@ -111,8 +159,8 @@ def dot(a: Sequence[_Scalar], b: Sequence[_Scalar]) -> Value:
     return _node(total, "dot", tuple(parents), tuple(local_grads))
 
 
-def _operand(seq: Sequence[_Scalar], name: str) -> tuple[tuple[_Scalar, ...], list[float], int]:
-    """(elements, their data, how many are Values) of one side of a dot product.
+def _operand(seq: Sequence[_Scalar], name: str) -> _Operand:
+    """(elements, their numbers, how many are Values) of one side of a dot product.
 
     Plain floats pass as they are (a NaN or inf among them shows in the total, which
     `dot` checks); other numbers are checked one by one.
@@ -127,23 +175,25 @@ def _operand(seq: Sequence[_Scalar], name: str) -> tuple[tuple[_Scalar, ...], li
         ) from None
     kinds = set(map(type, items))  # one pass in C picks the fast path
     if kinds == _ONLY_VALUES:
-        return items, [v.data for v in items], len(items)  # type: ignore[union-attr]
+        return items, tuple([v.data for v in items]), len(items)  # type: ignore[union-attr]
     if kinds <= _ONLY_FLOATS:
-        return items, list(items), 0  # type: ignore[arg-type]
-    data = [
-        v.data if isinstance(v, Value) else _as_number(v, f"dot() {name}[{i}]")
-        for i, v in enumerate(items)
-    ]
+        return items, items, 0  # type: ignore[return-value]
+    data = tuple(
+        [
+            v.data if isinstance(v, Value) else _as_number(v, f"dot() {name}[{i}]")
+            for i, v in enumerate(items)
+        ]
+    )
     return items, data, builtins.sum(isinstance(v, Value) for v in items)
 
 
-def _raise_non_finite_dot(a_data: list[float], b_data: list[float], total: float) -> None:
-    for name, data in (("a", a_data), ("b", b_data)):
+def _raise_non_finite_dot(sides: tuple[tuple[str, tuple[float, ...]], ...], total: float) -> None:
+    for name, data in sides:
         for i, x in enumerate(data):
             if not math.isfinite(x):
                 raise ValueError(f"dot(): {name}[{i}] is {x!r}; every element must be finite")
     raise OverflowError(
-        f"dot() of {len(a_data)} pairs overflows to {total!r}: the inputs are too large; "
+        f"dot() of {len(sides[0][1])} pairs overflows to {total!r}: the inputs are too large; "
         f"rescale them"
     )
 

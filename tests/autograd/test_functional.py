@@ -134,6 +134,78 @@ def test_dot_of_empty_sequences_is_zero() -> None:
     assert d.data == 0.0 and type(d.data) is float
 
 
+def _same_node(a: Value, b: Value) -> bool:
+    return (
+        a.data == b.data
+        and a.op == b.op
+        and len(a.parents) == len(b.parents)
+        and all(p is q for p, q in zip(a.parents, b.parents))
+        and a.local_grads == b.local_grads
+    )
+
+
+@pytest.mark.parametrize(
+    "x",
+    [
+        [Value(0.5), Value(-2.0), Value(1.25)],  # a hidden layer's outputs
+        [0.5, -2.0, 1.25],  # raw float inputs: constants
+        [Value(0.5), -2.0, 3],  # mixed, with an int
+        (Value(0.5), Value(-2.0), Value(1.25)),
+    ],
+)
+def test_matvec_builds_the_nodes_dot_builds_row_by_row(x: list[Value | float]) -> None:
+    rows: list[list[Value | float]] = [
+        [Value(1.0), Value(2.0), Value(-3.0)],
+        [Value(0.25), 4.0, Value(0.0)],  # a constant in the row
+        (Value(-1.0), Value(-1.0), Value(-1.0)),  # type: ignore[list-item]
+    ]
+    got = autograd.matvec(rows, x)
+    want = [autograd.dot(row, x) for row in rows]
+    assert len(got) == len(want) == 3
+    for g, w in zip(got, want):
+        assert _same_node(g, w)
+
+
+def test_matvec_gradients_are_the_dot_products_derivatives() -> None:
+    W = [[Value(1.0), Value(-2.0)], [Value(0.5), Value(3.0)]]
+    x = [Value(4.0), Value(-1.0)]
+    out = autograd.sum(autograd.matvec(W, x))
+    out.backward()
+    # out = sum_k W_k . x: d/dW_kj = x_j, d/dx_j = sum_k W_kj
+    assert [[w.grad for w in row] for row in W] == [[4.0, -1.0], [4.0, -1.0]]
+    assert [v.grad for v in x] == [1.5, 1.0]
+
+
+def test_matvec_of_no_rows_and_of_empty_rows() -> None:
+    assert autograd.matvec([], [Value(1.0)]) == []
+    (node,) = autograd.matvec([[]], [])
+    assert node.data == 0.0
+
+
+@pytest.mark.parametrize(
+    ("rows", "x", "error", "match"),
+    [
+        (
+            [[Value(1.0)], [Value(1.0), Value(2.0)]],
+            [1.0],
+            ValueError,
+            r"rows\[1\] has 2 .* x has 1",
+        ),
+        ([[Value(1.0)], Value(2.0)], [1.0], TypeError, r"argument rows\[1\] must be a sequence"),
+        ([[Value(1.0)], ["a"]], [1.0], TypeError, r"dot\(\) rows\[1\]\[0\].*str 'a'"),
+        ([[Value(1.0)]], Value(1.0), TypeError, r"argument x must be a sequence"),
+        ([[Value(1.0)]], [math.inf], ValueError, r"x\[0\] is inf"),
+        ([[Value(1.0)], [math.nan]], [Value(1.0)], ValueError, r"rows\[1\]\[0\].*nan"),
+        ([[Value(1e200)]], [1e200], OverflowError, r"dot\(\).*overflows"),
+    ],
+)
+def test_matvec_bad_inputs_name_the_row(
+    rows: list[list[Value | float]], x: list[Value | float], error: type, match: str
+) -> None:
+    with pytest.raises(error, match=match):
+        autograd.matvec(rows, x)
+
+
 @FAST
 @given(xs=lists, ws=weights, g=st.floats(min_value=-3, max_value=3))
 def test_sum_mean_dot_gradcheck(xs: list[float], ws: list[float], g: float) -> None:

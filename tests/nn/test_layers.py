@@ -47,6 +47,28 @@ def test_neuron_graph_is_dot_plus_bias_then_activation() -> None:
     assert len(nodes) == 4 + 1 + 3  # 4 weights, the bias, dot, +, tanh
 
 
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("x", [[0.5, -1.0, 2.0], [Value(0.5), Value(-1.0), Value(2.0)]])
+def test_layer_builds_the_same_graph_as_calling_each_neuron(
+    x: list[Value | float], bias: bool
+) -> None:
+    layer = nn.Layer(3, 4, activation="relu", bias=bias, rng=0)
+
+    def shape(v: Value) -> list[tuple[str, float, list[object], tuple[float, ...]]]:
+        """Each node's op, data, parents (a leaf itself, an interior node by its
+        position) and local derivatives, in topological order."""
+        order = topological_order(v)
+        where = {node: k for k, node in enumerate(order)}
+        return [
+            (n.op, n.data, [p if not p.parents else where[p] for p in n.parents], n.local_grads)
+            for n in order
+        ]
+
+    by_layer = layer(x)
+    by_neuron = [neuron(x) for neuron in layer.neurons]
+    assert [shape(v) for v in by_layer] == [shape(v) for v in by_neuron]
+
+
 def test_linear_neuron_without_bias_is_a_single_dot_node() -> None:
     neuron = nn.Neuron(2, activation="linear", bias=False, rng=0)
     out = neuron([1.0, 2.0])
