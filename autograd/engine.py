@@ -422,14 +422,13 @@ class Value:
             g = node.grad
             if g == 0.0:
                 continue  # nothing to send: skipping is exact
+            if not _isfinite(g):  # checked before it is sent: 0 * inf would be nan
+                raise _gradient_overflow(node)
             for parent, local in zip(node.parents, node.local_grads):
-                if local:  # the edges the walk followed: the others carry nothing
-                    parent.grad += local * g
-        # Local derivatives are finite, so an overflow anywhere leaves an inf or a nan
-        # in the grad of a node the pass reached.
-        for nodes in (leaves, order):
-            if not all(map(_isfinite, map(_grad, nodes))):
-                raise _gradient_overflow(next(n for n in nodes if not _isfinite(n.grad)))
+                parent.grad += local * g
+        # Leaves send nothing on, so theirs are checked once, at the end.
+        if not all(map(_isfinite, map(_grad, leaves))):
+            raise _gradient_overflow(next(leaf for leaf in leaves if not _isfinite(leaf.grad)))
 
 
 # ---------------------------------------------------------------- node construction
