@@ -27,8 +27,7 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from autograd import Value, dot
-from autograd.functional import matvec
+from autograd import Value, dot, matvec
 from nn import init as _init
 from nn.module import Module, PathLike, read_model_file
 
