@@ -14,6 +14,7 @@ graph; `Value.backward()` applies the chain rule over that graph.
 from autograd.engine import Value, is_grad_enabled, no_grad, topological_order
 from autograd.functional import (
     dot,
+    linear,
     log_softmax,
     logsumexp,
     matvec,
@@ -35,6 +36,7 @@ __all__ = [
     "draw_dot",
     "gradcheck",
     "is_grad_enabled",
+    "linear",
     "log_softmax",
     "logsumexp",
     "matvec",

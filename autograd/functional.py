@@ -1,5 +1,5 @@
-"""Functions over lists of Values: sum, dot, matvec, mean, max, min, logsumexp, softmax,
-log_softmax.
+"""Functions over lists of Values: sum, dot, matvec, linear, mean, max, min, logsumexp,
+softmax, log_softmax.
 
 Each one is a single node (or one node per output) with all of its inputs as parents,
 not a chain of binary operations: a drawing shows one ``sum`` or ``dot`` node, and a
@@ -17,10 +17,22 @@ import contextlib
 import math
 from collections.abc import Callable, Iterable, Sequence
 from operator import mul
+from typing import Any, NamedTuple, overload
 
 from autograd.engine import Value, _as_number, _leaf, _node
 
-__all__ = ["dot", "log_softmax", "logsumexp", "matvec", "max", "mean", "min", "softmax", "sum"]
+__all__ = [
+    "dot",
+    "linear",
+    "log_softmax",
+    "logsumexp",
+    "matvec",
+    "max",
+    "mean",
+    "min",
+    "softmax",
+    "sum",
+]
 
 _Scalar = Value | float
 _ONLY_VALUES = frozenset({Value})
@@ -87,114 +99,238 @@ def dot(a: Sequence[_Scalar], b: Sequence[_Scalar]) -> Value:
     ``a`` then those of ``b``, in order; plain numbers on either side are constants
     (a neuron's weights dotted with raw float inputs records only the weights).
     """
-    a_side, b_side = _operand(a, "a"), _operand(b, "b")
-    if len(a_side[1]) != len(b_side[1]):
+    a_side, b_side = _operand(a, "dot()", "a"), _operand(b, "dot()", "b")
+    if len(a_side.data) != len(b_side.data):
         raise ValueError(
-            f"dot() needs two sequences of the same length, got {len(a_side[1])} and "
-            f"{len(b_side[1])}"
+            f"dot() needs two sequences of the same length, got {len(a_side.data)} and "
+            f"{len(b_side.data)}"
         )
-    return _dot_node(a_side, b_side, "a", "b")
+    return _dot_node(a_side, b_side, "dot()", ("a", "b"))
+
+
+@overload
+def linear(
+    x: Sequence[_Scalar], weight: Sequence[Sequence[_Scalar]], bias: Sequence[_Scalar] | None = ...
+) -> list[Value]: ...
+
+
+@overload
+def linear(
+    x: Sequence[Sequence[_Scalar]],
+    weight: Sequence[Sequence[_Scalar]],
+    bias: Sequence[_Scalar] | None = ...,
+) -> list[list[Value]]: ...
+
+
+def linear(
+    x: Any, weight: Sequence[Sequence[_Scalar]], bias: Sequence[_Scalar] | None = None
+) -> Any:
+    """A layer's weighted sums ``weight[k] . x + bias[k]``, one node per row (as PyTorch's
+    ``torch.nn.functional.linear``).
+
+    ``x`` is one sample (a sequence of numbers and Values, as long as every row of
+    ``weight``) or a batch of samples (a sequence of such sequences, or a 2-D array).
+    One sample gives a list of ``len(weight)`` Values; a batch, one such list per
+    sample. The weights are checked and read once per call, so a whole batch in one
+    call is much faster than a call per sample; the nodes are the same.
+
+    Without a bias, row k's node is exactly ``dot(weight[k], x)`` (op ``"dot"``). With
+    one, it is a single ``"linear"`` node: its parents are the Values of ``weight[k]``,
+    then those of ``x``, then the bias, with local derivatives x, weight[k] and 1 (a
+    constant bias is only added). In a network that node is a neuron's net input, and
+    its grad is the neuron's error term.
+    """
+    rows = _linear_rows("linear()", weight, "weight", bias)
+    ndim = getattr(x, "ndim", None)
+    if ndim is not None and ndim not in (1, 2):
+        raise ValueError(
+            f"linear() takes one sample (1-D) or a batch of samples (2-D), got an array of "
+            f"shape {x.shape}"
+        )
+    if ndim == 2 or (ndim is None and _first_is_a_sample(x)):
+        samples = x.tolist() if ndim == 2 else x
+        return [_linear_sample("linear()", rows, s, f"x[{i}]") for i, s in enumerate(samples)]
+    return _linear_sample("linear()", rows, x, "x")
 
 
 def matvec(rows: Sequence[Sequence[_Scalar]], x: Sequence[_Scalar]) -> list[Value]:
     """``[dot(row, x) for row in rows]``: the same nodes, with the work on ``x`` done once.
 
-    A layer of neurons is exactly this (each neuron's weights dotted with the layer's
-    inputs), so `nn.Layer` calls it: x is checked and its numbers read once per layer
-    instead of once per neuron.
+    The product of a matrix (a list of rows) with one vector; `linear` is the same
+    with a bias and a batch of vectors.
     """
-    x_side = _operand(x, "x")
+    return _linear_sample("matvec()", _linear_rows("matvec()", rows, "rows", None), x, "x")
+
+
+def _first_is_a_sample(x: object) -> bool:
+    """Whether a sequence is a batch: its first element is itself a sequence (a sample)."""
+    if not isinstance(x, (list, tuple)) or not x:
+        return False
+    first = x[0]
+    return isinstance(first, (list, tuple)) or getattr(first, "ndim", None) == 1
+
+
+class _Operand(NamedTuple):
+    """One side of a dot product, checked."""
+
+    items: tuple[_Scalar, ...]  # the elements as given
+    data: tuple[float, ...]  # their numbers
+    values: int  # how many of the elements are Values
+
+
+class _Bias(NamedTuple):
+    """What a bias adds to a dot node: its number, parents, local derivatives, and the op."""
+
+    start: float
+    parents: tuple[Value, ...]
+    local_grads: tuple[float, ...]
+    op: str
+
+
+_NO_BIAS = _Bias(0.0, (), (), "dot")
+
+
+class _Row(NamedTuple):
+    """One row of a linear map, checked once per call."""
+
+    side: _Operand
+    bias: _Bias
+    name: str  # for error messages: "weight[3]"
+
+
+def _linear_rows(
+    func: str, weight: Sequence[Sequence[_Scalar]], name: str, bias: Sequence[_Scalar] | None
+) -> list[_Row]:
+    rows = _items(weight, func, name)
+    if bias is None:
+        biases = [_NO_BIAS] * len(rows)
+    else:
+        bs = _items(bias, func, "bias")
+        if len(bs) != len(rows):
+            raise ValueError(
+                f"{func}: bias has {len(bs)} elements and {name} has {len(rows)} rows; give "
+                f"one bias per row"
+            )
+        biases = [
+            _Bias(b.data, (b,), (1.0,), "linear")
+            if isinstance(b, Value)
+            else _Bias(_as_number(b, f"{func} bias[{k}]"), (), (), "linear")
+            for k, b in enumerate(bs)
+        ]
+    return [
+        _Row(_operand(row, func, f"{name}[{k}]"), b, f"{name}[{k}]")
+        for k, (row, b) in enumerate(zip(rows, biases))
+    ]
+
+
+def _linear_sample(func: str, rows: list[_Row], x: Sequence[_Scalar], name: str) -> list[Value]:
+    """One node per row for one sample x (``name`` is x's name in error messages)."""
+    x_side = _operand(x, func, name)
     x_items, x_data, x_values = x_side
     n = len(x_data)
-    # The dot node of a row of Values: parents row + x's Values, local derivatives
-    # x's numbers (for the row) + the row's numbers (for x's Values, if any).
+    # x's share of a node when x is all Values (parents, whose local derivatives are the
+    # row's numbers) or all constants (no parents): the common cases, done inline.
     x_parents = x_items if x_values == n else () if x_values == 0 else None
     out = []
-    for k, row in enumerate(rows):
-        items = tuple(row) if isinstance(row, (list, tuple)) else ()
-        if x_parents is not None and len(items) == n and set(map(type, items)) == _ONLY_VALUES:
-            data = tuple([v.data for v in items])
-            total = builtins.sum(map(mul, data, x_data), 0.0)
+    for (items, data, values), bias, row_name in rows:
+        if values == len(items) == n and x_parents is not None:  # a row of Values
+            total = builtins.sum(map(mul, data, x_data), bias.start)
             if math.isfinite(total):
-                locals_ = x_data + data if x_parents else x_data
-                out.append(_node(total, "dot", items + x_parents, locals_))
+                local_grads = x_data + data if x_parents else x_data
+                out.append(
+                    _node(
+                        total,
+                        bias.op,
+                        items + x_parents + bias.parents,  # type: ignore[arg-type]
+                        local_grads + bias.local_grads,
+                    )
+                )
                 continue
         # Anything else (constants in the row, a wrong length, an overflow) takes the
         # general path, which also says what is wrong.
-        name = f"rows[{k}]"
-        row_side = _operand(row, name)
-        if len(row_side[1]) != n:
+        if len(data) != n:
             raise ValueError(
-                f"matvec(): {name} has {len(row_side[1])} elements and x has {n}; every row "
-                f"needs one number per element of x"
+                f"{func}: {row_name} has {len(data)} elements and {name} has {n}; every row "
+                f"needs one number per element of {name}"
             )
-        out.append(_dot_node(row_side, x_side, name, "x"))
+        out.append(_dot_node(_Operand(items, data, values), x_side, func, (row_name, name), bias))
     return out
 
 
-# (elements, their numbers, how many of the elements are Values): one side of a dot
-_Operand = tuple[tuple[_Scalar, ...], tuple[float, ...], int]
-
-
-def _dot_node(a: _Operand, b: _Operand, a_name: str, b_name: str) -> Value:
-    """The dot node of two checked sides of equal length (names for error messages)."""
+def _dot_node(
+    a: _Operand, b: _Operand, func: str, names: tuple[str, str], bias: _Bias = _NO_BIAS
+) -> Value:
+    """The node of ``a . b + bias`` for two checked sides of equal length (``func`` and
+    ``names`` for error messages)."""
     a_items, a_data, a_values = a
     b_items, b_data, b_values = b
-    total = builtins.sum(map(mul, a_data, b_data), 0.0)
+    total = builtins.sum(map(mul, a_data, b_data), bias.start)
     if not math.isfinite(total):
-        _raise_non_finite_dot(((a_name, a_data), (b_name, b_data)), total)
-    if a_values == len(a_items) and b_values == len(b_items):  # the common case: all Values
-        return _node(total, "dot", a_items + b_items, b_data + a_data)  # type: ignore[arg-type]
-    if b_values == 0:  # Values dotted with constants, e.g. weights with float inputs
-        return _node(total, "dot", a_items, b_data)  # type: ignore[arg-type]
-    if a_values == 0:
-        return _node(total, "dot", b_items, a_data)  # type: ignore[arg-type]
-    parents: list[Value] = []
-    local_grads: list[float] = []
-    for items, other_data in ((a_items, b_data), (b_items, a_data)):
-        for x, other in zip(items, other_data):
-            if isinstance(x, Value):
-                parents.append(x)
-                local_grads.append(other)
-    return _node(total, "dot", tuple(parents), tuple(local_grads))
+        _raise_non_finite_dot(func, ((names[0], a_data), (names[1], b_data)), total)
+    parents: tuple[_Scalar, ...]
+    local_grads: tuple[float, ...]
+    a_all, b_all = a_values == len(a_items), b_values == len(b_items)
+    if a_all and b_all:  # the common case: all Values
+        parents, local_grads = a_items + b_items, b_data + a_data
+    elif a_all and b_values == 0:  # Values dotted with constants, e.g. weights with inputs
+        parents, local_grads = a_items, b_data
+    elif b_all and a_values == 0:
+        parents, local_grads = b_items, a_data
+    else:  # constants among the Values: keep the Values alone
+        pairs = [
+            (x, other)
+            for items, other_data in ((a_items, b_data), (b_items, a_data))
+            for x, other in zip(items, other_data)
+            if isinstance(x, Value)
+        ]
+        parents, local_grads = tuple(p for p, _ in pairs), tuple(g for _, g in pairs)
+    return _node(
+        total,
+        bias.op,
+        parents + bias.parents,  # type: ignore[arg-type]
+        local_grads + bias.local_grads,
+    )
 
 
-def _operand(seq: Sequence[_Scalar], name: str) -> _Operand:
-    """(elements, their numbers, how many are Values) of one side of a dot product.
+def _items(seq: object, func: str, name: str) -> tuple[Any, ...]:
+    """The elements of a sequence argument, or a TypeError naming it."""
+    if not isinstance(seq, (Value, str, bytes)):
+        with contextlib.suppress(TypeError):  # cheaper than checking for an Iterable
+            return tuple(seq)  # type: ignore[arg-type]
+    raise TypeError(f"{func} argument {name} must be a sequence, got {type(seq).__name__}")
+
+
+def _operand(seq: Sequence[_Scalar], func: str, name: str) -> _Operand:
+    """One side of a dot product, checked (``func`` and ``name`` for error messages).
 
     Plain floats pass as they are (a NaN or inf among them shows in the total, which
-    `dot` checks); other numbers are checked one by one.
+    is checked); other numbers are checked one by one.
     """
-    if isinstance(seq, (Value, str, bytes)):
-        raise TypeError(f"dot() argument {name} must be a sequence, got {type(seq).__name__}")
-    try:
-        items = tuple(seq)
-    except TypeError:  # cheaper than an isinstance check against collections.abc.Iterable
-        raise TypeError(
-            f"dot() argument {name} must be a sequence, got {type(seq).__name__}"
-        ) from None
+    items = _items(seq, func, name)
     kinds = set(map(type, items))  # one pass in C picks the fast path
     if kinds == _ONLY_VALUES:
-        return items, tuple([v.data for v in items]), len(items)  # type: ignore[union-attr]
+        return _Operand(items, tuple([v.data for v in items]), len(items))
     if kinds <= _ONLY_FLOATS:
-        return items, items, 0  # type: ignore[return-value]
+        return _Operand(items, items, 0)
     data = tuple(
         [
-            v.data if isinstance(v, Value) else _as_number(v, f"dot() {name}[{i}]")
+            v.data if isinstance(v, Value) else _as_number(v, f"{func} {name}[{i}]")
             for i, v in enumerate(items)
         ]
     )
-    return items, data, builtins.sum(isinstance(v, Value) for v in items)
+    return _Operand(items, data, builtins.sum(isinstance(v, Value) for v in items))
 
 
-def _raise_non_finite_dot(sides: tuple[tuple[str, tuple[float, ...]], ...], total: float) -> None:
+def _raise_non_finite_dot(
+    func: str, sides: tuple[tuple[str, tuple[float, ...]], ...], total: float
+) -> None:
     for name, data in sides:
         for i, x in enumerate(data):
             if not math.isfinite(x):
-                raise ValueError(f"dot(): {name}[{i}] is {x!r}; every element must be finite")
+                raise ValueError(f"{func}: {name}[{i}] is {x!r}; every element must be finite")
     raise OverflowError(
-        f"dot() of {len(sides[0][1])} pairs overflows to {total!r}: the inputs are too large; "
-        f"rescale them"
+        f"{func} of {len(sides[0][1])} pairs overflows to {total!r}: the inputs are too "
+        f"large; rescale them"
     )
 
 

@@ -59,7 +59,7 @@ __all__ = [
 # Operations with two Value operands whose order matters: their edges are labelled.
 _NON_COMMUTATIVE = frozenset({"-", "/", "**"})
 # Operations whose inputs `collapse=True` folds into one summary node.
-_COLLAPSIBLE = frozenset({"sum", "dot", "mean"})
+_COLLAPSIBLE = frozenset({"sum", "dot", "linear", "mean"})
 _RANKDIRS = ("LR", "RL", "TB", "BT")
 _FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
 
@@ -225,7 +225,7 @@ def draw_dot(
       gives the scale.
     - ``max_nodes``: a graph with more Values than this raises `ValueError` instead of
       producing a picture nobody can read (and that ``dot`` takes minutes to lay out).
-    - ``collapse``: fold the inputs of every ``sum``, ``dot`` and ``mean`` node into one
+    - ``collapse``: fold the inputs of every ``sum``, ``dot``, ``linear`` and ``mean`` node into one
       dashed summary node ("784 inputs"). Everything that is reached only through those
       inputs is left out; an input that is also reached another way is drawn, with its
       edge, and the summary counts the rest ("3 more inputs").
@@ -361,7 +361,7 @@ def _check_value(root: object, func: str) -> None:
 
 def _reachable(root: Value, collapse: bool) -> set[Value]:
     """The Values to draw: all ancestors of `root`, or with `collapse`, those reached
-    without going through the inputs of a sum / dot / mean node."""
+    without going through the inputs of a sum / dot / linear / mean node."""
     seen = {root}
     stack = [root]
     while stack:
@@ -386,7 +386,7 @@ def _too_many_message(root: Value, count: int, max_nodes: int, collapse: bool) -
     folded = len(_reachable(root, collapse=True))
     if folded < count:
         return (
-            message + f", or pass collapse=True to fold the inputs of sum/dot/mean nodes "
+            message + f", or pass collapse=True to fold the inputs of sum/dot/linear/mean nodes "
             f"({folded} Values would be drawn)"
         )
     return message

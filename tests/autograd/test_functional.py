@@ -1,4 +1,5 @@
-"""Tests of the n-ary functions: sum, dot, mean, max, min, logsumexp, softmax, log_softmax.
+"""Tests of the n-ary functions: sum, dot, matvec, linear, mean, max, min, logsumexp,
+softmax, log_softmax.
 
 Each is checked against its closed form written here with `math`, for its graph shape
 (one node, every input a parent), at ties and extreme inputs, and with gradcheck over
@@ -11,6 +12,7 @@ import itertools
 import math
 from collections.abc import Callable
 
+import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -121,6 +123,15 @@ def test_dot_with_constants_on_either_side_records_only_values() -> None:
     assert (w1.grad, w2.grad) == (2.0, 3.0)
 
 
+def test_dot_of_a_side_with_constants_and_a_side_of_constants() -> None:
+    w = Value(0.5)
+    for d in (autograd.dot([w, 3.0], [2.0, 4]), autograd.dot([2.0, 4], [w, 3.0])):
+        assert d.parents == (w,) and d.local_grads == (2.0,)
+        assert d.data == 0.5 * 2.0 + 3.0 * 4
+    d.backward()
+    assert w.grad == 2.0
+
+
 def test_dot_of_a_value_with_itself() -> None:
     a = Value(3.0)
     d = autograd.dot([a, a], [a, 2.0])  # a*a + 2a
@@ -192,11 +203,11 @@ def test_matvec_of_no_rows_and_of_empty_rows() -> None:
             r"rows\[1\] has 2 .* x has 1",
         ),
         ([[Value(1.0)], Value(2.0)], [1.0], TypeError, r"argument rows\[1\] must be a sequence"),
-        ([[Value(1.0)], ["a"]], [1.0], TypeError, r"dot\(\) rows\[1\]\[0\].*str 'a'"),
+        ([[Value(1.0)], ["a"]], [1.0], TypeError, r"matvec\(\) rows\[1\]\[0\].*str 'a'"),
         ([[Value(1.0)]], Value(1.0), TypeError, r"argument x must be a sequence"),
         ([[Value(1.0)]], [math.inf], ValueError, r"x\[0\] is inf"),
         ([[Value(1.0)], [math.nan]], [Value(1.0)], ValueError, r"rows\[1\]\[0\].*nan"),
-        ([[Value(1e200)]], [1e200], OverflowError, r"dot\(\).*overflows"),
+        ([[Value(1e200)]], [1e200], OverflowError, r"matvec\(\).*overflows"),
     ],
 )
 def test_matvec_bad_inputs_name_the_row(
@@ -204,6 +215,136 @@ def test_matvec_bad_inputs_name_the_row(
 ) -> None:
     with pytest.raises(error, match=match):
         autograd.matvec(rows, x)
+
+
+# ------------------------------------------------------------ linear
+
+_W = [[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]]
+_B = [0.1, -0.2]
+_X = [[1.0, 2.0, -3.0], [0.5, -0.5, 4.0], [0.0, 1.0, 1.0]]
+
+
+def _fsum_linear(w: list[float], x: list[float], b: float) -> float:
+    return math.fsum([b, *(wi * xi for wi, xi in zip(w, x))])
+
+
+def test_linear_without_a_bias_builds_the_nodes_of_matvec() -> None:
+    W = [leaves(row) for row in _W]
+    x = leaves(_X[0])
+    got = autograd.linear(x, W)
+    want = autograd.matvec(W, x)
+    assert all(_same_node(g, w) for g, w in zip(got, want))
+    assert [node.op for node in got] == ["dot", "dot"]
+
+
+@pytest.mark.parametrize("x_kind", ["values", "floats", "mixed"])
+def test_linear_with_a_bias_is_one_node_per_row(x_kind: str) -> None:
+    W = [leaves(row) for row in _W]
+    b = leaves(_B)
+    x: list[Value | float] = {
+        "values": list(leaves(_X[0])),
+        "floats": list(_X[0]),
+        "mixed": [Value(_X[0][0]), _X[0][1], Value(_X[0][2])],
+    }[x_kind]
+    x_values = tuple(v for v in x if isinstance(v, Value))
+    x_numbers = [float(v) for v in x]
+    for k, node in enumerate(autograd.linear(x, W, b)):
+        assert node.op == "linear"
+        assert node.parents == (*W[k], *x_values, b[k])
+        row_locals = tuple(_W[k][i] for i, v in enumerate(x) if isinstance(v, Value))
+        assert node.local_grads == (*x_numbers, *row_locals, 1.0)
+        assert node.data == pytest.approx(_fsum_linear(_W[k], x_numbers, _B[k]), abs=1e-15)
+
+
+def test_linear_with_constants_in_the_weights_and_the_bias() -> None:
+    w0 = Value(2.0)
+    x = [Value(1.0), Value(3.0)]
+    (node,) = autograd.linear(x, [[w0, 0.5]], [0.25])  # a constant weight and bias
+    assert node.op == "linear"
+    assert node.parents == (w0, *x)
+    assert node.local_grads == (1.0, 2.0, 0.5)
+    assert node.data == 2.0 * 1.0 + 0.5 * 3.0 + 0.25
+
+
+def test_linear_of_a_batch_is_the_samples_one_by_one() -> None:
+    W = [leaves(row) for row in _W]
+    b = leaves(_B)
+    X = [leaves(row) for row in _X]
+    batch = autograd.linear(X, W, b)
+    assert len(batch) == len(X)
+    for sample, out in zip(X, batch):
+        assert all(_same_node(g, w) for g, w in zip(out, autograd.linear(sample, W, b)))
+
+
+def test_linear_takes_numpy_rows_and_batches() -> None:
+    W = [leaves(row) for row in _W]
+    from_array = autograd.linear(np.array(_X), W, _B)
+    from_rows = autograd.linear([np.array(row) for row in _X], W, _B)
+    from_lists = autograd.linear(_X, W, _B)
+    for a, b, c in zip(from_array, from_rows, from_lists):
+        assert [v.data for v in a] == [v.data for v in b] == [v.data for v in c]
+    assert autograd.linear(np.zeros((0, 3)), W, _B) == []
+
+
+def test_linear_gradients() -> None:
+    W = [leaves(row) for row in _W]
+    b = leaves(_B)
+    X = [leaves(row) for row in _X]
+    loss = autograd.sum([z for out in autograd.linear(X, W, b) for z in out])
+    loss.backward()
+    # loss = sum over samples s and rows k of W_k . x_s + b_k
+    assert [[w.grad for w in row] for row in W] == [
+        [math.fsum(x[i] for x in _X) for i in range(3)]
+    ] * 2
+    assert [v.grad for v in b] == [3.0, 3.0]
+    for row in X:
+        assert [v.grad for v in row] == [math.fsum(r[i] for r in _W) for i in range(3)]
+
+
+@FAST
+@given(xs=weights, ws=weights, g=st.floats(min_value=-3, max_value=3))
+def test_linear_gradcheck(xs: list[float], ws: list[float], g: float) -> None:
+    def f(*v: Value) -> Value:
+        W = [list(v[0:3]), [v[3], ws[4], v[4]]]  # a constant among the weights
+        out = autograd.linear([list(v[5:6]) + xs[:2], xs[2:5]], W, [v[5], 0.5])
+        return autograd.sum([z * (i + 1) for i, z in enumerate(out[0] + out[1])])
+
+    assert gradcheck(f, leaves(ws), grad=g)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda W: autograd.linear([1.0, 2.0], W), ValueError, r"weight\[0\] has 3 .* x has 2"),
+        (
+            lambda W: autograd.linear([[1.0, 2.0, 3.0], [1.0]], W),
+            ValueError,
+            r"weight\[0\] has 3 .* x\[1\] has 1",
+        ),
+        (lambda W: autograd.linear([1.0] * 3, W, [0.0]), ValueError, r"bias has 1 .* 2 rows"),
+        (lambda W: autograd.linear([1.0] * 3, W, ["b", 0.0]), TypeError, r"bias\[0\].*str"),
+        (lambda W: autograd.linear([1.0] * 3, W, 0.5), TypeError, r"argument bias must be a seq"),
+        (lambda W: autograd.linear([1.0] * 3, Value(1.0)), TypeError, r"argument weight must"),
+        (lambda W: autograd.linear([1.0, "a", 3.0], W), TypeError, r"linear\(\) x\[1\].*str"),
+        (
+            lambda W: autograd.linear([[1.0, math.nan, 3.0]], W),
+            ValueError,
+            r"linear\(\): x\[0\]\[1\] is nan",
+        ),
+        (lambda W: autograd.linear([1e200] * 3, [[1e200] * 3]), OverflowError, r"linear\(\) of"),
+        (
+            lambda W: autograd.linear(np.ones((2, 2, 3)), W),
+            ValueError,
+            r"one sample \(1-D\) or a batch of samples \(2-D\).*\(2, 2, 3\)",
+        ),
+    ],
+)
+def test_linear_bad_inputs_say_what_is_wrong(
+    call: Callable[[list[list[Value]]], object], error: type, match: str
+) -> None:
+    W = [leaves(row) for row in _W]
+    with pytest.raises(error, match=match):
+        call(W)
 
 
 @FAST

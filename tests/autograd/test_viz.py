@@ -279,6 +279,12 @@ def test_collapse_folds_the_inputs_of_dot_sum_and_mean() -> None:
     assert ["1568 inputs"] in nodes.values()
     assert len(nodes) == 4 + 3 + 1  # values, operations, the summary
 
+    # A neuron's linear node: weights, inputs and the bias fold into one summary.
+    (z,) = autograd.linear(xs, [ws], [b])
+    source = draw_dot(z.tanh(), collapse=True).source
+    assert len(value_lines(source)) == 2  # linear, tanh
+    assert '[label="1569 inputs"' in source
+
     # An input that is also used elsewhere is drawn with its edge; the rest are counted.
     xs2 = [Value(float(i), label=f"x{i}") for i in range(10)]
     out = autograd.mean(xs2) * xs2[3]
@@ -365,7 +371,7 @@ def test_draw_step_writes_the_chain_rule_on_the_edges_it_sends_along() -> None:
 # reused), all kept in ranges where nothing overflows.
 _UNARY = ("tanh", "sigmoid", "sin", "relu", "neg", "* 0.5", "+ 1")
 _BINARY = ("+", "-", "*")
-_NARY = ("sum", "dot", "mean", "logsumexp")
+_NARY = ("sum", "dot", "linear", "mean", "logsumexp")
 
 ops_strategy = st.lists(
     st.tuples(
@@ -393,6 +399,8 @@ def build(leaf_data: list[float], ops: list[tuple[str, list[int]]]) -> Value:
             out = autograd.sum(args)
         elif op == "dot":
             out = autograd.dot(args[:2], args[2:])
+        elif op == "linear":
+            (out,) = autograd.linear(args[:2], [args[2:]], [args[0]])
         elif op == "mean":
             out = autograd.mean(args[:3])
         elif op == "logsumexp":
