@@ -17,7 +17,7 @@ import contextlib
 import math
 from collections.abc import Callable, Iterable, Sequence
 from operator import mul
-from typing import Any, NamedTuple, overload
+from typing import Any, overload
 
 from autograd.engine import Value, _as_number, _leaf, _node
 
@@ -100,10 +100,10 @@ def dot(a: Sequence[_Scalar], b: Sequence[_Scalar]) -> Value:
     (a neuron's weights dotted with raw float inputs records only the weights).
     """
     a_side, b_side = _operand(a, "dot()", "a"), _operand(b, "dot()", "b")
-    if len(a_side.data) != len(b_side.data):
+    if len(a_side[1]) != len(b_side[1]):
         raise ValueError(
-            f"dot() needs two sequences of the same length, got {len(a_side.data)} and "
-            f"{len(b_side.data)}"
+            f"dot() needs two sequences of the same length, got {len(a_side[1])} and "
+            f"{len(b_side[1])}"
         )
     return _dot_node(a_side, b_side, "dot()", ("a", "b"))
 
@@ -136,9 +136,9 @@ def linear(
 
     Without a bias, row k's node is exactly ``dot(weight[k], x)`` (op ``"dot"``). With
     one, it is a single ``"linear"`` node: its parents are the Values of ``weight[k]``,
-    then those of ``x``, then the bias, with local derivatives x, weight[k] and 1 (a
+    the bias, then the Values of ``x``, with local derivatives x, 1 and weight[k] (a
     constant bias is only added). In a network that node is a neuron's net input, and
-    its grad is the neuron's error term.
+    its grad is d loss / d net input: the BP algorithm's error term, up to its sign.
     """
     rows = _linear_rows("linear()", weight, "weight", bias)
     ndim = getattr(x, "ndim", None)
@@ -149,8 +149,8 @@ def linear(
         )
     if ndim == 2 or (ndim is None and _first_is_a_sample(x)):
         samples = x.tolist() if ndim == 2 else x
-        return [_linear_sample("linear()", rows, s, f"x[{i}]") for i, s in enumerate(samples)]
-    return _linear_sample("linear()", rows, x, "x")
+        return [_linear_sample("linear()", rows, s, i, "weight") for i, s in enumerate(samples)]
+    return _linear_sample("linear()", rows, x, -1, "weight")
 
 
 def matvec(rows: Sequence[Sequence[_Scalar]], x: Sequence[_Scalar]) -> list[Value]:
@@ -159,7 +159,7 @@ def matvec(rows: Sequence[Sequence[_Scalar]], x: Sequence[_Scalar]) -> list[Valu
     The product of a matrix (a list of rows) with one vector; `linear` is the same
     with a bias and a batch of vectors.
     """
-    return _linear_sample("matvec()", _linear_rows("matvec()", rows, "rows", None), x, "x")
+    return _linear_sample("matvec()", _linear_rows("matvec()", rows, "rows", None), x, -1, "rows")
 
 
 def _first_is_a_sample(x: object) -> bool:
@@ -170,38 +170,28 @@ def _first_is_a_sample(x: object) -> bool:
     return isinstance(first, (list, tuple)) or getattr(first, "ndim", None) == 1
 
 
-class _Operand(NamedTuple):
-    """One side of a dot product, checked."""
+# One side of a dot product, checked: (the elements as given, their numbers, how many
+# of the elements are Values).
+_Operand = tuple[tuple[_Scalar, ...], tuple[float, ...], int]
 
-    items: tuple[_Scalar, ...]  # the elements as given
-    data: tuple[float, ...]  # their numbers
-    values: int  # how many of the elements are Values
+# What a bias adds to a dot node: (its number, its parents, their local derivatives,
+# the node's op).
+_Bias = tuple[float, tuple[Value, ...], tuple[float, ...], str]
+_NO_BIAS: _Bias = (0.0, (), (), "dot")
 
-
-class _Bias(NamedTuple):
-    """What a bias adds to a dot node: its number, parents, local derivatives, and the op."""
-
-    start: float
-    parents: tuple[Value, ...]
-    local_grads: tuple[float, ...]
-    op: str
-
-
-_NO_BIAS = _Bias(0.0, (), (), "dot")
-
-
-class _Row(NamedTuple):
-    """One row of a linear map, checked once per call."""
-
-    side: _Operand
-    bias: _Bias
-    name: str  # for error messages: "weight[3]"
+# One row of a linear map, prepared once per call (plain tuples: cheap to build per
+# row): (its index, its side, its bias, and when the row is all
+# Values: the node's parents before x's, the row then the bias, and the local
+# derivatives after x's numbers when x has Values, the bias's 1.0 then the row's
+# numbers).
+_Row = tuple[int, _Operand, _Bias, tuple[Value, ...] | None, tuple[float, ...]]
 
 
 def _linear_rows(
     func: str, weight: Sequence[Sequence[_Scalar]], name: str, bias: Sequence[_Scalar] | None
 ) -> list[_Row]:
     rows = _items(weight, func, name)
+    biases: list[_Bias]
     if bias is None:
         biases = [_NO_BIAS] * len(rows)
     else:
@@ -212,113 +202,120 @@ def _linear_rows(
                 f"one bias per row"
             )
         biases = [
-            _Bias(b.data, (b,), (1.0,), "linear")
+            (b.data, (b,), (1.0,), "linear")
             if isinstance(b, Value)
-            else _Bias(_as_number(b, f"{func} bias[{k}]"), (), (), "linear")
+            else (_as_number(b, f"{func} bias[{k}]"), (), (), "linear")
             for k, b in enumerate(bs)
         ]
-    return [
-        _Row(_operand(row, func, f"{name}[{k}]"), b, f"{name}[{k}]")
-        for k, (row, b) in enumerate(zip(rows, biases))
-    ]
+    prepared: list[_Row] = []
+    for k, (row, b) in enumerate(zip(rows, biases)):
+        side = _operand(row, func, name, k)
+        items, data, values = side
+        if values == len(items):
+            prepared.append((k, side, b, items + b[1], b[2] + data))  # type: ignore[arg-type]
+        else:
+            prepared.append((k, side, b, None, ()))
+    return prepared
 
 
-def _linear_sample(func: str, rows: list[_Row], x: Sequence[_Scalar], name: str) -> list[Value]:
-    """One node per row for one sample x (``name`` is x's name in error messages)."""
-    x_side = _operand(x, func, name)
+def _linear_sample(
+    func: str, rows: list[_Row], x: Sequence[_Scalar], index: int, weight_name: str
+) -> list[Value]:
+    """One node per row for one sample x: ``x``, or ``x[index]`` of a batch (the index
+    and the name of the weights are for error messages)."""
+    x_side = _operand(x, func, "x", index)
     x_items, x_data, x_values = x_side
     n = len(x_data)
-    # x's share of a node when x is all Values (parents, whose local derivatives are the
-    # row's numbers) or all constants (no parents): the common cases, done inline.
+    # x all Values (parents, whose local derivatives are the row's numbers) or all
+    # constants (no parents): the common cases, done here inline.
     x_parents = x_items if x_values == n else () if x_values == 0 else None
     out = []
-    for (items, data, values), bias, row_name in rows:
-        if values == len(items) == n and x_parents is not None:  # a row of Values
-            total = builtins.sum(map(mul, data, x_data), bias.start)
+    for k, side, bias, params, tail in rows:
+        data = side[1]
+        if params is not None and x_parents is not None and len(data) == n:
+            start, _, bias_locals, op = bias
+            total = builtins.sum(map(mul, data, x_data), start)
             if math.isfinite(total):
-                local_grads = x_data + data if x_parents else x_data
-                out.append(
-                    _node(
-                        total,
-                        bias.op,
-                        items + x_parents + bias.parents,  # type: ignore[arg-type]
-                        local_grads + bias.local_grads,
-                    )
-                )
+                local_grads = x_data + tail if x_parents else x_data + bias_locals
+                out.append(_node(total, op, params + x_parents, local_grads))  # type: ignore[operator]
                 continue
-        # Anything else (constants in the row, a wrong length, an overflow) takes the
-        # general path, which also says what is wrong.
+        # Anything else (constants in the row or in x, a wrong length, an overflow) takes
+        # the general path, which also says what is wrong.
+        row_name, name = _name(weight_name, k), _name("x", index)
         if len(data) != n:
             raise ValueError(
                 f"{func}: {row_name} has {len(data)} elements and {name} has {n}; every row "
                 f"needs one number per element of {name}"
             )
-        out.append(_dot_node(_Operand(items, data, values), x_side, func, (row_name, name), bias))
+        out.append(_dot_node(side, x_side, func, (row_name, name), bias))
     return out
 
 
 def _dot_node(
     a: _Operand, b: _Operand, func: str, names: tuple[str, str], bias: _Bias = _NO_BIAS
 ) -> Value:
-    """The node of ``a . b + bias`` for two checked sides of equal length (``func`` and
-    ``names`` for error messages)."""
-    a_items, a_data, a_values = a
-    b_items, b_data, b_values = b
-    total = builtins.sum(map(mul, a_data, b_data), bias.start)
+    """The node of ``a . b + bias`` for two checked sides of equal length: its parents
+    are a's Values, the bias, then b's Values (``func`` and ``names`` for errors)."""
+    start, bias_parents, bias_locals, op = bias
+    total = builtins.sum(map(mul, a[1], b[1]), start)
     if not math.isfinite(total):
-        _raise_non_finite_dot(func, ((names[0], a_data), (names[1], b_data)), total)
-    parents: tuple[_Scalar, ...]
-    local_grads: tuple[float, ...]
-    a_all, b_all = a_values == len(a_items), b_values == len(b_items)
-    if a_all and b_all:  # the common case: all Values
-        parents, local_grads = a_items + b_items, b_data + a_data
-    elif a_all and b_values == 0:  # Values dotted with constants, e.g. weights with inputs
-        parents, local_grads = a_items, b_data
-    elif b_all and a_values == 0:
-        parents, local_grads = b_items, a_data
-    else:  # constants among the Values: keep the Values alone
-        pairs = [
-            (x, other)
-            for items, other_data in ((a_items, b_data), (b_items, a_data))
-            for x, other in zip(items, other_data)
-            if isinstance(x, Value)
-        ]
-        parents, local_grads = tuple(p for p, _ in pairs), tuple(g for _, g in pairs)
-    return _node(
-        total,
-        bias.op,
-        parents + bias.parents,  # type: ignore[arg-type]
-        local_grads + bias.local_grads,
+        _raise_non_finite_dot(func, ((names[0], a[1]), (names[1], b[1])), total)
+    a_parents, a_locals = _recorded(a, b[1])
+    b_parents, b_locals = _recorded(b, a[1])
+    return _node(total, op, a_parents + bias_parents + b_parents, a_locals + bias_locals + b_locals)
+
+
+def _recorded(
+    side: _Operand, other_data: tuple[float, ...]
+) -> tuple[tuple[Value, ...], tuple[float, ...]]:
+    """The Values of one side of a dot product, and their local derivatives: the other
+    side's numbers. Constants are not recorded."""
+    items, _, values = side
+    if values == len(items):
+        return items, other_data  # type: ignore[return-value]
+    if values == 0:
+        return (), ()
+    pairs = [(v, g) for v, g in zip(items, other_data) if isinstance(v, Value)]
+    return tuple(v for v, _ in pairs), tuple(g for _, g in pairs)
+
+
+def _items(seq: object, func: str, name: str, index: int = -1) -> tuple[Any, ...]:
+    """The elements of a sequence argument, or a TypeError naming it."""
+    if not isinstance(seq, (Value, str, bytes)):
+        try:  # cheaper than checking for an Iterable
+            return tuple(seq)  # type: ignore[arg-type]
+        except TypeError:
+            pass
+    raise TypeError(
+        f"{func} argument {_name(name, index)} must be a sequence, got {type(seq).__name__}"
     )
 
 
-def _items(seq: object, func: str, name: str) -> tuple[Any, ...]:
-    """The elements of a sequence argument, or a TypeError naming it."""
-    if not isinstance(seq, (Value, str, bytes)):
-        with contextlib.suppress(TypeError):  # cheaper than checking for an Iterable
-            return tuple(seq)  # type: ignore[arg-type]
-    raise TypeError(f"{func} argument {name} must be a sequence, got {type(seq).__name__}")
+def _name(name: str, index: int) -> str:
+    """How an error message names an argument, or row ``index`` of it (index >= 0).
+    Built only when an error is raised: the names of rows are not made per call."""
+    return f"{name}[{index}]" if index >= 0 else name
 
 
-def _operand(seq: Sequence[_Scalar], func: str, name: str) -> _Operand:
+def _operand(seq: Sequence[_Scalar], func: str, name: str, index: int = -1) -> _Operand:
     """One side of a dot product, checked (``func`` and ``name`` for error messages).
 
     Plain floats pass as they are (a NaN or inf among them shows in the total, which
     is checked); other numbers are checked one by one.
     """
-    items = _items(seq, func, name)
+    items = tuple(seq) if type(seq) is list else _items(seq, func, name, index)
     kinds = set(map(type, items))  # one pass in C picks the fast path
     if kinds == _ONLY_VALUES:
-        return _Operand(items, tuple([v.data for v in items]), len(items))
+        return items, tuple([v.data for v in items]), len(items)
     if kinds <= _ONLY_FLOATS:
-        return _Operand(items, items, 0)
+        return items, items, 0
     data = tuple(
         [
-            v.data if isinstance(v, Value) else _as_number(v, f"{func} {name}[{i}]")
+            v.data if isinstance(v, Value) else _as_number(v, f"{func} {_name(name, index)}[{i}]")
             for i, v in enumerate(items)
         ]
     )
-    return _Operand(items, data, builtins.sum(isinstance(v, Value) for v in items))
+    return items, data, builtins.sum(isinstance(v, Value) for v in items)
 
 
 def _raise_non_finite_dot(

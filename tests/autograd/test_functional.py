@@ -250,9 +250,9 @@ def test_linear_with_a_bias_is_one_node_per_row(x_kind: str) -> None:
     x_numbers = [float(v) for v in x]
     for k, node in enumerate(autograd.linear(x, W, b)):
         assert node.op == "linear"
-        assert node.parents == (*W[k], *x_values, b[k])
+        assert node.parents == (*W[k], b[k], *x_values)  # the neuron's parameters first
         row_locals = tuple(_W[k][i] for i, v in enumerate(x) if isinstance(v, Value))
-        assert node.local_grads == (*x_numbers, *row_locals, 1.0)
+        assert node.local_grads == (*x_numbers, 1.0, *row_locals)
         assert node.data == pytest.approx(_fsum_linear(_W[k], x_numbers, _B[k]), abs=1e-15)
 
 
