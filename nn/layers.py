@@ -1,18 +1,23 @@
 """Neuron, Layer and MLP: fully connected networks of scalar Values.
 
-A neuron computes ``activation(w . x + b)``: its weighted sum is ONE ``dot`` node
-(``autograd.dot``), plus one ``+`` node for the bias, plus one node for the activation
-(none for ``linear``). So a drawing of a neuron reads like its formula: the inputs and
-the weights ``...w.0``, ``...w.1`` go into ``dot``, the bias ``...b`` joins at ``+``.
+A neuron computes ``activation(w . x + b)``: its net input is ONE ``linear`` node
+(``autograd.linear``) whose parents are the weights ``...w.0``, ``...w.1``, the bias
+``...b`` and the inputs that are Values, and then one node for the activation (none
+for ``linear``). So a drawing of a neuron reads like its formula, and the grad of its
+``linear`` node is d loss / d net input: the BP algorithm's error term, up to its
+sign. Without a bias the net input is a ``dot`` node.
 
 Activations are given by name — ``linear``, ``tanh``, ``relu``, ``sigmoid``,
 ``leaky_relu`` (slope 0.01), ``softplus`` — or as any callable ``Value -> Value``
 (which then cannot be saved to JSON).
 
-Inputs may be a list or tuple of floats and/or Values, or a 1-D numpy array (turned
-into floats with one ``tolist()``). Plain-number inputs are constants: the graph
-records only the weights. Forward passes check the input length and nothing else, to
-stay fast.
+Inputs: one sample is a list or tuple of floats and/or Values, or a 1-D numpy array
+(turned into floats with one ``tolist()``); a batch is a 2-D array or a list of
+samples, and gives a list with one output per sample. Plain-number inputs are
+constants: the graph records only the weights. A batch builds exactly the nodes of
+calling the model once per sample, but reads the weights once for the whole batch,
+which is about twice as fast. Forward passes check the input lengths and nothing
+else, to stay fast.
 
 Randomness: weights are drawn from a ``numpy.random.Generator``. ``MLP(seed=...)`` and
 ``rng=`` of Neuron and Layer take an int seed or a Generator; the same seed builds the
@@ -27,7 +32,7 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from autograd import Value, dot, matvec
+from autograd import Value, linear
 from nn import init as _init
 from nn.module import Module, PathLike, read_model_file
 
@@ -35,7 +40,8 @@ __all__ = ["ACTIVATIONS", "MLP", "Layer", "Neuron", "load_model"]
 
 ActivationFn = Callable[[Value], Value]
 Activation = str | ActivationFn
-Inputs = Sequence[Value | float] | NDArray[Any]
+Inputs = Sequence[Value | float] | NDArray[Any]  # one sample
+Batch = Sequence[Sequence[Value | float]] | NDArray[Any]  # samples
 Seed = int | np.random.Generator | None
 
 # name -> function (None: linear, no node at all).
@@ -116,21 +122,55 @@ def _draw(
     return weights.tolist(), None if biases is None else biases.tolist()
 
 
-def _as_list(x: Any, n: int, who: str) -> list[Any]:
-    """The inputs as a list of length n (the only per-call check of a forward pass)."""
+def _samples(x: Any, n: int, who: str) -> tuple[list[list[Any]], bool]:
+    """(the samples, each a list of n inputs; whether x was a batch rather than one).
+
+    The lengths are the only per-call check of a forward pass: `autograd.linear`
+    checks the numbers themselves."""
     if isinstance(x, Value):
         raise TypeError(f"{who} takes a list of {n} inputs, got a single Value; pass [x]")
-    if getattr(x, "ndim", 1) != 1:
-        raise ValueError(f"{who} takes one sample, a 1-D row of {n} inputs; got shape {x.shape}")
-    tolist = getattr(x, "tolist", None)
-    xs: list[Any] = tolist() if tolist is not None else list(x)
-    if len(xs) != n:
-        raise ValueError(f"{who} expects {n} inputs, got {len(xs)}")
-    return xs
+    ndim = getattr(x, "ndim", None)
+    if ndim is not None:  # a numpy array
+        if ndim not in (1, 2):
+            raise ValueError(
+                f"{who} takes one sample (1-D, {n} inputs) or a batch (2-D, one row of {n} "
+                f"inputs per sample); got shape {x.shape}"
+            )
+        batch = ndim == 2
+        rows = x.tolist() if batch else [x.tolist()]
+    else:
+        if not isinstance(x, Sequence) or isinstance(x, (str, bytes)):
+            raise TypeError(
+                f"{who} takes a list of {n} inputs or a list of such samples, got "
+                f"{type(x).__name__}"
+            )
+        first = x[0] if x else None
+        batch = isinstance(first, Sequence | np.ndarray) and not isinstance(first, str | bytes)
+        samples = x if batch else [x]
+        rows = [s if type(s) is list else _as_list(s) for s in samples]
+    for i, row in enumerate(rows):
+        if len(row) != n:
+            where = f" in sample {i}" if batch else ""
+            raise ValueError(f"{who} expects {n} inputs, got {len(row)}{where}")
+    return rows, batch
 
 
-def _length_error(who: str, n: int, given: int) -> ValueError:
-    return ValueError(f"{who} expects {n} inputs, got {given}")
+def _as_list(sample: Any) -> list[Any]:
+    tolist = getattr(sample, "tolist", None)
+    return tolist() if tolist is not None else list(sample)
+
+
+def _net_inputs_then_activation(
+    rows: list[list[Any]],
+    weights: list[list[Value]],
+    biases: Sequence[Any] | None,
+    fn: ActivationFn | None,
+) -> list[list[Value]]:
+    """For each sample, each neuron's ``activation(linear node)``: weights read once."""
+    if not rows:
+        return []
+    nets = linear(rows, weights, biases)
+    return nets if fn is None else [list(map(fn, zs)) for zs in nets]
 
 
 class Neuron(Module):
@@ -185,15 +225,13 @@ class Neuron(Module):
         self.b = b
         self._fn = fn
 
-    def forward(self, x: Inputs) -> Value:
-        """``activation(dot(w, x) + b)`` for one sample x of ``in_features`` inputs."""
-        xs = x if type(x) is list else _as_list(x, self.in_features, "Neuron")
-        if len(xs) != self.in_features:
-            raise _length_error("Neuron", self.in_features, len(xs))
-        s = dot(self.w, xs)
-        if self.b is not None:
-            s = s + self.b
-        return s if self._fn is None else self._fn(s)
+    def forward(self, x: Inputs | Batch) -> Value | list[Value]:
+        """``activation(w . x + b)`` for one sample x of ``in_features`` inputs; for a
+        batch, a list of those."""
+        rows, batch = _samples(x, self.in_features, "Neuron")
+        biases = None if self.b is None else [self.b]
+        out = [o[0] for o in _net_inputs_then_activation(rows, [self.w], biases, self._fn)]
+        return out if batch else out[0]
 
     def extra_repr(self) -> str:
         return (
@@ -248,21 +286,18 @@ class Layer(Module):
         self._fn = fn
         self.label_parameters()
 
-    def forward(self, x: Inputs) -> list[Value]:
-        """The outputs of every neuron for one sample x (always a list)."""
-        xs = x if type(x) is list else _as_list(x, self.in_features, "Layer")
-        if len(xs) != self.in_features:
-            raise _length_error("Layer", self.in_features, len(xs))
-        # The same nodes as calling each neuron, with the inputs read once for all of them.
+    def forward(self, x: Inputs | Batch) -> list[Value] | list[list[Value]]:
+        """The outputs of every neuron for one sample x (always a list); for a batch, a
+        list of those."""
+        rows, batch = _samples(x, self.in_features, "Layer")
+        out = self._forward_rows(rows)
+        return out if batch else out[0]
+
+    def _forward_rows(self, rows: list[list[Any]]) -> list[list[Value]]:
+        """The same nodes as calling each neuron on each sample; the weights read once."""
         neurons = self.neurons
-        fn = self._fn
-        out = []
-        for neuron, s in zip(neurons, matvec([neuron.w for neuron in neurons], xs)):
-            b = neuron.b
-            if b is not None:
-                s = s + b
-            out.append(s if fn is None else fn(s))
-        return out
+        biases = [neuron.b for neuron in neurons] if self.bias else None
+        return _net_inputs_then_activation(rows, [n.w for n in neurons], biases, self._fn)
 
     def extra_repr(self) -> str:
         return (
@@ -346,14 +381,14 @@ class MLP(Module):
         ]
         self.label_parameters()
 
-    def forward(self, x: Inputs) -> Value | list[Value]:
-        """The outputs for one sample: a list, or the Value itself when there is one."""
-        xs: list[Any] = x if type(x) is list else _as_list(x, self.in_features, "MLP")
-        if len(xs) != self.in_features:
-            raise _length_error("MLP", self.in_features, len(xs))
+    def forward(self, x: Inputs | Batch) -> Any:
+        """The outputs for one sample: a list, or the Value itself when there is one;
+        for a batch, a list of those, one per sample."""
+        rows, batch = _samples(x, self.in_features, "MLP")
         for layer in self.layers:
-            xs = layer.forward(xs)
-        return xs[0] if len(xs) == 1 else xs
+            rows = layer._forward_rows(rows)
+        out = [o[0] if len(o) == 1 else o for o in rows]
+        return out if batch else out[0]
 
     def config(self) -> dict[str, Any]:
         return {

@@ -31,6 +31,7 @@ import autograd
 from autograd import Value
 from nn import losses as _losses
 from nn.data import batches
+from nn.layers import MLP, Layer, Neuron
 from nn.module import Module
 
 __all__ = [
@@ -181,7 +182,14 @@ def early_stopping(
 # ----------------------------------------------------------------- predictions
 
 
+# The built-in models take a whole batch in one call (same nodes, weights read once);
+# any other Module is called once per sample.
+_TAKES_BATCHES = (Neuron.forward, Layer.forward, MLP.forward)
+
+
 def _forward(model: Module, rows: list[list[float]]) -> list[Any]:
+    if type(model).forward in _TAKES_BATCHES:
+        return model(rows)  # type: ignore[no-any-return]
     return [model(row) for row in rows]
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import nn
-from autograd import Value, gradcheck, topological_order
+from autograd import Value, gradcheck, numerical_grad, topological_order
 from nn import init
 
 ACTIVATION_FORMULAS: dict[str, Callable[[float], float]] = {
@@ -31,20 +31,29 @@ def test_neuron_computes_activation_of_weighted_sum(name: str) -> None:
         assert neuron(x).data == pytest.approx(ACTIVATION_FORMULAS[name](s), rel=1e-12, abs=1e-15)
 
 
-def test_neuron_graph_is_dot_plus_bias_then_activation() -> None:
+def test_neuron_graph_is_one_linear_node_then_activation() -> None:
     neuron = nn.Neuron(4, activation="tanh", rng=0)
     out = neuron([1.0, 2.0, 3.0, 4.0])
     assert out.op == "tanh"
-    (s,) = out.parents
-    assert s.op == "+"
-    dot_node, bias = s.parents
-    assert bias is neuron.b and bias.label == "b"
-    assert dot_node.op == "dot"
-    # float inputs are constants: only the weights are recorded
-    assert dot_node.parents == tuple(neuron.w)
-    assert dot_node.local_grads == (1.0, 2.0, 3.0, 4.0)
+    (net,) = out.parents
+    assert net.op == "linear"
+    # float inputs are constants: only the weights and the bias are recorded
+    assert net.parents == (*neuron.w, neuron.b)
+    assert neuron.b is not None and neuron.b.label == "b"
+    assert net.local_grads == (1.0, 2.0, 3.0, 4.0, 1.0)
     nodes = topological_order(out)
-    assert len(nodes) == 4 + 1 + 3  # 4 weights, the bias, dot, +, tanh
+    assert len(nodes) == 4 + 1 + 2  # 4 weights, the bias, linear, tanh
+
+
+def _shape(v: Value) -> list[tuple[str, float, list[object], tuple[float, ...]]]:
+    """Each node's op, data, parents (a leaf itself, an interior node by its position)
+    and local derivatives, in topological order."""
+    order = topological_order(v)
+    where = {node: k for k, node in enumerate(order)}
+    return [
+        (n.op, n.data, [p if not p.parents else where[p] for p in n.parents], n.local_grads)
+        for n in order
+    ]
 
 
 @pytest.mark.parametrize("bias", [True, False])
@@ -53,20 +62,50 @@ def test_layer_builds_the_same_graph_as_calling_each_neuron(
     x: list[Value | float], bias: bool
 ) -> None:
     layer = nn.Layer(3, 4, activation="relu", bias=bias, rng=0)
-
-    def shape(v: Value) -> list[tuple[str, float, list[object], tuple[float, ...]]]:
-        """Each node's op, data, parents (a leaf itself, an interior node by its
-        position) and local derivatives, in topological order."""
-        order = topological_order(v)
-        where = {node: k for k, node in enumerate(order)}
-        return [
-            (n.op, n.data, [p if not p.parents else where[p] for p in n.parents], n.local_grads)
-            for n in order
-        ]
-
     by_layer = layer(x)
     by_neuron = [neuron(x) for neuron in layer.neurons]
-    assert [shape(v) for v in by_layer] == [shape(v) for v in by_neuron]
+    assert [_shape(v) for v in by_layer] == [_shape(v) for v in by_neuron]
+
+
+def _flat(outputs: object) -> list[Value]:
+    """The Values of a model's outputs, nested lists flattened, in order."""
+    if isinstance(outputs, Value):
+        return [outputs]
+    assert isinstance(outputs, list)
+    return [v for o in outputs for v in _flat(o)]
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        nn.Neuron(3, activation="sigmoid", rng=0),
+        nn.Layer(3, 4, activation="relu", rng=0),
+        nn.MLP(3, [4, 4, 2], activation="tanh", seed=0),
+        nn.MLP(3, [4, 1], activation="relu", seed=0),
+        nn.MLP(3, [2], bias=False, seed=0),
+    ],
+)
+def test_a_batch_builds_the_nodes_of_one_call_per_sample(model: nn.Module) -> None:
+    X = [[0.5, -1.0, 2.0], [0.0, 0.25, -0.5], [1.5, 1.0, 0.75]]
+    by_sample = [model(x) for x in X]
+    for batch in (X, np.array(X), [np.array(x) for x in X], [tuple(x) for x in X]):
+        out = model(batch)
+        assert isinstance(out, list) and len(out) == len(X)
+        for got, want in zip(out, by_sample):
+            assert type(got) is type(want)
+            assert [_shape(v) for v in _flat(got)] == [_shape(v) for v in _flat(want)]
+    assert model(np.zeros((0, 3))) == []
+
+
+def test_a_batch_of_value_inputs_sends_gradients_to_every_sample() -> None:
+    model = nn.MLP(2, [3, 1], activation="tanh", seed=0)
+    X = [[Value(0.5), Value(-1.0)], [Value(2.0), Value(0.25)]]
+    outputs = model(X)
+    for out in outputs:
+        out.backward()
+    for row in X:
+        estimate = numerical_grad(lambda *x: model(list(x)), row)
+        assert [v.grad for v in row] == pytest.approx(estimate, abs=1e-8)
 
 
 def test_linear_neuron_without_bias_is_a_single_dot_node() -> None:
@@ -125,9 +164,9 @@ def test_inputs_floats_tuple_numpy_and_values_agree() -> None:
 def test_numpy_input_becomes_plain_float_constants() -> None:
     neuron = nn.Neuron(2, rng=0)
     out = neuron(np.array([1.5, -2.5]))
-    dot_node = out.parents[0].parents[0]
-    assert dot_node.local_grads == (1.5, -2.5)
-    assert all(type(g) is float for g in dot_node.local_grads)
+    net = out.parents[0]
+    assert net.local_grads == (1.5, -2.5, 1.0)
+    assert all(type(g) is float for g in net.local_grads)
 
 
 @pytest.mark.parametrize(
@@ -143,8 +182,12 @@ def test_wrong_input_length_names_expected_and_given(module: nn.Module, name: st
         module([1.0, 2.0])
     with pytest.raises(ValueError, match=f"{name} expects {n} inputs, got 4"):
         module(np.ones(4))
-    with pytest.raises(ValueError, match="takes one sample, a 1-D row"):
-        module(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=f"{name} expects {n} inputs, got 2 in sample 1"):
+        module([[1.0] * n, [1.0, 2.0]])
+    with pytest.raises(ValueError, match=r"one sample \(1-D.*or a batch \(2-D.*shape \(2, 2, 3\)"):
+        module(np.ones((2, 2, 3)))
+    with pytest.raises(TypeError, match=f"takes a list of {n} inputs or a list of such samples"):
+        module(3.0)
     with pytest.raises(TypeError, match="got a single Value; pass"):
         module(Value(1.0))
 
