@@ -6,7 +6,7 @@ Three measures, each side by side in one run:
   engines (``out = out + w_i * x_i``), so time and bytes *per node* compare like
   with like;
 - the same neuron as each library writes it (micrograd: ``sum(w_i * x_i)``, a chain
-  of binary nodes; backproplab: ``autograd.dot(w, x) + b``, one n-ary node), per
+  of binary nodes; backproplab: ``autograd.linear(x, [w], [b])``, one n-ary node), per
   product, with a vectorised numpy forward and backward as the floor;
 - the deepest chain ``y = y * 1.0000001 + 0.0`` that backpropagates under Python's
   default recursion limit.
@@ -122,7 +122,7 @@ def idiomatic_rows(n: int, repeats: int) -> list[Row]:
         w = [autograd.Value(v) for v in ws]
         b = autograd.Value(0.0)
         start = _now()
-        out = autograd.dot(w, xs) + b
+        (out,) = autograd.linear(xs, [w], [b])
         out.backward()
         return _now() - start
 
@@ -145,7 +145,7 @@ def idiomatic_rows(n: int, repeats: int) -> list[Row]:
 
     def bytes_ours() -> object:
         w = [autograd.Value(v) for v in ws]
-        out = autograd.dot(w, xs) + autograd.Value(0.0)
+        (out,) = autograd.linear(xs, [w], [autograd.Value(0.0)])
         out.backward()
         return w, out
 
@@ -165,7 +165,7 @@ def idiomatic_rows(n: int, repeats: int) -> list[Row]:
             "neuron as written: forward + backward",
             "ns/product",
             per_product,
-            note=f"{n:,} weights and float inputs; backproplab: dot(w, x) + b (2 nodes), "
+            note=f"{n:,} weights and float inputs; backproplab: linear(x, [w], [b]) (1 node), "
             f"micrograd: sum(w_i * x_i) ({2 * n:,} nodes), numpy: w @ x and its gradient",
         ),
         Row(
