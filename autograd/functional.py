@@ -179,11 +179,11 @@ _Operand = tuple[tuple[_Scalar, ...], tuple[float, ...], int]
 _Bias = tuple[float, tuple[Value, ...], tuple[float, ...], str]
 _NO_BIAS: _Bias = (0.0, (), (), "dot")
 
-# One row of a linear map, prepared once per call (plain tuples: cheap to build per
-# row): (its index, its side, its bias, and when the row is all
-# Values: the node's parents before x's, the row then the bias, and the local
-# derivatives after x's numbers when x has Values, the bias's 1.0 then the row's
-# numbers).
+# One row of a linear map, prepared once per call as a plain tuple (cheap to build):
+# (k, its side, its bias, params, tail). For a row of Values, params are the node's
+# parents that come before x's (the row, then the bias) and tail the local derivatives
+# that come after x's numbers when x has Values (the bias's 1.0, then the row's
+# numbers); for any other row params is None, and it takes the general path.
 _Row = tuple[int, _Operand, _Bias, tuple[Value, ...] | None, tuple[float, ...]]
 
 

@@ -139,15 +139,16 @@ def _samples(x: Any, n: int, who: str) -> tuple[list[list[Any]], bool]:
         batch = ndim == 2
         rows = x.tolist() if batch else [x.tolist()]
     else:
-        if not isinstance(x, Sequence) or isinstance(x, (str, bytes)):
+        if isinstance(x, (str, bytes)) or not hasattr(x, "__iter__"):
             raise TypeError(
                 f"{who} takes a list of {n} inputs or a list of such samples, got "
                 f"{type(x).__name__}"
             )
-        first = x[0] if x else None
-        batch = isinstance(first, Sequence | np.ndarray) and not isinstance(first, str | bytes)
-        samples = x if batch else [x]
-        rows = [s if type(s) is list else _as_list(s) for s in samples]
+        xs = x if isinstance(x, (list, tuple)) else list(x)
+        first = xs[0] if xs else None
+        # A batch is a list of samples: lists, tuples or 1-D arrays (as autograd.linear).
+        batch = isinstance(first, (list, tuple)) or getattr(first, "ndim", None) == 1
+        rows = [s if type(s) is list else _as_list(s) for s in (xs if batch else [xs])]
     for i, row in enumerate(rows):
         if len(row) != n:
             where = f" in sample {i}" if batch else ""

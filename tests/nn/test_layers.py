@@ -153,6 +153,7 @@ def test_inputs_floats_tuple_numpy_and_values_agree() -> None:
     expected = [v.data for v in model([0.1, -0.2, 0.3])]
     assert [v.data for v in model(row)] == expected
     assert [v.data for v in model((0.1, -0.2, 0.3))] == expected
+    assert [v.data for v in model(x for x in [0.1, -0.2, 0.3])] == expected  # any iterable
     assert [v.data for v in model([Value(0.1), Value(-0.2), Value(0.3)])] == expected
     layer = model.layers[0]
     assert [v.data for v in layer(row)] == [v.data for v in layer([0.1, -0.2, 0.3])]
