@@ -375,3 +375,59 @@ def test_accuracy_follows_the_loss_convention() -> None:
 
 def test_exports() -> None:
     assert nn.fit is fit and nn.evaluate is evaluate and nn.History is History
+
+
+class _Line(nn.Module):
+    """y = w x + b, written for one sample at a time, as a custom Module is."""
+
+    def __init__(self) -> None:
+        self.w = Value(0.0)
+        self.b = Value(0.0)
+        self.label_parameters()
+
+    def forward(self, x: list[float]) -> Value:
+        (x0,) = x  # one sample of one feature: a batch would not unpack
+        return self.w * x0 + self.b
+
+
+def test_fit_and_evaluate_call_a_custom_module_once_per_sample() -> None:
+    X = np.linspace(-1.0, 1.0, 21).reshape(-1, 1)
+    y = 3.0 * X[:, 0] - 1.0
+    model = _Line()
+    fit(
+        model,
+        X,
+        y,
+        loss=losses.mse,
+        optimizer=SGD(model.parameters(), lr=0.5),
+        epochs=200,
+        progress=False,
+    )
+    assert (model.w.data, model.b.data) == pytest.approx((3.0, -1.0), abs=1e-9)
+    assert evaluate(model, X, y, loss=losses.mse)["max_error"] < 1e-9
+
+
+def test_fit_on_whole_batches_matches_a_loop_over_samples() -> None:
+    X, y = _moons(40)
+    batched = MLP(2, [6, 2], activation="tanh", seed=3)
+    looped = MLP(2, [6, 2], activation="tanh", seed=3)
+    fit(
+        batched,
+        X,
+        y,
+        loss=losses.cross_entropy,
+        optimizer=SGD(batched.parameters(), lr=0.3),
+        epochs=5,
+        batch_size=8,
+        progress=False,
+        seed=0,
+    )
+    optimizer = SGD(looped.parameters(), lr=0.3)
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        for xb, yb in nn.data.batches(X, y, batch_size=8, shuffle=True, rng=rng):
+            loss = losses.cross_entropy([looped(row) for row in xb.tolist()], yb.tolist())
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    assert [p.data for p in batched.parameters()] == [p.data for p in looped.parameters()]
