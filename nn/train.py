@@ -4,6 +4,8 @@ One epoch passes every training sample through the model once, in batches from
 `nn.data.batches`: ``batch_size=None`` is one full batch (batch gradient descent),
 ``1`` is stochastic gradient descent, ``k`` is mini-batch gradient descent. Each
 batch: forward every sample, one loss Value, ``zero_grad``, ``backward``, ``step``.
+`Neuron`, `Layer` and `MLP` get the whole batch in one call (the same graph, built
+faster); a custom Module's ``forward`` is called once per sample.
 
 Stopping: after ``epochs``; or when ``stop_when(history)`` says so (`max_error_below`
 is the classic rule: every sample's error under a tolerance); or when
