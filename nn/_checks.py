@@ -264,13 +264,13 @@ def exact_keys(
     ``kind`` names what the keys are in the message ("hyper-parameter", "field").
     A non-mapping is a TypeError.
     """
-    expected = sorted(required)
     if not isinstance(value, Mapping):
-        fail(where, name, value, f"a dict with the {kind}s {expected}", error=TypeError)
+        fail(where, name, value, f"a dict with the {kind}s {sorted(required)}", error=TypeError)
     allowed = set(required) | set(optional)
     unknown = sorted((repr(k) for k in value if k not in allowed), key=str)
     missing = sorted(k for k in required if k not in value)
     if unknown or missing:
+        expected = sorted(required)
         parts = []
         if unknown:
             parts.append(f"unknown {kind}(s) {', '.join(unknown)}")
