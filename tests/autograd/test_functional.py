@@ -114,11 +114,6 @@ def test_mean_of_huge_numbers_is_finite_where_their_sum_is_not(xs: list[float]) 
     assert [v.grad for v in vs] == [1 / len(xs)] * len(xs)
 
 
-def test_sum_of_huge_numbers_still_names_its_overflow() -> None:
-    with pytest.raises(OverflowError, match=r"sum of \(1\.5e\+308, 1\.5e\+308\) is inf"):
-        autograd.sum(leaves([1.5e308, 1.5e308]))
-
-
 @pytest.mark.parametrize("xs", POINTS)
 def test_dot_is_one_node_with_both_sides_as_parents(xs: list[float]) -> None:
     ys = [0.5 * x - 1.0 for x in reversed(xs)]
@@ -617,11 +612,6 @@ def test_logsumexp_keeps_the_small_terms_next_to_a_large_one() -> None:
             lambda: autograd.sum([Value(-1e308), Value(-1e308)]),
             OverflowError,
             r"sum of \(-1e\+308, -1e\+308\) is -inf",
-        ),
-        (
-            lambda: autograd.mean([Value(1e308), Value(1e308)]),
-            OverflowError,
-            r"mean of \(1e\+308, 1e\+308\)",
         ),
     ],
     ids=lambda p: p if isinstance(p, str) else "",
