@@ -11,6 +11,7 @@ graph; `Value.backward()` applies the chain rule over that graph.
 8.0
 """
 
+from autograd.compile import compile
 from autograd.engine import Value, is_grad_enabled, no_grad, topological_order
 from autograd.functional import (
     dot,
@@ -32,6 +33,7 @@ __all__ = [
     "GradcheckError",
     "Value",
     "backward_steps",
+    "compile",
     "dot",
     "draw_dot",
     "gradcheck",
