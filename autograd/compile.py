@@ -419,20 +419,22 @@ class _Step:
 
     def forward(self, blocks: list[Array], batch: int, tape: _Tape) -> Array:
         operands = [_read(o, blocks, batch) for o in self.operands]
+        tape.operands.append(operands)
         if self.replayed is not None:
             out = self._replay(operands[0], tape)
         else:
             out = self.rule.forward(*operands)
-            if self.rule.bad is not None:
-                bad = self.rule.bad(out, *operands)
-                if bad.any():
-                    tape.fail(bad, self.batched, self.kind)
+            bad = self.rule.bad
+            # One sum tells whether all is finite (inf and nan survive a sum; a finite
+            # sum that overflows only costs the full check).
+            if bad is not None and (bad is not _not_finite or not math.isfinite(out.sum())):
+                mask = bad(out, *operands)
+                if mask.any():
+                    tape.fail(mask, self.batched, self.kind)
         return out.reshape((batch, -1) if self.batched else (-1,))
 
-    def backward(self, g: Array, out: Array, blocks: list[Array], tape: _Tape) -> None:
+    def backward(self, g: Array, out: Array, operands: list[Array], tape: _Tape) -> None:
         """Send g * d out / d operand to every operand that leads to a parameter."""
-        batch = len(blocks[INPUTS])
-        operands = [_read(o, blocks, batch) for o in self.operands]
         if self.kind in _MULTI_OUTPUT or self.replayed is not None:
             shape = operands[0].shape if self.kind in _MULTI_OUTPUT else operands[0].shape[:-1]
             out, g = out.reshape(shape), g.reshape(shape)
@@ -480,6 +482,7 @@ class _Tape:
     """What one forward pass leaves for its backward pass."""
 
     blocks: list[Array]
+    operands: list[list[Array]] = field(default_factory=list)  # each step's, as read
     grads: list[Array | None] = field(default_factory=list)
     local_grads: dict[int, Array] = field(default_factory=dict)
 
@@ -684,7 +687,7 @@ class _Program:
             for i in range(len(self.steps) - 1, -1, -1):
                 g = tape.grads[CONSTANTS + 1 + i]
                 if g is not None:
-                    self.steps[i].backward(g, blocks[CONSTANTS + 1 + i], blocks, tape)
+                    self.steps[i].backward(g, blocks[CONSTANTS + 1 + i], tape.operands[i], tape)
         grads = tape.grads[PARAMS]
         assert grads is not None
         return grads
@@ -745,6 +748,8 @@ def _describe(v: Value) -> _Node:
     """The rules' view of a traced node, from the engine's operation identity."""
     op, constants = operation(v)
     name, parents = op.name, v.parents
+    if engine.OPS.get(name) is not op:  # a custom primitive: replayed by the engine
+        return _Node(v, f"{name} (primitive)", (parents,))
     if name in _BINARY:
         return _Node(v, name, ((parents[0],), (parents[1],)))
     if name in _WITH_CONSTANT:
