@@ -91,15 +91,15 @@ def _not_finite(out: Array, *operands: Array) -> Any:
 def _sigmoid(x: Array) -> Array:
     """As the engine: 1 / (1 + exp(-x)) for x >= 0, exp(x) / (1 + exp(x)) below."""
     e = np.exp(-np.abs(x))
-    return np.where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))  # type: ignore[no-any-return]
+    return np.where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def _softplus(x: Array) -> Array:
-    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))  # type: ignore[no-any-return]
+    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
 
 
 def _pow(x: Array, p: Array) -> Array:
-    return np.power(x, p)  # type: ignore[no-any-return]
+    return np.power(x, p)
 
 
 def _pow_const_derivative(g: Array, y: Array, x: Array, p: Array) -> Array:
@@ -107,7 +107,7 @@ def _pow_const_derivative(g: Array, y: Array, x: Array, p: Array) -> Array:
     p = 1 and 0 for p > 1 (p < 1 there is an error, caught by `_pow_const_bad`)."""
     safe_x = np.where(x == 0.0, 1.0, x)
     local = np.where(x == 0.0, np.where(p == 1.0, 1.0, 0.0), p * (y / safe_x))
-    return g * np.where(p == 0.0, 0.0, local)  # type: ignore[no-any-return]
+    return g * np.where(p == 0.0, 0.0, local)
 
 
 def _pow_const_bad(y: Array, x: Array, p: Array) -> Any:
@@ -150,12 +150,12 @@ def _matmul(x: Array, w: Array) -> Array:
 
 def _outer_grad(g: Array, x: Array) -> Array:
     """d (x . w_k) / d w summed over the batch: g (batch, nodes) against x (batch, n)."""
-    return g.T @ x if g.ndim == 2 else np.multiply.outer(g, x)  # type: ignore[no-any-return]
+    return g.T @ x if g.ndim == 2 else np.multiply.outer(g, x)
 
 
 def _spread(g: Array, x: Array) -> Array:
     """The same upstream gradient for each of a node's inputs."""
-    return np.broadcast_to(g[..., None], g.shape + x.shape[-1:])  # type: ignore[no-any-return]
+    return np.broadcast_to(g[..., None], g.shape + x.shape[-1:])
 
 
 def _g(g: Array) -> Array:
@@ -177,7 +177,9 @@ RULES: dict[str, Rule] = {
         (lambda g, y, x, p: g * (p * (y / x)), lambda g, y, x, p: g * (y * np.log(x))),
         bad=_pow_bad,
     ),
-    "pow_const": Rule(_pow, (_pow_const_derivative, lambda g, y, x, p: 0.0 * g), bad=_pow_const_bad),
+    "pow_const": Rule(
+        _pow, (_pow_const_derivative, lambda g, y, x, p: 0.0 * g), bad=_pow_const_bad
+    ),
     "neg": Rule(np.negative, (lambda g, y, x: -g,)),
     "exp": Rule(np.exp, (lambda g, y, x: g * y,), bad=_not_finite),
     "log": Rule(np.log, (lambda g, y, x: g * (1.0 / x),), bad=_log_bad),
@@ -200,12 +202,8 @@ RULES: dict[str, Rule] = {
         True,
         _not_finite,
     ),
-    "max": Rule(
-        lambda x: x.max(-1), (lambda g, y, x: _g(g) * _first_pick(x, np.argmax),), True
-    ),
-    "min": Rule(
-        lambda x: x.min(-1), (lambda g, y, x: _g(g) * _first_pick(x, np.argmin),), True
-    ),
+    "max": Rule(lambda x: x.max(-1), (lambda g, y, x: _g(g) * _first_pick(x, np.argmax),), True),
+    "min": Rule(lambda x: x.min(-1), (lambda g, y, x: _g(g) * _first_pick(x, np.argmin),), True),
     "logsumexp": Rule(_lse, (lambda g, y, x: _g(g) * _softmax(x),), True),
     "dot": Rule(
         lambda a, b: (a * b).sum(-1),
@@ -313,9 +311,9 @@ def _example_shape(x: object, i: int) -> int | None:
             f"autograd.compile: example {i} must be a number or a sequence of numbers, "
             f"got {type(x).__name__} {x!r}"
         )
-    if len(x) == 0:  # type: ignore[arg-type]
+    if len(x) == 0:
         raise ValueError(f"autograd.compile: example {i} is empty; give one sample")
-    return len(x)  # type: ignore[arg-type]
+    return len(x)
 
 
 def _placeholders(x: Any, shape: int | None) -> Value | list[Value]:
@@ -385,7 +383,7 @@ class _Gather:
             if self.sources[0][3]:
                 target[..., index] += contribution
             else:  # an input read more than once: repeated indices must add up
-                np.add.at(target, (Ellipsis, index), contribution)
+                np.add.at(target, (Ellipsis, index), contribution)  # type: ignore[arg-type]
             return
         lead = (contribution.shape[0],) if self.batched else ()
         flat = np.broadcast_to(contribution, (*lead, *self.shape)).reshape((*lead, -1))
@@ -399,7 +397,7 @@ class _Gather:
             if unique:
                 target[..., columns] += part
             else:
-                np.add.at(target, (Ellipsis, columns), part)
+                np.add.at(target, (Ellipsis, columns), part)  # type: ignore[arg-type]
 
 
 Operand = _Gather | Array  # an Array: a constant operand, fixed at trace time
@@ -635,11 +633,11 @@ class _Program:
         needed = any(self._block_needs_grad(block) for block in by_block)
         single = None
         if len(sources) == 1:
-            block, _, columns, _ = sources[0]
-            index: Any = columns.reshape(shape)
-            start = int(columns[0])
-            if not vector and np.array_equal(columns, np.arange(start, start + len(columns))):
-                index = slice(start, start + len(columns))  # a view, not a copy
+            block, _, read, _ = sources[0]
+            index: Any = read.reshape(shape)
+            start = int(read[0])
+            if not vector and np.array_equal(read, np.arange(start, start + len(read))):
+                index = slice(start, start + len(read))  # a view, not a copy
             single = (block, index)
         return _Gather(shape, batched, sources, single, needed)
 
@@ -935,7 +933,9 @@ class Compiled:
                 f"the compiled function takes {len(self._shapes)} argument(s), one array "
                 f"per argument of fn with a leading batch axis; got {len(args)}"
             )
-        arrays = [_batch_argument(a, shape, i) for i, (a, shape) in enumerate(zip(args, self._shapes))]
+        arrays = [
+            _batch_argument(a, shape, i) for i, (a, shape) in enumerate(zip(args, self._shapes))
+        ]
         batch = len(arrays[0])
         for i, a in enumerate(arrays):
             if len(a) != batch:
@@ -956,11 +956,7 @@ class Compiled:
         try:
             self.fn(*sample)
         except (ValueError, ArithmeticError) as err:
-            try:
-                wrapped = type(err)(f"row {row} of the batch: {err}")
-            except Exception:
-                raise err from None
-            raise wrapped from err
+            raise type(err)(f"row {row} of the batch: {err}") from err
         raise OverflowError(
             f"row {row} of the batch: the compiled {kind!r} step is not finite there, "
             f"though the eager engine computes that row; the rounding of the batched sum "

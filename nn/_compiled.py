@@ -152,12 +152,12 @@ def _binary_cross_entropy(outputs: Array, targets: NDArray[Any]) -> tuple[Array,
 
 
 def _softplus(z: Array) -> Array:
-    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))  # type: ignore[no-any-return]
+    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
 
 
 def _sigmoid(z: Array) -> Array:
     e = np.exp(-np.abs(z))
-    return np.where(z >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))  # type: ignore[no-any-return]
+    return np.where(z >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def _with_logits(outputs: Array, targets: NDArray[Any]) -> tuple[Array, Array] | None:

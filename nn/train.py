@@ -10,8 +10,9 @@ any other Module's ``forward`` is called once per sample.
 
 `fit` reads as its steps: check the data and every target (`_checked_targets`),
 split off the validation data (`_split_validation`), then per epoch `_run_epoch`
-(each batch's loss and gradients come from one `GradientFn`, `_eager_gradients`
-through the engine), `_record_epoch`, `_record_validation`, and `_stop_reason`.
+(each batch's loss and gradients come from one `GradientFn`: `_eager_gradients`
+through the engine, or with ``compile=True`` `nn._compiled.compiled_gradients`,
+vectorised), `_record_epoch`, `_record_validation`, and `_stop_reason`.
 
 Stopping: after ``epochs``; or when ``stop_when(history)`` says so (`max_error_below`
 is the classic rule: every sample's error under a tolerance); or when
@@ -38,6 +39,7 @@ from numpy.typing import NDArray
 import autograd
 from autograd import Value
 from nn import losses as _losses
+from nn._compiled import compiled_gradients
 from nn.data import batches
 from nn.module import Module
 from nn.optim import LRScheduler, Optimizer
@@ -496,6 +498,7 @@ def fit(
     early_stopping: EarlyStopping | None = None,
     progress: bool = True,
     seed: int | np.random.Generator | None = None,
+    compile: bool = False,
 ) -> History:
     """Train ``model`` on (X, y) and return the `History` of the run.
 
@@ -519,6 +522,12 @@ def fit(
     far is returned (``stop_reason == "interrupted"``) and the model is whole.
     Errors (a non-finite gradient, a bad batch) propagate with the epoch and batch
     named, after the optimizer has refused to change anything.
+
+    ``compile=True`` traces the model once (`autograd.compile`) and runs every batch
+    vectorised with numpy: the forward pass, the loss's gradient (batch forms of every
+    loss in `nn.losses`; another loss goes through the engine), the backward pass. The
+    parameters follow the same trajectory as eager training, to rounding. The model
+    must not branch on its Values (see `autograd.compile`).
     """
     X, y = _check_data(X, y, "fit")
     _check_epochs(epochs)
@@ -534,7 +543,10 @@ def fit(
         validation = (Xv, _checked_targets(model, Xv, yv, loss, "fit validation_data"))
     chosen = _metrics(metrics, train[1])
     regression = not _is_classification(train[1])
-    gradients = _eager_gradients(model, loss)
+    if compile:  # traced once on the first row, then vectorised over every batch
+        gradients = compiled_gradients(model, loss, train[0][0])
+    else:
+        gradients = _eager_gradients(model, loss)
     rng = np.random.default_rng(seed)
     history = History(metrics={name: [] for name in chosen})
     if validation is not None:
