@@ -29,54 +29,70 @@ Array = NDArray[np.float64]
 # respect to the outputs, in the outputs' shape), or None when the batch form does not
 # apply (a value the engine must judge: the eager loss then runs, and raises its error).
 BatchLoss = Callable[[Array, NDArray[Any]], tuple[Array, Array] | None]
-GradientFn = Callable[[Array, NDArray[Any]], tuple[float, Array]]
 
 
-def compiled_gradients(model: Any, loss: Callable[..., Value], example: Array) -> GradientFn:
-    """The `nn.train` gradient function of a batch, compiled: (loss, outputs), with
-    every parameter's ``.grad`` increased by d loss / d parameter."""
-    compiled = autograd.compile(model, example)
-    batch_loss, reduction = _batch_form(loss)
+class CompiledTraining:
+    """The model compiled for `nn.fit`: ``gradients`` for each training batch,
+    ``predict`` for the validation data. Traced once, on one row of X."""
 
-    def gradients(xb: Array, yb: NDArray[Any]) -> tuple[float, Array]:
-        outputs, backward = compiled.vjp(xb)
-        form = None if batch_loss is None else batch_loss(outputs, yb)
-        if form is None:
-            value, grad_output = _through_the_engine(loss, outputs, yb)
-        else:
-            per_row, grad_output = form
-            # mse averages over every element, as PyTorch; the others over samples
-            denominator = outputs.size if _base(loss) is _losses.mse else len(outputs)
-            value, scale = _reduced(per_row, reduction, denominator)
-            grad_output = grad_output * scale
+    def __init__(self, model: Any, loss: Callable[..., Value], example: Array) -> None:
+        self.compiled = autograd.compile(model, example)
+        self.loss = loss
+        self.batch_loss, self.reduction = _batch_form(loss)
+
+    def gradients(self, xb: Array, yb: NDArray[Any]) -> tuple[float, Array]:
+        """(the batch's loss, the outputs), with every parameter's ``.grad`` increased
+        by d loss / d parameter: `nn.train.GradientFn`."""
+        outputs, backward = self.compiled.vjp(xb)
+        value, grad_output = self._loss(outputs, yb)
         backward(grad_output)
         return value, outputs
 
-    return gradients
+    def predict(self, X: Array, y: NDArray[Any]) -> tuple[float, Array]:
+        """(the loss on (X, y), the outputs), touching no gradient."""
+        outputs = self.compiled(X)
+        form = None if self.batch_loss is None else self.batch_loss(outputs, y)
+        if form is None:
+            with autograd.no_grad():
+                return self.loss(_leaves(outputs), y.tolist()).data, outputs
+        return self._reduced(form[0], outputs)[0], outputs
+
+    def _loss(self, outputs: Array, yb: NDArray[Any]) -> tuple[float, Array]:
+        form = None if self.batch_loss is None else self.batch_loss(outputs, yb)
+        if form is None:
+            return _through_the_engine(self.loss, outputs, yb)
+        per_row, grad_output = form
+        value, scale = self._reduced(per_row, outputs)
+        return value, grad_output * scale
+
+    def _reduced(self, per_row: Array, outputs: Array) -> tuple[float, float]:
+        """(the batch's loss, the factor of each row's gradient): the mean over rows,
+        except mse's over every element (as PyTorch), or the sum."""
+        total = math.fsum(per_row.tolist())
+        if self.reduction == "sum":
+            return total, 1.0
+        n = outputs.size if _base(self.loss) is _losses.mse else len(outputs)
+        return total / n, 1.0 / n
 
 
-def _reduced(per_row: Array, reduction: str, denominator: int) -> tuple[float, float]:
-    """(the batch's loss, the factor of each row's gradient)."""
-    total = math.fsum(per_row.tolist())
-    if reduction == "sum":
-        return total, 1.0
-    return total / denominator, 1.0 / denominator
+def _leaves(outputs: Array) -> Any:
+    """The outputs as leaf Values, in the shape a loss takes them."""
+    rows = outputs.tolist()
+    if outputs.ndim == 1:
+        return [Value(o) for o in rows]
+    return [[Value(x) for x in row] for row in rows]
 
 
 def _through_the_engine(
     loss: Callable[..., Value], outputs: Array, yb: NDArray[Any]
 ) -> tuple[float, Array]:
     """Any loss: its graph over the outputs as leaves, and their gradients."""
-    rows = outputs.tolist()
-    if outputs.ndim == 1:
-        scores = [Value(o) for o in rows]
-        value = loss(scores, yb.tolist())
-        value.backward()
-        return value.data, np.array([v.grad for v in scores])
-    vectors = [[Value(x) for x in row] for row in rows]
-    value = loss(vectors, yb.tolist())
+    leaves = _leaves(outputs)
+    value = loss(leaves, yb.tolist())
     value.backward()
-    return value.data, np.array([[v.grad for v in row] for row in vectors])
+    if outputs.ndim == 1:
+        return value.data, np.array([v.grad for v in leaves])
+    return value.data, np.array([[v.grad for v in row] for row in leaves])
 
 
 def _base(loss: Any) -> Any:

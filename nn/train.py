@@ -39,7 +39,7 @@ from numpy.typing import NDArray
 import autograd
 from autograd import Value
 from nn import losses as _losses
-from nn._compiled import compiled_gradients
+from nn._compiled import CompiledTraining
 from nn.data import batches
 from nn.module import Module
 from nn.optim import LRScheduler, Optimizer
@@ -325,13 +325,27 @@ def evaluate(
     return _evaluate(model, X, y, loss, _metrics(metrics, y))
 
 
+# (X, y) -> (the loss, the model's outputs as numbers), touching no gradient: how
+# `_evaluate` gets its numbers when fit runs compiled.
+PredictFn = Callable[[NDArray[np.float64], NDArray[Any]], tuple[float, NDArray[np.float64]]]
+
+
 def _evaluate(
-    model: Module, X: NDArray[np.float64], y: NDArray[Any], loss: LossFn, chosen: tuple[str, ...]
+    model: Module,
+    X: NDArray[np.float64],
+    y: NDArray[Any],
+    loss: LossFn,
+    chosen: tuple[str, ...],
+    predict: PredictFn | None = None,
 ) -> dict[str, float]:
-    with autograd.no_grad():
-        outputs = _forward(model, X.tolist())
-        result = {"loss": loss(outputs, y.tolist()).data}
-    numbers = _numbers(outputs)
+    if predict is not None:
+        value, numbers = predict(X, y)
+        result = {"loss": value}
+    else:
+        with autograd.no_grad():
+            outputs = _forward(model, X.tolist())
+            result = {"loss": loss(outputs, y.tolist()).data}
+        numbers = _numbers(outputs)
     if "accuracy" in chosen:
         result["accuracy"] = _accuracy(numbers, y, loss)
     if not _is_classification(y):
@@ -450,9 +464,14 @@ def _record_epoch(
 
 
 def _record_validation(
-    history: History, model: Module, validation: Data, loss: LossFn, chosen: tuple[str, ...]
+    history: History,
+    model: Module,
+    validation: Data,
+    loss: LossFn,
+    chosen: tuple[str, ...],
+    predict: PredictFn | None = None,
 ) -> None:
-    val = _evaluate(model, *validation, loss, chosen)
+    val = _evaluate(model, *validation, loss, chosen, predict)
     history.val_loss.append(val["loss"])
     for name in chosen:
         history.metrics[f"val_{name}"].append(val[name])
@@ -543,8 +562,11 @@ def fit(
         validation = (Xv, _checked_targets(model, Xv, yv, loss, "fit validation_data"))
     chosen = _metrics(metrics, train[1])
     regression = not _is_classification(train[1])
+    gradients: GradientFn
+    predict: PredictFn | None = None
     if compile:  # traced once on the first row, then vectorised over every batch
-        gradients = compiled_gradients(model, loss, train[0][0])
+        compiled = CompiledTraining(model, loss, train[0][0])
+        gradients, predict = compiled.gradients, compiled.predict
     else:
         gradients = _eager_gradients(model, loss)
     rng = np.random.default_rng(seed)
@@ -563,7 +585,7 @@ def fit(
                 seen = _run_epoch(epoch, train, gradients, optimizer, batch_size, rng, interrupted)
                 _record_epoch(history, seen, lr, loss, chosen, regression)
                 if validation is not None:
-                    _record_validation(history, model, validation, loss, chosen)
+                    _record_validation(history, model, validation, loss, chosen, predict)
                 if scheduler is not None:
                     scheduler.step()
                 bar(history)

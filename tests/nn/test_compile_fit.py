@@ -91,6 +91,7 @@ def _train(case: str, optimizer: str, compile: bool, batch_size: int | None = 16
         optimizer=OPTIMIZERS[optimizer](model.parameters()),
         epochs=3,
         batch_size=batch_size,
+        validation_data=(X[:25], y[:25]),
         seed=4,
         progress=False,
         compile=compile,
@@ -113,6 +114,8 @@ def test_compiled_fit_follows_the_eager_trajectory_for_every_loss(case: str) -> 
     compiled, compiled_params = _train(case, "adam", compile=True)
     np.testing.assert_allclose(compiled_params, eager_params, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(compiled.loss, eager.loss, rtol=1e-9)
+    np.testing.assert_allclose(compiled.val_loss, eager.val_loss, rtol=1e-9)
+    assert compiled.metrics == eager.metrics
     assert compiled.to_dict().keys() == eager.to_dict().keys()
 
 
