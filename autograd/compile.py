@@ -153,6 +153,17 @@ def _outer_grad(g: Array, x: Array) -> Array:
     return g.T @ x if g.ndim == 2 else np.multiply.outer(g, x)
 
 
+def _mean(x: Array) -> Array:
+    """As the engine: finite for finite inputs, also where their sum is not (the inputs
+    scaled by a power of two first, which is exact)."""
+    n = x.shape[-1]
+    total = x.sum(-1)
+    if np.isfinite(total).all():
+        return total / n  # type: ignore[no-any-return]
+    k = n.bit_length()
+    return (x * 2.0**-k).sum(-1) / n * 2.0**k  # type: ignore[no-any-return]
+
+
 def _spread(g: Array, x: Array) -> Array:
     """The same upstream gradient for each of a node's inputs."""
     return np.broadcast_to(g[..., None], g.shape + x.shape[-1:])
@@ -196,12 +207,7 @@ RULES: dict[str, Rule] = {
     "sin": Rule(np.sin, (lambda g, y, x: g * np.cos(x),)),
     "cos": Rule(np.cos, (lambda g, y, x: g * -np.sin(x),)),
     "sum": Rule(lambda x: x.sum(-1), (lambda g, y, x: _spread(g, x),), True, _not_finite),
-    "mean": Rule(
-        lambda x: x.sum(-1) / x.shape[-1],
-        (lambda g, y, x: _spread(g / x.shape[-1], x),),
-        True,
-        _not_finite,
-    ),
+    "mean": Rule(_mean, (lambda g, y, x: _spread(g / x.shape[-1], x),), True),
     "max": Rule(lambda x: x.max(-1), (lambda g, y, x: _g(g) * _first_pick(x, np.argmax),), True),
     "min": Rule(lambda x: x.min(-1), (lambda g, y, x: _g(g) * _first_pick(x, np.argmin),), True),
     "logsumexp": Rule(_lse, (lambda g, y, x: _g(g) * _softmax(x),), True),

@@ -529,6 +529,15 @@ def test_value_and_grad_needs_one_output_and_a_known_reduction() -> None:
         one.backward(np.ones(2), grad_output=np.ones((2, 1)))
 
 
+def test_the_mean_of_huge_numbers_is_finite_as_in_the_engine() -> None:
+    w = Value(1.0)
+    f = autograd.compile(lambda x: autograd.mean([x * w, x * w, x]), 1.0)
+    X = np.array([1.5e308, -1.5e308, 2.0])
+    expected, expected_grads = _eager(lambda x: autograd.mean([x * w, x * w, x]), [w], X)
+    _close(f(X), expected)
+    _close(_compiled_grads(f, [w], X)[1], expected_grads)
+
+
 def test_compiling_under_no_grad_is_refused() -> None:
     with autograd.no_grad(), pytest.raises(RuntimeError, match="outside no_grad"):
         autograd.compile(lambda x: x * 2.0, 1.0)
