@@ -36,8 +36,10 @@ from __future__ import annotations
 import math
 import numbers
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from operator import attrgetter
 from typing import Any, Literal
 
@@ -51,6 +53,7 @@ __all__ = ["RULES", "Compiled", "Rule", "compile"]
 
 Array = NDArray[np.float64]
 _data = attrgetter("data")
+_grad = attrgetter("grad")
 
 
 # ====================================================================== the rules
@@ -367,6 +370,10 @@ class _Gather:
     single: tuple[int, Any] | None
     needed: bool
 
+    def __post_init__(self) -> None:
+        self._ndim = len(self.shape) + self.batched
+        self._unique = self.sources[0][3]
+
     def read(self, blocks: list[Array], batch: int) -> Array:
         if self.single is not None:
             block, index = self.single
@@ -379,14 +386,14 @@ class _Gather:
 
     def send(self, grads: list[Array | None], contribution: Array) -> None:
         """Add ``contribution``, the gradient of this operand, into the blocks' grads."""
-        if contribution.ndim > len(self.shape) + self.batched:
+        if contribution.ndim > self._ndim:
             contribution = contribution.sum(0)  # a shared operand: the rows add up
         if self.single is not None:
             block, index = self.single
             target = grads[block]
             if target is None:
                 return
-            if self.sources[0][3]:
+            if self._unique:
                 target[..., index] += contribution
             else:  # an input read more than once: repeated indices must add up
                 np.add.at(target, (Ellipsis, index), contribution)  # type: ignore[arg-type]
@@ -437,18 +444,25 @@ class _Step:
                     tape.fail(mask, self.batched, self.kind)
         return out.reshape((batch, -1) if self.batched else (-1,))
 
+    def __post_init__(self) -> None:
+        # The operands a gradient is sent to: those that lead to a parameter.
+        self._sends = [
+            (self.rule.derivatives[j], operand)
+            for j, operand in enumerate(self.operands)
+            if isinstance(operand, _Gather) and operand.needed
+        ]
+
     def backward(self, g: Array, out: Array, operands: list[Array], tape: _Tape) -> None:
         """Send g * d out / d operand to every operand that leads to a parameter."""
-        if self.kind in _MULTI_OUTPUT or self.replayed is not None:
-            shape = operands[0].shape if self.kind in _MULTI_OUTPUT else operands[0].shape[:-1]
-            out, g = out.reshape(shape), g.reshape(shape)
-        for j, operand in enumerate(self.operands):
-            if isinstance(operand, _Gather) and operand.needed:
-                if self.replayed is not None:
-                    contribution = _g(g) * tape.local_grads[id(self)]
-                else:
-                    contribution = np.asarray(self.rule.derivatives[j](g, out, *operands))
-                operand.send(tape.grads, contribution)
+        if self.replayed is not None:
+            g = _g(g.reshape(operands[0].shape[:-1]))
+            for _, operand in self._sends:
+                operand.send(tape.grads, g * tape.local_grads[id(self)])
+            return
+        if self.kind in _MULTI_OUTPUT:  # out and g as (rows, calls, outputs of a call)
+            out, g = out.reshape(operands[0].shape), g.reshape(operands[0].shape)
+        for derivative, operand in self._sends:
+            operand.send(tape.grads, np.asarray(derivative(g, out, *operands)))
 
     def _replay(self, x: Array, tape: _Tape) -> Array:
         """The engine's own operation, per row and node: x is (rows, nodes, inputs)."""
@@ -667,7 +681,7 @@ class _Program:
 
     def forward(self, inputs: Array) -> _Tape:
         """Every block's values for a batch of inputs (batch, number of inputs)."""
-        params = np.array(list(map(_data, self.parameters)), dtype=float)
+        params = np.fromiter(map(_data, self.parameters), float, len(self.parameters))
         tape = _Tape([inputs, params, self.constants])
         batch = len(inputs)
         with np.errstate(all="ignore"):  # a bad row is reported through `tape.fail`
@@ -912,8 +926,9 @@ class Compiled:
                 f"backward: the gradient of {bad!r} is not finite: a gradient overflowed "
                 f"on its way back from the output; scale the loss down or clip the gradients"
             )
-        for p, g in zip(self.parameters, grads.tolist()):
-            p.grad += g
+        # Read and written by map in C: no Python loop over the parameters.
+        totals = np.fromiter(map(_grad, self.parameters), float, len(self.parameters)) + grads
+        deque(map(setattr, self.parameters, repeat("grad"), totals.tolist()), maxlen=0)
 
     def _grad_output(self, grad_output: Any, shape: tuple[int, ...]) -> Array:
         try:
