@@ -52,6 +52,7 @@ from autograd.engine import Value, is_grad_enabled, operation
 __all__ = ["RULES", "Compiled", "Rule", "compile"]
 
 Array = NDArray[np.float64]
+_TINY = 2.2250738585072014e-308  # the smallest normal float: below it, digits are lost
 _data = attrgetter("data")
 _grad = attrgetter("grad")
 
@@ -106,20 +107,22 @@ def _pow(x: Array, p: Array) -> Array:
 
 
 def _pow_const_derivative(g: Array, y: Array, x: Array, p: Array) -> Array:
-    """d x**p / dx as the engine: 0 for p = 0; p * (y / x) for x != 0; at x = 0, 1 for
-    p = 1 and 0 for p > 1 (p < 1 there is an error, caught by `_pow_const_bad`)."""
-    safe_x = np.where(x == 0.0, 1.0, x)
-    local = np.where(x == 0.0, np.where(p == 1.0, 1.0, 0.0), p * (y / safe_x))
+    """d x**p / dx as the engine: 0 for p = 0; `_power_slope` for x != 0; at x = 0, 1
+    for p = 1 and 0 for p > 1 (p < 1 there is an error, caught by `_pow_const_bad`)."""
+    local = np.where(x == 0.0, np.where(p == 1.0, 1.0, 0.0), _power_slope(y, x, p))
     return g * np.where(p == 0.0, 0.0, local)
 
 
 def _pow_const_bad(y: Array, x: Array, p: Array) -> Any:
     infinite_slope = (x == 0.0) & (p < 1.0) & (p != 0.0)
-    return ~np.isfinite(y) | ((x < 0.0) & (p != np.round(p))) | infinite_slope
+    slope = np.where((x == 0.0) | (p == 0.0), 0.0, _power_slope(y, x, p))
+    not_real = (x < 0.0) & (p != np.round(p))
+    return ~np.isfinite(y) | not_real | infinite_slope | ~np.isfinite(slope)
 
 
 def _pow_bad(y: Array, x: Array, p: Array) -> Any:
-    return (x <= 0.0) | ~np.isfinite(y) | ~np.isfinite(p * (y / np.where(x == 0.0, 1.0, x)))
+    slopes = _power_slope(y, x, p), y * np.log(np.where(x > 0.0, x, 1.0))
+    return (x <= 0.0) | ~np.isfinite(y) | ~np.isfinite(slopes[0]) | ~np.isfinite(slopes[1])
 
 
 def _div_bad(q: Array, a: Array, b: Array) -> Any:
@@ -136,14 +139,43 @@ def _first_pick(x: Array, pick: Callable[..., Any]) -> Array:
     return (np.arange(x.shape[-1]) == k[..., None]).astype(float)  # type: ignore[no-any-return]
 
 
-def _lse(x: Array) -> Array:
+def _shifted(x: Array) -> tuple[Array, Array, Array, Array]:
+    """As the engine's: (m, exp(x - m), S, log S) along the last axis, m the largest
+    input (the first of equals), S = 1 + the rest, and log S as log1p of the rest."""
     m = x.max(-1, keepdims=True)
-    return (m + np.log(np.exp(x - m).sum(-1, keepdims=True)))[..., 0]  # type: ignore[no-any-return]
+    e = np.exp(x - m)
+    first = x.argmax(-1)[..., None]
+    np.put_along_axis(e, first, 0.0, -1)
+    rest = e.sum(-1, keepdims=True)  # the other terms, without the exact 1 of the maximum
+    np.put_along_axis(e, first, 1.0, -1)
+    return m, e, 1.0 + rest, np.log1p(rest)
+
+
+def _lse(x: Array) -> Array:
+    m, _, _, log_total = _shifted(x)
+    return (m + log_total)[..., 0]
 
 
 def _softmax(x: Array) -> Array:
-    e = np.exp(x - x.max(-1, keepdims=True))
-    return e / e.sum(-1, keepdims=True)  # type: ignore[no-any-return]
+    _, e, total, _ = _shifted(x)
+    return e / total
+
+
+def _log_softmax(x: Array) -> Array:
+    """(x - m) - log S: both terms <= 0, so nothing cancels (as the engine)."""
+    m, _, _, log_total = _shifted(x)
+    return (x - m) - log_total
+
+
+def _power_slope(y: Array, x: Array, p: Array) -> Array:
+    """p * x ** (p - 1) as the engine: p * (y / x), or where y has underflowed (|y| below
+    the smallest normal float) from x ** (p - 1) itself. Where x = 0 it is garbage the
+    caller replaces."""
+    safe_x = np.where(x == 0.0, 1.0, x)
+    underflowed = np.abs(y) < _TINY
+    if underflowed.any():
+        return np.where(underflowed, p * np.power(safe_x, p - 1.0), p * (y / safe_x))
+    return p * (y / safe_x)
 
 
 def _matmul(x: Array, w: Array) -> Array:
@@ -188,7 +220,7 @@ RULES: dict[str, Rule] = {
     ),
     "pow": Rule(  # a Value exponent, or a constant base: needs a positive base
         _pow,
-        (lambda g, y, x, p: g * (p * (y / x)), lambda g, y, x, p: g * (y * np.log(x))),
+        (lambda g, y, x, p: g * _power_slope(y, x, p), lambda g, y, x, p: g * (y * np.log(x))),
         bad=_pow_bad,
     ),
     "pow_const": Rule(
@@ -249,7 +281,7 @@ RULES: dict[str, Rule] = {
         True,
     ),
     "log_softmax": Rule(
-        lambda x: x - _lse(x)[..., None],
+        _log_softmax,
         (lambda g, y, x: g - _softmax(x) * g.sum(-1, keepdims=True),),
         True,
     ),
