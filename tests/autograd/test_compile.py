@@ -538,6 +538,35 @@ def test_the_mean_of_huge_numbers_is_finite_as_in_the_engine() -> None:
     _close(_compiled_grads(f, [w], X)[1], expected_grads)
 
 
+@pytest.mark.parametrize(
+    ("op", "X"),
+    [
+        pytest.param(
+            lambda x: autograd.log_softmax([x * 33.0, x * 0.0])[0], [1.0, 1.2], id="confident"
+        ),
+        pytest.param(
+            lambda x: autograd.logsumexp([x * 0.0, x * -40.0]), [1.0, 0.9], id="tiny_rest"
+        ),
+        pytest.param(lambda x: x**2, [1e-200, -3e-170], id="underflowed_square"),
+    ],
+)
+def test_results_keep_the_engines_precision_where_naive_formulas_lose_it(
+    op: Callable[[Value], Value], X: list[float]
+) -> None:
+    w = Value(0.0)  # added, so its gradient is the op's slope itself
+
+    def fn(x: Any) -> Value:
+        return op(x + w)
+
+    f = autograd.compile(fn, X[0])
+    expected, expected_grads = _eager(fn, [w], np.array(X))
+    _close(f(np.array(X)), expected, rtol=1e-12)
+    np.testing.assert_allclose(f(np.array(X)), expected, rtol=1e-12, atol=0.0)
+    np.testing.assert_allclose(
+        _compiled_grads(f, [w], np.array(X))[1], expected_grads, rtol=1e-12, atol=0.0
+    )
+
+
 def test_compiling_under_no_grad_is_refused() -> None:
     with autograd.no_grad(), pytest.raises(RuntimeError, match="outside no_grad"):
         autograd.compile(lambda x: x * 2.0, 1.0)
