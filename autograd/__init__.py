@@ -38,6 +38,7 @@ __all__ = [
     "compile",
     "dot",
     "draw_dot",
+    "explore",
     "gradcheck",
     "is_grad_enabled",
     "linear",
@@ -62,9 +63,11 @@ _LAZY = {
     "backward_steps": "autograd.viz",
     "draw_dot": "autograd.viz",
     "save_graph": "autograd.viz",
+    "explore": "autograd.explorer",
 }
 
 if TYPE_CHECKING:
+    from autograd.explorer import explore
     from autograd.viz import BackwardStep, backward_steps, draw_dot, save_graph
 
 
