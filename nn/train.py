@@ -10,8 +10,9 @@ any other Module's ``forward`` is called once per sample.
 
 `fit` reads as its steps: check the data and every target (`_checked_targets`),
 split off the validation data (`_split_validation`), then per epoch `_run_epoch`
-(each batch's loss and gradients come from one `GradientFn`, `_eager_gradients`
-through the engine), `_record_epoch`, `_record_validation`, and `_stop_reason`.
+(each batch's loss and gradients come from one `GradientFn`: `_eager_gradients`
+through the engine, or with ``compile=True`` `nn._compiled.CompiledTraining`,
+vectorised), `_record_epoch`, `_record_validation`, and `_stop_reason`.
 
 Stopping: after ``epochs``; or when ``stop_when(history)`` says so (`max_error_below`
 is the classic rule: every sample's error under a tolerance); or when
@@ -39,7 +40,9 @@ import autograd
 from autograd import Value
 from nn import _checks as checks
 from nn import losses as _losses
+from nn._compiled import CompiledTraining
 from nn.data import batches
+from nn.explorer import Snapshots, TrainingPage, training_page
 from nn.module import Module
 from nn.optim import LRScheduler, Optimizer
 
@@ -68,7 +71,8 @@ class History:
     data), ``lr`` (the learning rate the epoch used), ``max_error`` (regression: the
     largest |target - output| seen during the epoch), and one list per metric in
     ``metrics`` (``accuracy``, ``val_accuracy``). ``stop_reason`` says why the run
-    ended: "epochs", "stop_when", "early_stopping" or "interrupted".
+    ended: "epochs", "stop_when", "early_stopping" or "interrupted". ``snapshots``
+    holds the parameters every k epochs when the run was ``fit(..., record=k)``.
     """
 
     loss: list[float] = field(default_factory=list)
@@ -79,6 +83,7 @@ class History:
     stop_reason: str = ""
     best_epoch: int | None = None
     seconds: float = 0.0
+    snapshots: Snapshots | None = None
 
     @property
     def epochs(self) -> int:
@@ -103,6 +108,22 @@ class History:
         out.update({name: list(values) for name, values in self.metrics.items()})
         out.update(stop_reason=self.stop_reason, best_epoch=self.best_epoch, seconds=self.seconds)
         return out
+
+    def explore(
+        self,
+        model: Module,
+        X: Any,
+        y: Any,
+        X_test: Any = None,
+        y_test: Any = None,
+        *,
+        title: str = "training",
+    ) -> TrainingPage:
+        """The training explorer of a 2-D classification run recorded with
+        ``fit(..., record=k)``: a page with a slider over the recorded epochs (see
+        `nn.explorer`). `model` is the model that was trained, ``(X, y)`` its training
+        data, ``(X_test, y_test)`` optional test data."""
+        return training_page(self, model, X, y, X_test, y_test, title=title)
 
     def plot(self, ax: Any = None) -> Any:
         """Loss curves (and accuracy, on a second axis) with matplotlib; returns the axes."""
@@ -339,13 +360,27 @@ def evaluate(
     return _evaluate(model, X, y, loss, _metrics(metrics, y, "evaluate"))
 
 
+# (X, y) -> (the loss, the model's outputs as numbers), touching no gradient: how
+# `_evaluate` gets its numbers when fit runs compiled.
+PredictFn = Callable[[NDArray[np.float64], NDArray[Any]], tuple[float, NDArray[np.float64]]]
+
+
 def _evaluate(
-    model: Module, X: NDArray[np.float64], y: NDArray[Any], loss: LossFn, chosen: tuple[str, ...]
+    model: Module,
+    X: NDArray[np.float64],
+    y: NDArray[Any],
+    loss: LossFn,
+    chosen: tuple[str, ...],
+    predict: PredictFn | None = None,
 ) -> dict[str, float]:
-    with autograd.no_grad():
-        outputs = _forward(model, X.tolist())
-        result = {"loss": loss(outputs, y.tolist()).data}
-    numbers = _numbers(outputs)
+    if predict is not None:
+        value, numbers = predict(X, y)
+        result = {"loss": value}
+    else:
+        with autograd.no_grad():
+            outputs = _forward(model, X.tolist())
+            result = {"loss": loss(outputs, y.tolist()).data}
+        numbers = _numbers(outputs)
     if "accuracy" in chosen:
         result["accuracy"] = _accuracy(numbers, y, loss)
     if not _is_classification(y):
@@ -463,9 +498,14 @@ def _record_epoch(
 
 
 def _record_validation(
-    history: History, model: Module, validation: Data, loss: LossFn, chosen: tuple[str, ...]
+    history: History,
+    model: Module,
+    validation: Data,
+    loss: LossFn,
+    chosen: tuple[str, ...],
+    predict: PredictFn | None = None,
 ) -> None:
-    val = _evaluate(model, *validation, loss, chosen)
+    val = _evaluate(model, *validation, loss, chosen, predict)
     history.val_loss.append(val["loss"])
     for name in chosen:
         history.metrics[f"val_{name}"].append(val[name])
@@ -531,6 +571,8 @@ def fit(
     early_stopping: EarlyStopping | None = None,
     progress: bool = True,
     seed: int | np.random.Generator | None = None,
+    compile: bool = False,
+    record: int | None = None,
 ) -> History:
     """Train ``model`` on (X, y) and return the `History` of the run.
 
@@ -554,6 +596,15 @@ def fit(
     far is returned (``stop_reason == "interrupted"``) and the model is whole.
     Errors (a non-finite gradient, a bad batch) propagate with the epoch and batch
     named, after the optimizer has refused to change anything.
+
+    ``compile=True`` traces the model once (`autograd.compile`) and runs every batch
+    vectorised with numpy: the forward pass, the loss's gradient (batch forms of every
+    loss in `nn.losses`; another loss goes through the engine), the backward pass. The
+    parameters follow the same trajectory as eager training, to rounding. The model
+    must not branch on its Values (see `autograd.compile`).
+
+    ``record=k`` keeps the parameters before training and every k epochs (and at the
+    end) in ``history.snapshots``, for `History.explore`.
     """
     _check_arguments(model, loss, optimizer, scheduler, stop_when, early_stopping)
     X, y = _check_data(X, y, "fit")
@@ -561,6 +612,7 @@ def fit(
     if batch_size is not None:
         batch_size = checks.positive_int("fit", "batch_size", batch_size)
     progress = checks.flag("fit", "progress", progress)
+    compile = checks.flag("fit", "compile", compile)
     rng = checks.rng("fit", "seed", seed)
     train, validation = _split_validation(X, y, validation_data, validation_split)
     if early_stopping is not None and validation is None:
@@ -574,12 +626,20 @@ def fit(
         validation = (Xv, _checked_targets(model, Xv, yv, loss, "fit validation_data"))
     chosen = _metrics(metrics, train[1], "fit")
     regression = not _is_classification(train[1])
-    gradients = _eager_gradients(model, loss)
+    gradients: GradientFn
+    predict: PredictFn | None = None
+    if compile:  # traced once on the first row, then vectorised over every batch
+        compiled = CompiledTraining(model, loss, train[0][0])
+        gradients, predict = compiled.gradients, compiled.predict
+    else:
+        gradients = _eager_gradients(model, loss)
     history = History(metrics={name: [] for name in chosen})
     if validation is not None:
         history.metrics.update({f"val_{name}": [] for name in chosen})
     if early_stopping is not None:
         early_stopping.reset()
+    if record is not None:
+        history.snapshots = Snapshots.start(record, model, _losses.decision_threshold(loss))
     start = time.perf_counter()
 
     with _deferred_interrupt() as interrupted, _progress(epochs, progress) as bar:
@@ -590,16 +650,20 @@ def fit(
                 seen = _run_epoch(epoch, train, gradients, optimizer, batch_size, rng, interrupted)
                 _record_epoch(history, seen, lr, loss, chosen, regression)
                 if validation is not None:
-                    _record_validation(history, model, validation, loss, chosen)
+                    _record_validation(history, model, validation, loss, chosen, predict)
                 if scheduler is not None:
                     scheduler.step()
                 bar(history)
+                if history.snapshots is not None:
+                    history.snapshots.after_epoch(history.epochs, model)
                 reason = _stop_reason(history, model, early_stopping, stop_when)
                 if reason is not None:
                     history.stop_reason = reason
                     break
         except KeyboardInterrupt:
             history.stop_reason = "interrupted"
+    if history.snapshots is not None:
+        history.snapshots.finish(history.epochs, model)
     if early_stopping is not None:
         early_stopping.restore(model)
     history.seconds = time.perf_counter() - start
