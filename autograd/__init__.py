@@ -14,6 +14,7 @@ graph; `Value.backward()` applies the chain rule over that graph.
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from autograd.compile import compile
 from autograd.engine import Value, is_grad_enabled, no_grad, topological_order
 from autograd.functional import (
     dot,
@@ -34,8 +35,10 @@ __all__ = [
     "GradcheckError",
     "Value",
     "backward_steps",
+    "compile",
     "dot",
     "draw_dot",
+    "explore",
     "gradcheck",
     "is_grad_enabled",
     "linear",
@@ -60,9 +63,11 @@ _LAZY = {
     "backward_steps": "autograd.viz",
     "draw_dot": "autograd.viz",
     "save_graph": "autograd.viz",
+    "explore": "autograd.explorer",
 }
 
 if TYPE_CHECKING:
+    from autograd.explorer import explore
     from autograd.viz import BackwardStep, backward_steps, draw_dot, save_graph
 
 
