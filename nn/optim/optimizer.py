@@ -32,7 +32,6 @@ group): for scalar parameters that is much faster than per-parameter dicts or nu
 
 from __future__ import annotations
 
-import _signal  # type: ignore[import-not-found]  # CPython's C half of `signal`
 import math
 import numbers
 import signal
@@ -152,8 +151,12 @@ def check_finite(values: Sequence[float], describe: Callable[[int], str], what: 
 
 # The C functions under `signal`'s: `signal.signal` wraps every handler it returns in an
 # enum, which costs ~20 us a call; these take 1 us, and step() makes three calls.
-_getsignal: Callable[[int], Any] = getattr(_signal, "getsignal", signal.getsignal)
-_setsignal: Callable[[int, Any], Any] = getattr(_signal, "signal", signal.signal)
+try:
+    import _signal as _raw_signal  # type: ignore[import-not-found]  # CPython's C half
+except ImportError:  # another Python: the public functions do the same, slower
+    _raw_signal = signal
+_getsignal: Callable[[int], Any] = _raw_signal.getsignal
+_setsignal: Callable[[int, Any], Any] = _raw_signal.signal
 _SIGINT = int(signal.SIGINT)
 _main_thread = threading.main_thread()
 
