@@ -279,7 +279,7 @@ class Optimizer:
                 )
             if id(p) in seen:
                 raise ValueError(
-                    f"{name}: parameter {_describe(p, len(self.param_groups), i)} appears "
+                    f"{name}: parameter {_parameter_name(p, len(self.param_groups), i)} appears "
                     f"more than once; every parameter may be given once"
                 )
             seen.add(id(p))
@@ -352,7 +352,7 @@ class Optimizer:
         )
         hypers = {key: checked[key] for key in self._hyper_names}  # the update rule's arguments
         params: list[Value] = group["params"]
-        where = _describer(params, gi)
+        where = _parameter_namer(params, gi)
         grads = [p.grad for p in params]
         check_finite(grads, where, f"{name}.step: nothing was updated: the gradient")
         datas = [p.data for p in params]
@@ -551,13 +551,13 @@ class Optimizer:
         return "\n".join(lines)
 
 
-def _describe(p: Value, gi: int, j: int) -> str:
+def _parameter_name(p: Value, gi: int, j: int) -> str:
     where = f"param_groups[{gi}]['params'][{j}]"
     return f"{p.label!r} ({where})" if p.label else where
 
 
-def _describer(params: list[Value], gi: int) -> Callable[[int], str]:
-    return lambda j: "parameter " + _describe(params[j], gi, j)
+def _parameter_namer(params: list[Value], gi: int) -> Callable[[int], str]:
+    return lambda j: "parameter " + _parameter_name(params[j], gi, j)
 
 
 def maximised(grads: list[float], maximize: bool) -> list[float]:
