@@ -28,6 +28,8 @@ from autograd.functional import (
     sum,
 )
 from autograd.gradcheck import GradcheckError, gradcheck, numerical_grad
+from autograd.higher import grad, hessian, hvp, jacobian, jvp
+from autograd.primitive import primitive
 
 __all__ = [
     "BackwardStep",
@@ -36,8 +38,13 @@ __all__ = [
     "backward_steps",
     "dot",
     "draw_dot",
+    "grad",
     "gradcheck",
+    "hessian",
+    "hvp",
     "is_grad_enabled",
+    "jacobian",
+    "jvp",
     "linear",
     "log_softmax",
     "logsumexp",
@@ -47,6 +54,7 @@ __all__ = [
     "min",
     "no_grad",
     "numerical_grad",
+    "primitive",
     "save_graph",
     "softmax",
     "sum",
