@@ -38,6 +38,7 @@ __all__ = [
     "backward_steps",
     "dot",
     "draw_dot",
+    "explore",
     "grad",
     "gradcheck",
     "hessian",
@@ -68,9 +69,11 @@ _LAZY = {
     "backward_steps": "autograd.viz",
     "draw_dot": "autograd.viz",
     "save_graph": "autograd.viz",
+    "explore": "autograd.explorer",
 }
 
 if TYPE_CHECKING:
+    from autograd.explorer import explore
     from autograd.viz import BackwardStep, backward_steps, draw_dot, save_graph
 
 
