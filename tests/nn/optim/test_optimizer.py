@@ -7,6 +7,7 @@ import json
 import math
 import os
 import signal
+import threading
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -444,3 +445,22 @@ def test_a_new_optimizer_names_each_hyper_parameter_once_and_gets_the_checks() -
 
     with pytest.raises(TypeError, match=r"no check for the hyper-parameter\(s\) \['clip'\]"):
         Unchecked([w])
+
+
+def test_step_runs_in_another_thread_where_no_signal_can_be_held() -> None:
+    w = Value(1.0)
+    opt = SGD([w], lr=0.5)
+    w.grad = 1.0
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            opt.step()
+        except BaseException as error:
+            errors.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    assert errors == [] and w.data == 0.5
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
