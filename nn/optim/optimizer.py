@@ -185,7 +185,8 @@ def _release_sigint(previous: Any, received: list[FrameType | None]) -> None:
     """Put back the handler `_hold_sigint` replaced, and give it any signal held back."""
     _setsignal(_SIGINT, previous)
     if received and callable(previous):
-        previous(_SIGINT, received[0])
+        for frame in received:  # each Ctrl-C, in order (a second may mean "stop now")
+            previous(_SIGINT, frame)
     elif received and previous == signal.SIG_DFL:
         signal.raise_signal(signal.SIGINT)
 
