@@ -2,6 +2,7 @@
 
     python -m nn                                  # moons, the defaults below
     python -m nn --dataset spirals --hidden 32,32 --optimizer adam --epochs 200
+    python -m nn --dataset digits                 # 8x8 handwritten digits, compiled
 
 Prints a summary (data, model, optimizer, final train/test loss and accuracy, time)
 and writes to --out (./out, checked and created before anything is trained): the
@@ -48,7 +49,11 @@ DATASETS: dict[str, Callable[[int], tuple[Any, Any]]] = {
     "spirals": lambda seed: data.make_spirals(n_samples=300, classes=3, seed=seed),
     "blobs": lambda seed: data.make_blobs(n_samples=200, centers=3, seed=seed),
     "xor": lambda seed: data.xor(n_samples=200, noise=0.1, seed=seed),
+    # scikit-learn's 8x8 handwritten digits: fixed data (the seed shuffles the split)
+    "digits": lambda seed: data.load_digits(),
 }
+# Datasets trained with fit(compile=True): 64 inputs per sample are slow in eager mode.
+COMPILED = frozenset({"digits"})
 
 
 @dataclass(frozen=True)
@@ -129,7 +134,8 @@ def _lr_defaults() -> str:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m nn",
-        description="Train an MLP on a built-in 2-D dataset with backproplab and draw it.",
+        description="Train an MLP on a built-in dataset (2-D toy sets, or the 8x8 "
+        "handwritten digits) with backproplab and draw it.",
     )
     p.add_argument(
         "--dataset",
@@ -204,7 +210,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    X, y = DATASETS[args.dataset](args.seed)
+    try:
+        X, y = DATASETS[args.dataset](args.seed)
+    except ImportError as err:  # digits without scikit-learn: say what to install
+        print(f"python -m nn: error: {err}", file=sys.stderr)
+        return 2
     X_train, X_test, y_train, y_test = data.train_test_split(
         X, y, test_size=0.25, seed=args.seed, stratify=True
     )
@@ -224,7 +234,7 @@ def _run(args: argparse.Namespace) -> int:
     )
     say(
         f"optimizer: {args.optimizer}, lr {lr:g}, batch size {args.batch_size}, "
-        f"{args.epochs} epochs"
+        f"{args.epochs} epochs" + (", compiled" if args.dataset in COMPILED else "")
     )
 
     history = fit(
@@ -238,6 +248,7 @@ def _run(args: argparse.Namespace) -> int:
         validation_data=(X_test, y_test),
         progress=not args.no_progress,
         seed=args.seed,
+        compile=args.dataset in COMPILED,
         record=max(1, args.epochs // EXPLORER_FRAMES),
     )
     say(f"stopped:   {history.stop_reason} after {history.epochs} epochs, {history.seconds:.1f} s")
