@@ -165,7 +165,8 @@ def parser() -> argparse.ArgumentParser:
         "--lr",
         type=_positive_float,
         default=None,
-        help=f"learning rate (default per optimizer: {_lr_defaults()})",
+        help=f"learning rate (default per optimizer: {_lr_defaults()}; with each, "
+        f"moons reaches >= 95%% test accuracy in the default epochs)",
     )
     p.add_argument("--epochs", type=_positive_int, default=120, help="epochs (default: 120)")
     p.add_argument(
@@ -174,7 +175,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--seed", type=_seed, default=0, help="seed for data, weights, shuffling (default: 0)"
     )
-    p.add_argument("--out", type=Path, default=Path("out"), help="output folder (default: ./out)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("out"),
+        help="output folder, created if missing: the model (model.json) and the pictures "
+        "(default: ./out)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
 
