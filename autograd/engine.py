@@ -584,6 +584,14 @@ class Op:
         self.derivatives = derivatives
         self._shows_constant = "{0}" in symbol
 
+    # An Op is shared, and identity says which kind it is (``OPS[name] is op``): a copy
+    # of a graph (``copy.deepcopy(model)``) keeps the same Op objects.
+    def __copy__(self) -> Op:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Op:
+        return self
+
     def text(self, constants: tuple[Any, ...]) -> str:
         """The op string of a node with these constants (``Value.op``)."""
         return self.symbol.format(_fmt(constants[0])) if self._shows_constant else self.symbol

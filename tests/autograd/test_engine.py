@@ -875,6 +875,21 @@ def test_a_copy_of_a_leaf_is_a_new_leaf_with_the_same_fields(
     assert (c.data, c.grad, c.label, c.op, c.parents) == (2.5, 0.75, "w", "", ())
 
 
+def test_a_deep_copy_of_a_graph_keeps_the_engines_own_operations() -> None:
+    from autograd.engine import OPS, operation
+
+    x = Value(0.5)
+    y = (x * 2.0).tanh() + x
+    copied = copy.deepcopy(y)
+    for node in autograd.topological_order(copied):
+        op, _ = operation(node)
+        assert OPS[op.name] is op, op.name  # the kind is still recognised by identity
+    assert copied.op == "+" and copied.parents[0].op == "tanh"
+    assert copied.parents[0].parents[0].op == "* 2"
+    copied.backward()
+    assert copied.parents[1].grad == pytest.approx(1 + 2 * (1 - math.tanh(1.0) ** 2))
+
+
 def test_value_of_a_value_and_bad_label() -> None:
     with pytest.raises(TypeError, match=r"got a Value.*detach"):
         Value(Value(1.0))  # type: ignore[arg-type]
