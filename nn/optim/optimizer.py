@@ -10,8 +10,9 @@ torch.optim keeps ``_single_tensor_sgd`` apart from ``SGD``. Adding one:
 2. write the class: its ``__init__`` signature names each hyper-parameter and its
    default once and passes ``locals()`` on (``super().__init__(params, locals())``);
    ``_update`` calls the rule; ``_needed_buffers`` says which buffers a group keeps;
-3. give each new hyper-parameter name a check in `HYPER_CHECKS` (one rule per name
-   for every optimizer: ``lr`` is a number >= 0 wherever it appears).
+3. a hyper-parameter name `HYPER_CHECKS` does not know gets its check in the class's
+   ``hyper_checks`` table (the shared table keeps one rule per name: ``lr`` is a
+   number >= 0 wherever it appears).
 
 Two promises on top of PyTorch's:
 
@@ -19,7 +20,7 @@ Two promises on top of PyTorch's:
   and every new buffer, and checks those, before it writes anything: a nan, inf or
   missing (None) gradient, or an update that would overflow, raises naming the
   parameter, and leaves parameters, optimizer state and step counts as they were.
-  The writes themselves run with Ctrl-C deferred (see `_signals_deferred`), so a
+  The writes themselves run with Ctrl-C held back (see `_hold_sigint`), so a
   KeyboardInterrupt arrives before a step or after it, never inside it.
 - ``state_dict()`` is plain JSON (floats, ints, bools, lists; parameters by index, as
   torch numbers them), and ``load_state_dict()`` checks every key, count and value
@@ -31,12 +32,12 @@ group): for scalar parameters that is much faster than per-parameter dicts or nu
 
 from __future__ import annotations
 
+import _signal  # type: ignore[import-not-found]  # CPython's C half of `signal`
 import math
 import numbers
 import signal
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import FrameType
 from typing import Any, ClassVar
 
@@ -93,11 +94,26 @@ def checked_hypers(
     hypers: Mapping[str, Any],
     context: str,
     optional: Sequence[str] = (),
+    table: Mapping[str, Check] = HYPER_CHECKS,
 ) -> dict[str, Any]:
-    """`hypers` with exactly `names` (and any of `optional`), each through its check."""
+    """`hypers` with exactly `names` (and any of `optional`), each through its check
+    in `table`."""
     wanted = [*names, *(key for key in optional if key in hypers)]
     checks.exact_keys(where, context, hypers, names, optional, kind="hyper-parameter")
-    return {key: HYPER_CHECKS[key](where, key, hypers[key]) for key in wanted}
+    return {key: table[key](where, key, hypers[key]) for key in wanted}
+
+
+def _table(cls: type, names: Sequence[str], extra: Mapping[str, Check]) -> dict[str, Check]:
+    """The checks for `names`: the shared table, then the class's own `hyper_checks`."""
+    table = {**HYPER_CHECKS, **extra}
+    unchecked = [name for name in names if name not in table]
+    if unchecked:
+        raise TypeError(
+            f"{cls.__name__}: no check for the hyper-parameter(s) {unchecked}; give the "
+            f"class a hyper_checks table, e.g. hyper_checks = "
+            f"{{{unchecked[0]!r}: nn._checks.nonnegative}}"
+        )
+    return table
 
 
 def _hypers_of(arguments: Mapping[str, Any]) -> dict[str, Any]:
@@ -134,34 +150,41 @@ def check_finite(values: Sequence[float], describe: Callable[[int], str], what: 
             raise ValueError(f"{what} of {describe(i)} is {checks.shown(x)}")
 
 
-@contextmanager
-def _signals_deferred() -> Iterator[None]:
-    """Hold back Ctrl-C (SIGINT) while the block runs; deliver it when the block ends.
+# The C functions under `signal`'s: `signal.signal` wraps every handler it returns in an
+# enum, which costs ~20 us a call; these take 1 us, and step() makes three calls.
+_getsignal: Callable[[int], Any] = getattr(_signal, "getsignal", signal.getsignal)
+_setsignal: Callable[[int, Any], Any] = getattr(_signal, "signal", signal.signal)
+_SIGINT = int(signal.SIGINT)
+_main_thread = threading.main_thread()
+
+
+def _hold_sigint(received: list[FrameType | None]) -> Any:
+    """Hold back Ctrl-C (SIGINT): until `_release_sigint`, a signal is only recorded.
 
     Python runs a signal handler between any two bytecodes, so a KeyboardInterrupt
     could land after some parameters of a step are written and before the others.
-    Here a handler that only records the signal stands in while the writes run; the
-    previous handler then gets the signal, so a KeyboardInterrupt is raised after the
-    step, with the model whole. Only the main thread receives signals (and may set
-    handlers); elsewhere the block simply runs.
+    Here a handler that only records the signal stands in while the writes run;
+    `_release_sigint` puts the previous handler back and hands it the signal, so the
+    KeyboardInterrupt is raised after the step, with the model whole. Returns the
+    previous handler, or None when nothing was held: only the main thread receives
+    signals (and may set handlers), and a handler installed outside Python could not
+    be put back.
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.getsignal(signal.SIGINT)
-    if previous is None:  # installed outside Python: it could not be put back
-        yield
-        return
-    received: list[FrameType | None] = []
-    signal.signal(signal.SIGINT, lambda signum, frame: received.append(frame))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        if received and callable(previous):
-            previous(signal.SIGINT, received[0])
-        elif received and previous == signal.SIG_DFL:
-            signal.raise_signal(signal.SIGINT)
+    if threading.current_thread() is not _main_thread:
+        return None
+    previous = _getsignal(_SIGINT)
+    if previous is not None:
+        _setsignal(_SIGINT, lambda signum, frame: received.append(frame))
+    return previous
+
+
+def _release_sigint(previous: Any, received: list[FrameType | None]) -> None:
+    """Put back the handler `_hold_sigint` replaced, and give it any signal held back."""
+    _setsignal(_SIGINT, previous)
+    if received and callable(previous):
+        previous(_SIGINT, received[0])
+    elif received and previous == signal.SIG_DFL:
+        signal.raise_signal(signal.SIGINT)
 
 
 class Optimizer:
@@ -178,6 +201,8 @@ class Optimizer:
     writes it.
     """
 
+    # Checks for hyper-parameters that `HYPER_CHECKS` does not know (a new optimizer's).
+    hyper_checks: ClassVar[Mapping[str, Check]] = {}
     _nonnegative_buffers: ClassVar[frozenset[str]] = frozenset()
     # torch keeps a per-parameter 'step' in the state of every optimizer but SGD.
     _counts_steps: ClassVar[bool] = True
@@ -203,6 +228,7 @@ class Optimizer:
             )
         hypers = _hypers_of(defaults)
         self._hyper_names: tuple[str, ...] = tuple(hypers)
+        self._hyper_table = _table(type(self), self._hyper_names, self.hyper_checks)
         self.defaults: dict[str, Any] = self._checked_hypers(hypers, "defaults")
         self.param_groups: list[ParamGroup] = []
         self._buffers: list[Buffers] = []
@@ -263,7 +289,12 @@ class Optimizer:
     def _checked_hypers(self, hypers: Mapping[str, Any], where: str) -> dict[str, Any]:
         """Check a group's hyper-parameters (names and values); return them normalised."""
         out = checked_hypers(
-            type(self).__name__, self._hyper_names, hypers, where, optional=("initial_lr",)
+            type(self).__name__,
+            self._hyper_names,
+            hypers,
+            where,
+            optional=("initial_lr",),
+            table=self._hyper_table,
         )
         self._check_combination(out)
         return out
@@ -297,12 +328,17 @@ class Optimizer:
         counts either as they were or fully updated.
         """
         plans = [self._plan(gi, group) for gi, group in enumerate(self.param_groups)]
-        with _signals_deferred():
+        received: list[FrameType | None] = []
+        previous = _hold_sigint(received)
+        try:
             for gi, (params, new_datas, new_buffers) in enumerate(plans):
                 for p, x in zip(params, new_datas):
                     p.data = x
                 self._buffers[gi] = new_buffers
                 self._steps[gi] += 1
+        finally:
+            if previous is not None:
+                _release_sigint(previous, received)
 
     def _plan(self, gi: int, group: ParamGroup) -> tuple[list[Value], list[float], Buffers]:
         """One group's parameters, new values and new buffers, all checked; writes nothing."""
