@@ -10,8 +10,9 @@ any other Module's ``forward`` is called once per sample.
 
 `fit` reads as its steps: check the data and every target (`_checked_targets`),
 split off the validation data (`_split_validation`), then per epoch `_run_epoch`
-(each batch's loss and gradients come from one `GradientFn`, `_eager_gradients`
-through the engine), `_record_epoch`, `_record_validation`, and `_stop_reason`.
+(each batch's loss and gradients come from one `GradientFn`: `_eager_gradients`
+through the engine, or with ``compile=True`` `nn._compiled.CompiledTraining`,
+vectorised), `_record_epoch`, `_record_validation`, and `_stop_reason`.
 
 Stopping: after ``epochs``; or when ``stop_when(history)`` says so (`max_error_below`
 is the classic rule: every sample's error under a tolerance); or when
@@ -38,6 +39,7 @@ from numpy.typing import NDArray
 import autograd
 from autograd import Value
 from nn import losses as _losses
+from nn._compiled import CompiledTraining
 from nn.data import batches
 from nn.explorer import Snapshots, TrainingPage, training_page
 from nn.module import Module
@@ -342,13 +344,27 @@ def evaluate(
     return _evaluate(model, X, y, loss, _metrics(metrics, y))
 
 
+# (X, y) -> (the loss, the model's outputs as numbers), touching no gradient: how
+# `_evaluate` gets its numbers when fit runs compiled.
+PredictFn = Callable[[NDArray[np.float64], NDArray[Any]], tuple[float, NDArray[np.float64]]]
+
+
 def _evaluate(
-    model: Module, X: NDArray[np.float64], y: NDArray[Any], loss: LossFn, chosen: tuple[str, ...]
+    model: Module,
+    X: NDArray[np.float64],
+    y: NDArray[Any],
+    loss: LossFn,
+    chosen: tuple[str, ...],
+    predict: PredictFn | None = None,
 ) -> dict[str, float]:
-    with autograd.no_grad():
-        outputs = _forward(model, X.tolist())
-        result = {"loss": loss(outputs, y.tolist()).data}
-    numbers = _numbers(outputs)
+    if predict is not None:
+        value, numbers = predict(X, y)
+        result = {"loss": value}
+    else:
+        with autograd.no_grad():
+            outputs = _forward(model, X.tolist())
+            result = {"loss": loss(outputs, y.tolist()).data}
+        numbers = _numbers(outputs)
     if "accuracy" in chosen:
         result["accuracy"] = _accuracy(numbers, y, loss)
     if not _is_classification(y):
@@ -467,9 +483,14 @@ def _record_epoch(
 
 
 def _record_validation(
-    history: History, model: Module, validation: Data, loss: LossFn, chosen: tuple[str, ...]
+    history: History,
+    model: Module,
+    validation: Data,
+    loss: LossFn,
+    chosen: tuple[str, ...],
+    predict: PredictFn | None = None,
 ) -> None:
-    val = _evaluate(model, *validation, loss, chosen)
+    val = _evaluate(model, *validation, loss, chosen, predict)
     history.val_loss.append(val["loss"])
     for name in chosen:
         history.metrics[f"val_{name}"].append(val[name])
@@ -515,6 +536,7 @@ def fit(
     early_stopping: EarlyStopping | None = None,
     progress: bool = True,
     seed: int | np.random.Generator | None = None,
+    compile: bool = False,
     record: int | None = None,
 ) -> History:
     """Train ``model`` on (X, y) and return the `History` of the run.
@@ -540,6 +562,12 @@ def fit(
     Errors (a non-finite gradient, a bad batch) propagate with the epoch and batch
     named, after the optimizer has refused to change anything.
 
+    ``compile=True`` traces the model once (`autograd.compile`) and runs every batch
+    vectorised with numpy: the forward pass, the loss's gradient (batch forms of every
+    loss in `nn.losses`; another loss goes through the engine), the backward pass. The
+    parameters follow the same trajectory as eager training, to rounding. The model
+    must not branch on its Values (see `autograd.compile`).
+
     ``record=k`` keeps the parameters before training and every k epochs (and at the
     end) in ``history.snapshots``, for `History.explore`.
     """
@@ -557,7 +585,13 @@ def fit(
         validation = (Xv, _checked_targets(model, Xv, yv, loss, "fit validation_data"))
     chosen = _metrics(metrics, train[1])
     regression = not _is_classification(train[1])
-    gradients = _eager_gradients(model, loss)
+    gradients: GradientFn
+    predict: PredictFn | None = None
+    if compile:  # traced once on the first row, then vectorised over every batch
+        compiled = CompiledTraining(model, loss, train[0][0])
+        gradients, predict = compiled.gradients, compiled.predict
+    else:
+        gradients = _eager_gradients(model, loss)
     rng = np.random.default_rng(seed)
     history = History(metrics={name: [] for name in chosen})
     if validation is not None:
@@ -576,7 +610,7 @@ def fit(
                 seen = _run_epoch(epoch, train, gradients, optimizer, batch_size, rng, interrupted)
                 _record_epoch(history, seen, lr, loss, chosen, regression)
                 if validation is not None:
-                    _record_validation(history, model, validation, loss, chosen)
+                    _record_validation(history, model, validation, loss, chosen, predict)
                 if scheduler is not None:
                     scheduler.step()
                 bar(history)
