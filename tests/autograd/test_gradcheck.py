@@ -4,13 +4,22 @@ readable table, leaves no trace on the Values it touches, and rejects bad argume
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd import GradcheckError, Value, gradcheck, is_grad_enabled, numerical_grad
+import autograd
+from autograd import (
+    GradcheckError,
+    Value,
+    gradcheck,
+    is_grad_enabled,
+    numerical_grad,
+    topological_order,
+)
 
 
 def test_numerical_grad_matches_closed_forms() -> None:
@@ -199,3 +208,186 @@ def test_bad_arguments(check: Callable[..., object]) -> None:
 def test_gradcheck_rejects_a_bad_upstream_gradient() -> None:
     with pytest.raises(ValueError, match=r"gradcheck\(grad\).*inf"):
         gradcheck(lambda a: a, [Value(1.0)], grad=math.inf)
+
+
+# ------------------------------------------------------------------------------ kinks
+
+
+@pytest.mark.parametrize(
+    ("f", "at", "op"),
+    [
+        (lambda x: x.relu() * 3, 0.0, "relu"),
+        (lambda x: (x * 2).relu(), 2e-7, "relu"),  # the step 1e-6 reaches the corner
+        (lambda x: x.abs(), 0.0, "abs"),  # analytic and numeric both 0, yet no derivative
+        (lambda x: (x - 1).abs() + x, 1.0 - 5e-7, "abs"),
+        (lambda x: x.leaky_relu(0.1).exp(), -3e-7, "leaky_relu"),
+        (lambda x: autograd.max([x, x * 0 + 1.0, x.sin()]), 1.0, "max"),  # a tie with 1
+        (lambda x: autograd.min([2 - x, x]), 1.0, "min"),
+    ],
+    ids=[
+        "relu_at_0",
+        "relu_within_eps",
+        "abs_at_0",
+        "abs_shifted",
+        "leaky_relu",
+        "max_tie",
+        "min_tie",
+    ],
+)
+def test_a_kink_within_reach_is_not_differentiable_rather_than_a_mismatch(
+    f: Callable[[Value], Value], at: float, op: str
+) -> None:
+    x = Value(at, label="x")
+    with pytest.raises(GradcheckError, match="not differentiable at this point") as info:
+        gradcheck(f, [x])
+    err = info.value
+    assert err.kind == "kink"
+    assert err.rows == []  # no table of slopes: they cannot be compared
+    assert err.node is not None and err.node.op == op
+    assert f"the {op} node of (" in str(err)
+    assert "input 0 (x) moved to" in str(err)
+    # the node named is in f's graph at the point, on the input's path
+    assert x in topological_order(err.node)
+    assert (x.data, x.grad) == (at, 0.0)
+    assert gradcheck(f, [Value(at + 1e-3)])  # farther than eps from the corner: checked
+    assert gradcheck(f, [x], raise_exception=False) is False
+
+
+def test_a_kink_off_the_checked_path_or_far_away_is_no_kink() -> None:
+    # relu at 0 of a constant: no input moves it
+    assert gradcheck(lambda x: x * Value(0.0).relu() + x, [Value(0.5)])
+    # max of Values that tie but move together: max(x, x) is x, smooth
+    assert gradcheck(lambda x: autograd.max([x, x]), [Value(0.5)])
+    assert gradcheck(lambda x: (x * x).relu(), [Value(1e-3)])
+
+
+def test_kink_names_the_first_node_whose_side_changes() -> None:
+    def f(x: Value, y: Value) -> Value:
+        a = (x - 1.0).relu()  # x = 2: far from its corner
+        b = (y * 3).abs()  # y = 0: at the corner
+        return a * b + y
+
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(f, [Value(2.0, label="x"), Value(0.0, label="y")])
+    assert info.value.node is not None and info.value.node.op == "abs"
+    assert "input 1 (y) moved to 0 +- 1e-06" in str(info.value)
+
+
+# -------------------------------------------------------------------------- fast mode
+
+
+def _sum_of_sines(*v: Value) -> Value:
+    return autograd.sum([a.sin() * a + a * a for a in v])
+
+
+def test_fast_mode_passes_right_gradients_with_two_evaluations_per_direction() -> None:
+    xs = [Value(0.1 * i - 2.0) for i in range(40)]
+    calls = []
+
+    def f(*v: Value) -> Value:
+        calls.append(1)
+        return _sum_of_sines(*v)
+
+    assert gradcheck(f, xs, fast_mode=True, directions=4, grad=-1.5) is True
+    assert len(calls) == 1 + 2 * 4  # one forward for the backward pass, two per direction
+    calls.clear()
+    assert gradcheck(f, xs) is True
+    assert len(calls) == 1 + 2 * 40
+    assert all(x.grad == 0.0 for x in xs)
+
+
+def _with_gradient_error(error: list[float]) -> Callable[..., Value]:
+    """sum(x_i^2) with the analytic gradient off by error[i]: the term e_i (x_i -
+    detach(x_i)) is 0 in value and adds e_i to the gradient."""
+
+    def f(*v: Value) -> Value:
+        base = autograd.sum([a * a for a in v])
+        return base + autograd.sum([e * (a - a.detach()) for a, e in zip(v, error)])
+
+    return f
+
+
+def test_fast_mode_reports_the_directions_and_catches_a_wrong_gradient() -> None:
+    xs = [Value(float(i)) for i in range(6)]
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(_with_gradient_error([0, 0, 0.5, 0, 0, 0]), xs, fast_mode=True)
+    lines = str(info.value).splitlines()
+    assert lines[0].startswith("gradcheck failed for 3 of 3 random directions (fast mode, seed 0)")
+    assert lines[1].split()[:2] == ["direction", "label"]
+    # the analytic directional derivative is the numeric one plus 0.5 u_2
+    rng = random.Random(0)
+    us = [[rng.gauss(0.0, 1.0) for _ in xs] for _ in range(3)]
+    for (_, _, a, n, *_), u in zip(info.value.rows, us):
+        assert n == pytest.approx(sum(2 * i * c for i, c in enumerate(u)), rel=1e-7)
+        assert a - n == pytest.approx(0.5 * u[2], rel=1e-6)
+
+
+def _misses(error: list[float], directions: int, trials: int, **tolerances: float) -> int:
+    xs = [Value(0.3 * i) for i in range(len(error))]
+    f = _with_gradient_error(error)
+    return sum(
+        gradcheck(
+            f,
+            xs,
+            fast_mode=True,
+            directions=directions,
+            seed=s,
+            raise_exception=False,
+            **tolerances,
+        )
+        for s in range(trials)
+    )
+
+
+@pytest.mark.parametrize("directions", [1, 2])
+def test_fast_mode_false_negative_rate_is_the_one_derived_in_the_docstring(directions: int) -> None:
+    # rtol = 0: a wrong gradient d passes one direction with probability
+    # erf(atol / (|d| sqrt 2)); here |d| = 2 atol: erf(0.5 / sqrt 2) = 0.383 per direction
+    atol = 1e-3
+    error = [2 * atol * c for c in (0.6, 0.0, -0.8, 0.0)]  # |d| = 2 atol
+    trials = 400
+    p = math.erf(0.5 / math.sqrt(2.0)) ** directions
+    missed = _misses(error, directions, trials, atol=atol, rtol=0.0)
+    sigma = math.sqrt(trials * p * (1 - p))
+    assert abs(missed - trials * p) < 4 * sigma, (missed, trials * p)
+
+
+def test_fast_mode_false_negative_rate_stays_below_the_bound_with_rtol() -> None:
+    # sum(x^2) at 0.3 i has |g| = |2 x|; with rtol the docstring's bound is
+    # p = 0.8 (atol + 0.8 rtol |g|) / (|d| - rtol |g|)
+    atol, rtol = 1e-3, 1e-3
+    n = 4
+    g = math.sqrt(sum((2 * 0.3 * i) ** 2 for i in range(n)))
+    error = [10 * atol, 0.0, 0.0, 0.0]  # |d| = 10 atol, four times rtol |g|
+    bound = 0.8 * (atol + 0.8 * rtol * g) / (10 * atol - rtol * g)
+    assert 0.25 < bound < 0.3  # a bound that says something
+    trials = 400
+    missed = _misses(error, 1, trials, atol=atol, rtol=rtol)
+    # misses happen, and no more often than the bound (the seeds are fixed: no flakes)
+    assert 0.1 < missed / trials <= bound
+
+
+def test_an_exact_fast_check_misses_nothing() -> None:
+    error = [1e-4, 0.0, 0.0]
+    assert _misses(error, 1, 100, atol=0.0, rtol=1e-9) == 0
+
+
+def test_fast_mode_and_an_input_listed_twice() -> None:
+    a = Value(1.5)
+    assert gradcheck(lambda p, q: p * q.sin(), [a, a], fast_mode=True)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "error", "message"),
+    [
+        ("directions", 0, ValueError, "directions must be a positive int, got 0"),
+        ("directions", 1.5, ValueError, "directions must be a positive int, got 1.5"),
+        ("directions", True, ValueError, "directions must be a positive int, got True"),
+        ("fast_mode", "yes", TypeError, "fast_mode must be True or False, got 'yes'"),
+        ("atol", -1e-5, ValueError, "atol must be >= 0, got -1e-05"),
+        ("rtol", math.nan, ValueError, r"gradcheck\(rtol\).*nan"),
+    ],
+)
+def test_bad_options(option: str, value: object, error: type[Exception], message: str) -> None:
+    with pytest.raises(error, match=message):
+        gradcheck(lambda a: a, [Value(1.0)], **{option: value})  # type: ignore[arg-type]
