@@ -11,6 +11,9 @@ graph; `Value.backward()` applies the chain rule over that graph.
 8.0
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from autograd.engine import Value, is_grad_enabled, no_grad, topological_order
 from autograd.functional import (
     dot,
@@ -25,7 +28,6 @@ from autograd.functional import (
     sum,
 )
 from autograd.gradcheck import GradcheckError, gradcheck, numerical_grad
-from autograd.viz import BackwardStep, backward_steps, draw_dot, save_graph
 
 __all__ = [
     "BackwardStep",
@@ -50,3 +52,28 @@ __all__ = [
     "sum",
     "topological_order",
 ]
+
+# The drawing names load their module on first use (PEP 562), so `import autograd` needs
+# neither graphviz nor a browser; a missing package is reported when a drawing needs it.
+_LAZY = {
+    "BackwardStep": "autograd.viz",
+    "backward_steps": "autograd.viz",
+    "draw_dot": "autograd.viz",
+    "save_graph": "autograd.viz",
+}
+
+if TYPE_CHECKING:
+    from autograd.viz import BackwardStep, backward_steps, draw_dot, save_graph
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'autograd' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # found directly from now on
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

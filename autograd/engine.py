@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import math
 import numbers
+import threading
 from collections.abc import Callable
+from contextvars import ContextVar
 from functools import wraps
 from operator import attrgetter
 from typing import Any, TypeVar
@@ -33,14 +35,24 @@ _log = math.log
 _EXP_MAX = _log(1.7976931348623157e308)  # 709.78...: exp(x) overflows above this
 
 
-# Whether operations record their parents: switched off inside `no_grad`. A module
-# global rather than a class attribute, because every operation reads it.
-_grad_enabled = True
+# Grad mode is per thread, as in PyTorch: a thread inside `no_grad` records no parents,
+# and other threads are not affected. The state is how many `no_grad` blocks the
+# current thread is inside, held in a context variable: each thread has its own (an
+# asyncio task its own copy). Reading it is a call, though, and every operation asks,
+# so a module-global count of the blocks open in all threads answers first: while it
+# is 0 (building a graph, the usual case) an operation reads one global, as it did
+# when grad mode was one switch. It is never below the sum of the threads' depths
+# (entering raises it before the depth, leaving lowers it after), so 0 proves that
+# grad mode is on; otherwise the thread's own depth decides.
+_no_grad_depth: ContextVar[int] = ContextVar("autograd_no_grad_depth", default=0)
+_depth = _no_grad_depth.get
+_open_blocks = 0
+_open_blocks_lock = threading.Lock()  # `+= 1` on a global is not atomic between threads
 
 
 def is_grad_enabled() -> bool:
-    """True unless inside `no_grad()`."""
-    return _grad_enabled
+    """True unless this thread is inside `no_grad()`."""
+    return not _open_blocks or not _depth()
 
 
 class no_grad:
@@ -53,7 +65,9 @@ class no_grad:
     ...     y = Value(2.0) * 3      # y is a leaf: y.parents == ()
 
     As a decorator, with or without parentheses: ``@no_grad()`` or ``@no_grad``.
-    One instance may be entered again while it is active (nested ``with`` blocks).
+    Grad mode is per thread (as in PyTorch): operations in other threads keep
+    recording. An instance holds no state, so it may be entered again while it is
+    active (nested ``with`` blocks) and shared between threads.
     """
 
     def __new__(cls, func: Callable[..., Any] | None = None) -> Any:
@@ -62,16 +76,19 @@ class no_grad:
         return super().__new__(cls)
 
     def __init__(self, func: Callable[..., Any] | None = None) -> None:
-        self._previous: list[bool] = []
+        pass
 
     def __enter__(self) -> None:
-        global _grad_enabled
-        self._previous.append(_grad_enabled)
-        _grad_enabled = False
+        global _open_blocks
+        with _open_blocks_lock:
+            _open_blocks += 1
+        _no_grad_depth.set(_depth() + 1)
 
     def __exit__(self, *exc_info: object) -> None:
-        global _grad_enabled
-        _grad_enabled = self._previous.pop()
+        global _open_blocks
+        _no_grad_depth.set(_depth() - 1)
+        with _open_blocks_lock:
+            _open_blocks -= 1
 
     def __call__(self, func: _F) -> _F:
         @wraps(func)
@@ -326,7 +343,7 @@ class Value:
         if x < 0.0:
             raise ValueError(f"sqrt({_fmt(x)}) is undefined: sqrt needs x >= 0")
         y = math.sqrt(x)
-        if y == 0.0 and _grad_enabled:
+        if y == 0.0 and is_grad_enabled():
             raise ValueError(
                 f"sqrt({_fmt(x)}) has an infinite derivative 1 / (2 sqrt(x)); differentiate "
                 f"sqrt(x + eps) with a small eps instead, or compute it under no_grad()"
@@ -458,7 +475,7 @@ def _node(
     out.data = data
     out.grad = 0.0
     out.label = ""
-    if _grad_enabled:
+    if not _open_blocks or not _depth():  # is_grad_enabled(), inlined
         out.op = op
         out.parents = parents
         out.local_grads = local_grads
@@ -529,7 +546,7 @@ def _power_derivative(x: float, p: float, y: float) -> float:
         return _finite_locals("**", (x, p), p * (y / x))[0]
     if p >= 1.0:
         return 1.0 if p == 1.0 else 0.0
-    if not _grad_enabled:
+    if not is_grad_enabled():
         return 0.0  # not recorded
     raise ValueError(
         f"0 ** {_fmt(p)} has an infinite derivative; differentiate (x + eps) ** {_fmt(p)} "

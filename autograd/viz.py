@@ -28,24 +28,29 @@ vanishing gradient does not print as ``0.0000``. Labels (say, a parameter's dott
 ``layers.0.neurons.3.w.1``) show exactly as written, ``{ } | < > " \\`` and newlines
 included; only leading and trailing spaces are trimmed by Graphviz.
 
-Rendering needs Graphviz's ``dot`` program, not just the ``graphviz`` Python package.
-The returned graph shows itself inline in a notebook; when ``dot`` is missing, it and
-`save_graph` raise `GraphvizNotFoundError`, which says how to install it.
+Drawing needs the ``graphviz`` Python package, imported on the first `draw_dot` (so
+`backward_steps` and ``import autograd`` work without it), and rendering needs
+Graphviz's ``dot`` program too. The returned graph shows itself inline in a notebook;
+when ``dot`` is missing, it and `save_graph` raise `GraphvizNotFoundError`, which says
+how to install it.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import graphviz
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from autograd.engine import Value, _as_number, topological_order
+
+if TYPE_CHECKING:
+    import graphviz
+
+    from autograd._graphviz import GraphvizNotFoundError
 
 __all__ = [
     "BackwardStep",
@@ -70,56 +75,34 @@ _RED = (214, 39, 40)
 _STEP_COLOR = "#1f77b4"  # the node of the current step and the edges it sends along
 _SUMMARY_COLOR = "#777777"
 
-_INSTALL_HELP = (
-    "Graphviz's `dot` program was not found on PATH. The Python package `graphviz` "
-    "only writes DOT text; drawing it needs Graphviz itself. Install it with one of:\n"
-    "  Debian/Ubuntu:  sudo apt-get install graphviz\n"
-    "  macOS:          brew install graphviz\n"
-    "  conda:          conda install -c conda-forge graphviz\n"
-    "  Windows, other: https://graphviz.org/download/ (and add its bin folder to PATH)\n"
-    "then restart Python. Until then the DOT text is in the graph's `.source`."
+_INSTALL_PACKAGE = (
+    "{who} needs the Python package `graphviz`, which is not installed. Install it "
+    "with: pip install graphviz   (or: pip install backproplab, which depends on it). "
+    "Drawing also needs Graphviz's `dot` program: sudo apt-get install graphviz, "
+    "brew install graphviz, or https://graphviz.org/download/."
 )
 
 
-class GraphvizNotFoundError(graphviz.ExecutableNotFound):  # type: ignore[misc]
-    """Graphviz's ``dot`` program is not installed (or not on PATH).
+def _graphviz(who: str) -> ModuleType:
+    """`autograd._graphviz` (the graphviz package's classes), imported on first use.
 
-    A `RuntimeError`, and a `graphviz.ExecutableNotFound`, whose message says how to
-    install Graphviz.
+    `import autograd` never imports graphviz; the first drawing does, and a missing
+    package is reported with what to install, naming the function that needed it.
     """
-
-    def __init__(self, message: str = _INSTALL_HELP) -> None:
-        RuntimeError.__init__(self, message)
-
-
-class _Digraph(graphviz.Digraph):  # type: ignore[misc]
-    """A `graphviz.Digraph` whose rendering explains how to install a missing ``dot``.
-
-    Notebook display (``_repr_mimebundle_``), `render` and `view` all go through `pipe`
-    or `render`, so overriding those two covers every way of drawing it.
-    """
-
-    def pipe(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return super().pipe(*args, **kwargs)
-        except graphviz.ExecutableNotFound as error:
-            raise GraphvizNotFoundError() from error
-
-    def render(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return super().render(*args, **kwargs)
-        except graphviz.ExecutableNotFound as error:
-            raise GraphvizNotFoundError() from error
-
-    def __repr__(self) -> str:
-        # Stable text (no memory address), so a re-run notebook's outputs do not churn.
-        values = sum(1 for line in self.body if _VALUE_NODE.match(line))
-        ops = sum(1 for line in self.body if _OP_NODE.match(line))
-        return f"<computation graph: {values} values, {ops} operations>"
+    try:
+        from autograd import _graphviz as module
+    except ModuleNotFoundError as error:
+        if error.name != "graphviz":
+            raise
+        raise ModuleNotFoundError(_INSTALL_PACKAGE.format(who=who), name="graphviz") from error
+    return module
 
 
-_VALUE_NODE = re.compile(r"\s*v\d+ \[")
-_OP_NODE = re.compile(r"\s*op\d+ \[")
+def __getattr__(name: str) -> Any:
+    # PEP 562: the error class lives with the graphviz-dependent code; load it on use.
+    if name == "GraphvizNotFoundError":
+        return _graphviz("autograd.viz.GraphvizNotFoundError").GraphvizNotFoundError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ------------------------------------------------------------------ stepping
@@ -159,7 +142,7 @@ class BackwardStep:
             return f"{head} sends nothing"
         flows = ", ".join(
             f"{_short(self.grad)} x {_short(c.local_grad)} = {_short(c.amount)} "
-            f"to {_describe(c.parent)}"
+            f"to {_node_name(c.parent)}"
             for c in self.sends
         )
         return f"{head} sends {flows}"
@@ -224,7 +207,8 @@ def draw_dot(
       or less (and at zero), so vanishing gradients show as pale boxes. A legend node
       gives the scale.
     - ``max_nodes``: a graph with more Values than this raises `ValueError` instead of
-      producing a picture nobody can read (and that ``dot`` takes minutes to lay out).
+      producing a picture nobody can read (and that ``dot`` takes minutes to lay out);
+      the message says what to draw instead.
     - ``collapse``: fold the inputs of every ``sum``, ``dot``, ``linear`` and ``mean`` node into one
       dashed summary node ("784 inputs"). Everything that is reached only through those
       inputs is left out; an input that is also reached another way is drawn, with its
@@ -235,41 +219,62 @@ def draw_dot(
       (``grad x local = amount``); nodes already processed show their gradient, the
       others ``grad ?``. After the last step the gradients are those of
       ``root.backward()`` on zeroed gradients.
+
+    Needs the Python package ``graphviz`` (imported on the first call); rendering the
+    result needs Graphviz's ``dot`` program.
     """
     _check_value(root, "draw_dot")
     if rankdir not in _RANKDIRS:
         raise ValueError(f"draw_dot: rankdir must be one of {_RANKDIRS}, got {rankdir!r}")
-    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
-        raise ValueError(f"draw_dot: max_nodes must be a positive int, got {max_nodes!r}")
-
     order = topological_order(root)
-    drawn = _reachable(root, collapse)
-    if len(drawn) > max_nodes:
-        raise ValueError(_too_many_message(root, len(drawn), max_nodes, collapse))
-
-    grads: dict[Value, float]
-    current: BackwardStep | None = None
+    drawn = _values_to_draw(root, collapse, max_nodes, "draw_dot")
     if step is None:
-        grads = {v: v.grad for v in drawn}
+        grads, current = {v: v.grad for v in drawn}, None
     else:
-        if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= len(order):
-            raise ValueError(
-                f"draw_dot: step must be an int from 0 (before the backward pass) to "
-                f"{len(order)} (after its last step, one per Value), got {step!r}"
-            )
-        grads = {}
-        if step > 0:
-            for current in _steps(order, 1.0):
-                grads[current.node] = current.grad
-                if current.index == step:
-                    break
+        grads, current = _replayed_grads(order, step)
+    style = _Style(
+        rankdir=rankdir,
+        show_grad=show_grad,
+        show_local_grads=show_local_grads,
+        color_by_grad=color_by_grad,
+        largest=max((abs(g) for v, g in grads.items() if v in drawn), default=0.0),
+    )
+    return _graph(order, drawn, grads, current, style, "draw_dot")
 
-    largest = max((abs(g) for v, g in grads.items() if v in drawn), default=0.0)
-    record_braces = rankdir in ("LR", "RL")  # records lay out fields across LR's ranks
 
-    graph = _Digraph(
+@dataclass(frozen=True)
+class _Style:
+    """How `_graph` draws: `draw_dot`'s options, the largest |grad| for the shading,
+    and whether each node and edge carries an ``id`` for the SVG (the explorer's)."""
+
+    rankdir: str = "LR"
+    show_grad: bool = True
+    show_local_grads: bool = False
+    color_by_grad: bool = False
+    largest: float = 0.0
+    svg_ids: bool = False
+
+
+def _graph(
+    order: list[Value],
+    drawn: set[Value],
+    grads: dict[Value, float],
+    current: BackwardStep | None,
+    style: _Style,
+    who: str,
+) -> graphviz.Digraph:
+    """The Digraph of the Values `drawn` (a subset of `order`), each showing the
+    gradient in `grads` (``grad ?`` where it has none), `current` step highlighted.
+
+    DOT ids: ``v{i}`` is the box of ``order[i]``, ``op{i}`` the operation that made it
+    and ``in{i}`` the summary of its folded inputs. An index into the topological order
+    (not ``id()``) keeps the source the same from run to run, and numbers every Value,
+    drawn or not, so that a Value keeps its id whether or not `collapse` hides others.
+    """
+    gv = _graphviz(who)
+    graph = gv.Digraph(
         "computation_graph",
-        graph_attr={"rankdir": rankdir, "ordering": "in"},
+        graph_attr={"rankdir": style.rankdir, "ordering": "in"},
         node_attr={"fontname": "Helvetica", "fontsize": "11"},
         edge_attr={"fontname": "Helvetica", "fontsize": "9"},
     )
@@ -277,56 +282,119 @@ def draw_dot(
     for i, value in enumerate(order):
         if value not in drawn:
             continue
-        fields = [_escape_record(value.label)] if value.label else []
-        fields.append(f"data {_fmt(value.data)}")
-        if show_grad:
-            fields.append(f"grad {_fmt(grads[value])}" if value in grads else "grad ?")
-        text = "|".join(fields)
-        attrs: dict[str, str] = {"shape": "record"}
-        if color_by_grad and value in grads:
-            fill, font = _shade(grads[value], largest)
-            attrs.update(style="filled", fillcolor=fill, fontcolor=font)
-        if current is not None and current.node is value:
-            attrs.update(color=_STEP_COLOR, penwidth="3")
-        graph.node(f"v{i}", graphviz.nohtml(f"{{{text}}}" if record_braces else text), **attrs)
-
-        if not value.parents:
-            continue
-        non_commutative = value.op in _NON_COMMUTATIVE and len(value.parents) == 2
-        op_label = f"a {value.op} b" if non_commutative else value.op
-        graph.node(f"op{i}", _escape_text([op_label]), shape="ellipse")
-        graph.edge(f"op{i}", f"v{i}")
-        sending = current is not None and current.node is value
-        hidden = 0
-        for k, (parent, local) in enumerate(zip(value.parents, value.local_grads)):
-            if parent not in drawn:
-                hidden += 1
-                continue
-            parts = ["ab"[k]] if non_commutative else []
-            edge_attrs: dict[str, str] = {}
-            if sending and current is not None:
-                sent = current.sends[k]
-                parts.append(f"{_fmt(current.grad)} x {_fmt(local)} = {_fmt(sent.amount)}")
-                edge_attrs.update(color=_STEP_COLOR, fontcolor=_STEP_COLOR, penwidth="2")
-            elif show_local_grads:
-                parts.append(f"local {_fmt(local)}")
-            if parts:
-                edge_attrs["label"] = _escape_text(parts)
-            graph.edge(f"v{index[parent]}", f"op{i}", **edge_attrs)
-        if hidden:
-            more = " more" if hidden < len(value.parents) else ""
-            graph.node(
-                f"in{i}",
-                f"{hidden}{more} inputs",
-                shape="box",
-                style="dashed,rounded",
-                color=_SUMMARY_COLOR,
-                fontcolor=_SUMMARY_COLOR,
-            )
-            graph.edge(f"in{i}", f"op{i}", style="dashed", color=_SUMMARY_COLOR)
-    if color_by_grad:
-        graph.node("legend", _legend(largest), shape="plaintext")
+        is_current = current is not None and current.node is value
+        _value_box(graph, gv, i, value, grads.get(value), is_current, style)
+        if value.parents:
+            sending = current if is_current else None
+            _operation(graph, gv, i, value, index, drawn, sending, style)
+    if style.color_by_grad:
+        graph.node("legend", _legend(style.largest), shape="plaintext")
     return graph
+
+
+def _value_box(
+    graph: graphviz.Digraph,
+    gv: ModuleType,
+    i: int,
+    value: Value,
+    grad: float | None,
+    is_current: bool,
+    style: _Style,
+) -> None:
+    """Node ``v{i}``: a record ``label | data | grad`` (``grad ?`` when `grad` is None),
+    filled by |grad| with `color_by_grad`, outlined in blue when it is the current step."""
+    fields = [_escape_record(value.label)] if value.label else []
+    fields.append(f"data {_four_decimals(value.data)}")
+    if style.show_grad:
+        fields.append("grad ?" if grad is None else f"grad {_four_decimals(grad)}")
+    text = "|".join(fields)
+    if style.rankdir in ("LR", "RL"):  # braces turn a record's fields across LR's ranks
+        text = f"{{{text}}}"
+    attrs: dict[str, str] = {"shape": "record"}
+    if style.color_by_grad and grad is not None:
+        fill, font = _shade(grad, style.largest)
+        attrs.update(style="filled", fillcolor=fill, fontcolor=font)
+    if is_current:
+        attrs.update(color=_STEP_COLOR, penwidth="3")
+    if style.svg_ids:
+        attrs["id"] = f"v{i}"
+    graph.node(f"v{i}", gv.nohtml(text), **attrs)
+
+
+def _operation(
+    graph: graphviz.Digraph,
+    gv: ModuleType,
+    i: int,
+    value: Value,
+    index: dict[Value, int],
+    drawn: set[Value],
+    sending: BackwardStep | None,
+    style: _Style,
+) -> None:
+    """Node ``op{i}`` (the operation that made ``v{i}``), its edge to ``v{i}``, and one
+    edge from each drawn parent, in the order of ``value.parents``; the parents that
+    are not drawn are counted in a dashed summary node ``in{i}``.
+
+    An edge says which operand it is (``a``/``b``) for ``-``, ``/`` and ``**``; while
+    `sending` (this node's step) it carries the chain rule ``grad x local = amount``,
+    otherwise the local derivative with `show_local_grads`. With `svg_ids` the edges
+    are ``e{i}`` (op to value) and ``e{i}_{k}`` (from parent k).
+    """
+    non_commutative = value.op in _NON_COMMUTATIVE and len(value.parents) == 2
+    op_label = f"a {value.op} b" if non_commutative else value.op
+    op_attrs = {"id": f"op{i}"} if style.svg_ids else {}
+    graph.node(f"op{i}", _escape_text(gv, [op_label]), shape="ellipse", **op_attrs)
+    graph.edge(f"op{i}", f"v{i}", **({"id": f"e{i}"} if style.svg_ids else {}))
+    hidden = 0
+    for k, (parent, local) in enumerate(zip(value.parents, value.local_grads)):
+        if parent not in drawn:
+            hidden += 1
+            continue
+        parts = ["ab"[k]] if non_commutative else []
+        attrs: dict[str, str] = {}
+        if sending is not None:
+            amount = sending.sends[k].amount
+            grad, local_text = _four_decimals(sending.grad), _four_decimals(local)
+            parts.append(f"{grad} x {local_text} = {_four_decimals(amount)}")
+            attrs.update(color=_STEP_COLOR, fontcolor=_STEP_COLOR, penwidth="2")
+        elif style.show_local_grads:
+            parts.append(f"local {_four_decimals(local)}")
+        if parts:
+            attrs["label"] = _escape_text(gv, parts)
+        if style.svg_ids:
+            attrs["id"] = f"e{i}_{k}"
+        graph.edge(f"v{index[parent]}", f"op{i}", **attrs)
+    if hidden:
+        more = " more" if hidden < len(value.parents) else ""
+        graph.node(
+            f"in{i}",
+            f"{hidden}{more} inputs",
+            shape="box",
+            style="dashed,rounded",
+            color=_SUMMARY_COLOR,
+            fontcolor=_SUMMARY_COLOR,
+        )
+        graph.edge(f"in{i}", f"op{i}", style="dashed", color=_SUMMARY_COLOR)
+
+
+def _replayed_grads(
+    order: list[Value], step: object
+) -> tuple[dict[Value, float], BackwardStep | None]:
+    """What ``draw_dot(step=k)`` shows: the gradient of each node processed in the
+    first k steps of the backward pass (final, by then), and the k-th step itself."""
+    if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= len(order):
+        raise ValueError(
+            f"draw_dot: step must be an int from 0 (before the backward pass) to "
+            f"{len(order)} (after its last step, one per Value), got {step!r}"
+        )
+    grads: dict[Value, float] = {}
+    current = None
+    if step > 0:
+        for current in _steps(order, 1.0):
+            grads[current.node] = current.grad
+            if current.index == step:
+                break
+    return grads, current
 
 
 def save_graph(root: Value, path: str | os.PathLike[str], **options: Any) -> Path:
@@ -359,6 +427,17 @@ def _check_value(root: object, func: str) -> None:
         raise TypeError(f"{func} expects a Value, got {type(root).__name__}{hint}")
 
 
+def _values_to_draw(root: Value, collapse: bool, max_nodes: object, who: str) -> set[Value]:
+    """The Values a picture of `root` shows, or a ValueError when there are more than
+    `max_nodes` (the limit `draw_dot` and `autograd.explore` share)."""
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"{who}: max_nodes must be a positive int, got {max_nodes!r}")
+    drawn = _reachable(root, collapse)
+    if len(drawn) > max_nodes:
+        raise ValueError(_too_many_message(root, len(drawn), max_nodes, collapse, who))
+    return drawn
+
+
 def _reachable(root: Value, collapse: bool) -> set[Value]:
     """The Values to draw: all ancestors of `root`, or with `collapse`, those reached
     without going through the inputs of a sum / dot / linear / mean node."""
@@ -375,24 +454,35 @@ def _reachable(root: Value, collapse: bool) -> set[Value]:
     return seen
 
 
-def _too_many_message(root: Value, count: int, max_nodes: int, collapse: bool) -> str:
+def _too_many_message(root: Value, count: int, max_nodes: int, collapse: bool, who: str) -> str:
+    """What to draw instead of a graph too big to read.
+
+    ``collapse=True`` is offered only when it keeps the structure: when everything it
+    would fold away is an input (a leaf), as in a neuron or a layer over many inputs.
+    When it would hide operations too (an MLP's loss folds into "20 inputs -> mean"),
+    it is not offered: a part of the graph, or a smaller batch, is what helps then.
+    """
     message = (
-        f"draw_dot: the graph has {count} Values, more than max_nodes={max_nodes}; a "
-        f"picture that big is unreadable and slow to lay out. Draw a sub-expression "
-        f"(pass an intermediate Value as the root), raise max_nodes"
+        f"{who}: the graph has {count} Values, more than max_nodes={max_nodes}; a picture "
+        f"that big is unreadable and slow to lay out. Draw a part of it: pass an "
+        f"intermediate Value as the root (one neuron's output, one sample's loss), "
+        f"build the graph on a smaller batch (fewer samples or a smaller model), or "
+        f"raise max_nodes to draw it all anyway"
     )
     if collapse:
         return message + " (this count is already with collapse=True)"
-    folded = len(_reachable(root, collapse=True))
-    if folded < count:
+    folded = _reachable(root, collapse=True)
+    hides_only_inputs = all(not v.parents for v in _reachable(root, collapse=False) - folded)
+    if len(folded) < count and hides_only_inputs:
         return (
-            message + f", or pass collapse=True to fold the inputs of sum/dot/linear/mean nodes "
-            f"({folded} Values would be drawn)"
+            message + f"; or pass collapse=True, which folds the inputs of each "
+            f"sum/dot/linear/mean node into one summary box and keeps every operation "
+            f"({len(folded)} Values would be drawn)"
         )
     return message
 
 
-def _fmt(x: float) -> str:
+def _four_decimals(x: float) -> str:
     """Four decimals, or scientific notation where four decimals would hide the number."""
     x += 0.0  # -0.0 -> 0.0
     if x == 0.0 or 1e-3 <= abs(x) < 1e5:
@@ -408,7 +498,7 @@ def _kind(v: Value) -> str:
     return f"{v.op!r} node" if v.parents else "leaf"
 
 
-def _describe(v: Value) -> str:
+def _node_name(v: Value) -> str:
     return f"{_kind(v)} {v.label!r}" if v.label else f"{_kind(v)} (data {_short(v.data)})"
 
 
@@ -430,9 +520,9 @@ def _escape_record(text: str) -> str:
     return "".join(out)
 
 
-def _escape_text(lines: list[str]) -> str:
+def _escape_text(gv: ModuleType, lines: list[str]) -> str:
     """An escString showing `lines` literally, one per line (backslashes doubled)."""
-    text: str = graphviz.nohtml("\\n".join(line.replace("\\", "\\\\") for line in lines))
+    text: str = gv.nohtml("\\n".join(line.replace("\\", "\\\\") for line in lines))
     return text
 
 
@@ -465,7 +555,7 @@ def _legend(largest: float) -> str:
             text = "&le;" + text
         font = "white" if level > 0.75 else "black"
         cells.append(f'<TD BGCOLOR="{_color(level)}"><FONT COLOR="{font}">{text}</FONT></TD>')
-    title = f"|grad| relative to the largest ({_fmt(largest)})"
+    title = f"|grad| relative to the largest ({_four_decimals(largest)})"
     return (
         f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3">'
         f'<TR><TD COLSPAN="{_DECADES + 1}">{title}</TD></TR>'

@@ -7,8 +7,10 @@ of random inputs and graphs are checked against central differences with `gradch
 
 from __future__ import annotations
 
+import asyncio
 import math
 import sys
+import threading
 from collections.abc import Callable
 from fractions import Fraction
 
@@ -577,6 +579,134 @@ def test_no_grad_decorator() -> None:
     with pytest.raises(ValueError, match="log"):
         fails(Value(-1.0))
     assert autograd.is_grad_enabled()
+
+
+def _in_thread(work: Callable[[], None]) -> threading.Thread:
+    """Start `work` in a new thread; its exceptions are re-raised by `_join`."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as err:  # handed to the test thread by _join
+            errors.append(err)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.errors = errors  # type: ignore[attr-defined]
+    thread.start()
+    return thread
+
+
+def _join(thread: threading.Thread) -> None:
+    thread.join(timeout=10)
+    assert not thread.is_alive(), "the helper thread hung"
+    for err in thread.errors:  # type: ignore[attr-defined]
+        raise err
+
+
+def test_no_grad_in_one_thread_leaves_other_threads_recording() -> None:
+    inside, done = threading.Event(), threading.Event()
+    seen: dict[str, object] = {}
+
+    def other() -> None:
+        with no_grad():
+            inside.set()
+            assert done.wait(10)
+            seen["enabled"] = autograd.is_grad_enabled()
+            seen["parents"] = (Value(1.0) * 2).parents
+
+    thread = _in_thread(other)
+    assert inside.wait(10)
+    x = Value(2.0)
+    y = x * 3
+    enabled_here = autograd.is_grad_enabled()
+    done.set()
+    _join(thread)
+    assert enabled_here and y.parents == (x,)
+    assert seen == {"enabled": False, "parents": ()}
+
+
+def test_overlapping_no_grad_blocks_in_two_threads_restore_grad_mode_in_both() -> None:
+    # A enters, B enters, A exits, B exits: each thread's mode follows its own block.
+    steps = {name: threading.Event() for name in ("a_in", "b_in", "a_out", "b_out")}
+    seen: dict[str, bool] = {}
+
+    def thread_a() -> None:
+        with no_grad():
+            steps["a_in"].set()
+            assert steps["b_in"].wait(10)
+        seen["a after its block, B still inside"] = autograd.is_grad_enabled()
+        seen["a records"] = bool((Value(1.0) + 1).parents)
+        steps["a_out"].set()
+
+    def thread_b() -> None:
+        assert steps["a_in"].wait(10)
+        with no_grad():
+            steps["b_in"].set()
+            assert steps["a_out"].wait(10)
+            seen["b inside after A left"] = autograd.is_grad_enabled()
+        seen["b after its block"] = autograd.is_grad_enabled()
+        seen["b records"] = bool((Value(1.0) + 1).parents)
+
+    threads = [_in_thread(thread_a), _in_thread(thread_b)]
+    for thread in threads:
+        _join(thread)
+    assert seen == {
+        "a after its block, B still inside": True,
+        "a records": True,
+        "b inside after A left": False,
+        "b after its block": True,
+        "b records": True,
+    }
+    assert autograd.is_grad_enabled()
+    assert (Value(1.0) * 2).parents != ()
+
+
+def test_a_thread_started_inside_no_grad_starts_with_grad_mode_on() -> None:
+    seen: list[bool] = []
+    with no_grad():
+        _join(_in_thread(lambda: seen.append(autograd.is_grad_enabled())))
+        assert not autograd.is_grad_enabled()
+    assert seen == [True]
+
+
+def test_one_no_grad_instance_shared_by_threads_keeps_each_threads_mode() -> None:
+    guard = no_grad()
+    barrier = threading.Barrier(4)
+    results: list[tuple[bool, bool, bool]] = []
+
+    def work() -> None:
+        for _ in range(50):
+            with guard:
+                barrier.wait(10)  # every thread inside at once
+                inside = autograd.is_grad_enabled()
+                barrier.wait(10)
+            results.append((inside, autograd.is_grad_enabled(), bool((Value(1.0) * 2).parents)))
+
+    threads = [_in_thread(work) for _ in range(4)]
+    for thread in threads:
+        _join(thread)
+    assert results == [(False, True, True)] * 200
+
+
+def test_no_grad_in_one_asyncio_task_leaves_another_task_recording() -> None:
+    async def quiet(entered: asyncio.Event, release: asyncio.Event) -> tuple[Value, ...]:
+        with no_grad():
+            entered.set()
+            await release.wait()
+            return (Value(1.0) * 2).parents
+
+    async def main() -> tuple[tuple[Value, ...], tuple[Value, ...], bool]:
+        entered, release = asyncio.Event(), asyncio.Event()
+        task = asyncio.create_task(quiet(entered, release))
+        await entered.wait()
+        x = Value(1.0)
+        recorded = (x * 2).parents
+        release.set()
+        return recorded, await task, autograd.is_grad_enabled()
+
+    x_parents, quiet_parents, enabled = asyncio.run(main())
+    assert len(x_parents) == 1 and quiet_parents == () and enabled
 
 
 def test_detach() -> None:

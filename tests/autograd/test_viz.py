@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
+import subprocess
+import sys
+import textwrap
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -17,7 +21,7 @@ from autograd import Value, backward_steps, draw_dot, save_graph, topological_or
 from autograd.viz import BackwardStep, Contribution, GraphvizNotFoundError
 
 SVG = "{http://www.w3.org/2000/svg}"
-HIGHLIGHT = ' color="#1f77b4" penwidth=3'
+HIGHLIGHT = {"color": "#1f77b4", "penwidth": "3"}
 
 
 def render_svg(graph: graphviz.Digraph) -> ET.Element:
@@ -35,9 +39,31 @@ def svg_nodes(root: ET.Element) -> dict[str, list[str]]:
     return nodes
 
 
+# A DOT statement: a node id or an edge "a -> b", then its attributes. The order of the
+# attributes is graphviz's business, so they are read into a dict.
+STATEMENT = re.compile(r"^\t(?P<head>[^\[\n]+?)(?: \[(?P<attrs>.*)\])?$", re.M)
+ATTRIBUTE = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|<(?:[^<>]|<[^<>]*>)*>|[^\s"\]]+)')
+
+
+def statements(source: str) -> list[tuple[str, dict[str, str]]]:
+    """Every statement of a DOT source, in order: (head, {attribute: value unquoted})."""
+    out = []
+    for match in STATEMENT.finditer(source):
+        attrs = {}
+        for name, value in ATTRIBUTE.findall(match["attrs"] or ""):
+            attrs[name] = value[1:-1] if value.startswith('"') else value
+        out.append((match["head"], attrs))
+    return out
+
+
+def attributes(source: str, head: str) -> dict[str, str]:
+    """The attributes of the first statement `head` (a node id or "a -> b")."""
+    return next(attrs for h, attrs in statements(source) if h == head)
+
+
 def value_lines(source: str) -> dict[str, str]:
     """DOT id -> label of every Value node (v0, v1, ...) in a DOT source."""
-    return dict(re.findall(r'^\t(v\d+) \[label="((?:[^"\\]|\\.)*)".*shape=record', source, re.M))
+    return {h: a["label"] for h, a in statements(source) if a.get("shape") == "record"}
 
 
 # ------------------------------------------------------------------ DOT source
@@ -50,25 +76,27 @@ def test_source_of_a_small_expression_is_exact() -> None:
     c.label = "c"
     d = c - a
     d.backward()
-    assert draw_dot(d).source == (
-        "digraph computation_graph {\n"
-        "\tgraph [ordering=in rankdir=LR]\n"
-        "\tnode [fontname=Helvetica fontsize=11]\n"
-        "\tedge [fontname=Helvetica fontsize=9]\n"
-        '\tv0 [label="{a|data 2.0000|grad -4.0000}" shape=record]\n'
-        '\tv1 [label="{b|data -3.0000|grad 2.0000}" shape=record]\n'
-        '\tv2 [label="{c|data -6.0000|grad 1.0000}" shape=record]\n'
-        '\top2 [label="*" shape=ellipse]\n'
-        "\top2 -> v2\n"
-        "\tv0 -> op2\n"
-        "\tv1 -> op2\n"
-        '\tv3 [label="{data -8.0000|grad 1.0000}" shape=record]\n'
-        '\top3 [label="a - b" shape=ellipse]\n'
-        "\top3 -> v3\n"
-        "\tv2 -> op3 [label=a]\n"
-        "\tv0 -> op3 [label=b]\n"
-        "}\n"
-    )
+    source = draw_dot(d).source
+    assert source.startswith("digraph computation_graph {\n") and source.endswith("\n}\n")
+    assert statements(source) == [
+        ("graph", {"ordering": "in", "rankdir": "LR"}),
+        ("node", {"fontname": "Helvetica", "fontsize": "11"}),
+        ("edge", {"fontname": "Helvetica", "fontsize": "9"}),
+        ("v0", {"label": "{a|data 2.0000|grad -4.0000}", "shape": "record"}),
+        ("v1", {"label": "{b|data -3.0000|grad 2.0000}", "shape": "record"}),
+        ("v2", {"label": "{c|data -6.0000|grad 1.0000}", "shape": "record"}),
+        ("op2", {"label": "*", "shape": "ellipse"}),
+        ("op2 -> v2", {}),
+        ("v0 -> op2", {}),
+        ("v1 -> op2", {}),
+        ("v3", {"label": "{data -8.0000|grad 1.0000}", "shape": "record"}),
+        ("op3", {"label": "a - b", "shape": "ellipse"}),
+        ("op3 -> v3", {}),
+        ("v2 -> op3", {"label": "a"}),
+        ("v0 -> op3", {"label": "b"}),
+    ]
+    # every line of the source is one of those statements
+    assert len(statements(source)) == source.count("\n") - 2
 
 
 def test_edges_follow_the_order_of_the_parents() -> None:
@@ -76,8 +104,9 @@ def test_edges_follow_the_order_of_the_parents() -> None:
     ab = draw_dot(a * b).source
     ba = draw_dot(b * a).source
     # v0 is the first parent (visited first), so its edge comes first either way...
-    assert "\tv0 -> op2\n\tv1 -> op2\n" in ab
-    assert "\tv0 -> op2\n\tv1 -> op2\n" in ba
+    for source in (ab, ba):
+        edges = [head for head, _ in statements(source) if "->" in head]
+        assert edges == ["op2 -> v2", "v0 -> op2", "v1 -> op2"]
     # ...and v0 is `a` in one drawing and `b` in the other.
     assert value_lines(ab)["v0"].startswith("{a|")
     assert value_lines(ba)["v0"].startswith("{b|")
@@ -99,9 +128,7 @@ def test_constants_show_on_the_operation(make: object, op_label: str) -> None:
     v = Value(1.5, label="v")
     out = make(v)  # type: ignore[operator]
     source = draw_dot(out).source
-    assert f'\top1 [label="{op_label}" shape=ellipse]' in source or (
-        f"\top1 [label={op_label} shape=ellipse]" in source
-    )
+    assert attributes(source, "op1") == {"label": op_label, "shape": "ellipse"}
     # one Value node per Value: the constant is not a node
     assert len(value_lines(source)) == 2
 
@@ -111,10 +138,11 @@ def test_non_commutative_operands_are_marked_and_repeated_parents_drawn_twice() 
     for op in ("-", "/", "**"):
         y = {"-": x - x, "/": x / x, "**": x**x}[op]
         source = draw_dot(y).source
-        assert f'op1 [label="a {op} b"' in source
-        assert "\tv0 -> op1 [label=a]\n\tv0 -> op1 [label=b]\n" in source
+        assert attributes(source, "op1")["label"] == f"a {op} b"
+        edges = [(head, attrs) for head, attrs in statements(source) if head == "v0 -> op1"]
+        assert edges == [("v0 -> op1", {"label": "a"}), ("v0 -> op1", {"label": "b"})]
     # commutative operations are not marked
-    assert "label=a]" not in draw_dot(x * x).source
+    assert [a for h, a in statements(draw_dot(x * x).source) if h == "v0 -> op1"] == [{}, {}]
 
 
 def test_show_grad_and_local_grads() -> None:
@@ -122,11 +150,11 @@ def test_show_grad_and_local_grads() -> None:
     y = x.tanh()
     assert "grad" not in draw_dot(y, show_grad=False).source
     local = 1 - y.data**2
-    assert f'\tv0 -> op1 [label="local {local:.4f}"]' in draw_dot(y, show_local_grads=True).source
+    source = draw_dot(y, show_local_grads=True).source
+    assert attributes(source, "v0 -> op1") == {"label": f"local {local:.4f}"}
     z = x - y
-    assert (
-        f'\tv1 -> op2 [label="b\\nlocal {-1.0:.4f}"]' in draw_dot(z, show_local_grads=True).source
-    )
+    source = draw_dot(z, show_local_grads=True).source
+    assert attributes(source, "v1 -> op2") == {"label": f"b\\nlocal {-1.0:.4f}"}
 
 
 def test_numbers_that_four_decimals_would_hide_use_scientific_notation() -> None:
@@ -142,7 +170,7 @@ def test_numbers_that_four_decimals_would_hide_use_scientific_notation() -> None
 def test_rankdir() -> None:
     x = Value(1.0, label="x")
     tb = draw_dot(x + 1, rankdir="TB").source
-    assert "rankdir=TB" in tb
+    assert attributes(tb, "graph")["rankdir"] == "TB"
     # top to bottom: no braces, so the fields still sit side by side
     assert value_lines(tb)["v0"] == "x|data 1.0000|grad 0.0000"
     with pytest.raises(ValueError, match="rankdir must be one of"):
@@ -158,15 +186,16 @@ def test_color_by_grad_is_log_scaled_from_white_to_red_with_a_legend() -> None:
     source = draw_dot(y, color_by_grad=True).source
 
     def fill(label: str) -> str:
-        match = re.search(r'label="\{' + label + r'\|[^\n]*fillcolor="(#[0-9a-f]{6})"', source)
-        assert match, label
-        return match.group(1)
+        (attrs,) = [
+            a for _, a in statements(source) if a.get("label", "").startswith("{" + label + "|")
+        ]
+        return attrs["fillcolor"]
 
     assert fill("a") == "#d62728"  # the largest |grad|: full red
     assert fill("c") == "#ffffff"  # zero: white
     # 1e-3 of the largest: halfway down a 6-decade scale
     assert fill("b") == "#ea9394"
-    assert "\tlegend [label=<<TABLE" in source
+    assert attributes(source, "legend")["label"].startswith("<<TABLE")
     assert "relative to the largest (1000.0000)" in source
     assert "fillcolor" not in draw_dot(y).source
 
@@ -243,25 +272,87 @@ def test_labels_render_exactly_as_written(label: str) -> None:
 # ------------------------------------------------------------------ big graphs
 
 
-def test_max_nodes_error_says_how_many_and_what_to_do() -> None:
-    x = Value(0.5, label="x")
-    y = x
-    for _ in range(600):
+def chain(n: int) -> Value:
+    y = Value(0.5, label="x")
+    for _ in range(n):
         y = y * 1.0
-    with pytest.raises(ValueError, match=r"has 601 Values, more than max_nodes=500") as info:
-        draw_dot(y)
-    message = str(info.value)
-    assert "sub-expression" in message
-    assert "raise max_nodes" in message
-    assert "collapse=True" not in message  # would not help a chain
-    assert len(value_lines(draw_dot(y, max_nodes=601).source)) == 601
+    return y
 
-    xs = [Value(float(i)) for i in range(784)]
-    s = autograd.sum(xs)
-    with pytest.raises(ValueError, match=r"collapse=True .*\(1 Values would be drawn\)"):
-        draw_dot(s)
-    with pytest.raises(ValueError, match="max_nodes must be a positive int"):
-        draw_dot(x, max_nodes=0)
+
+def wide_sum(n: int) -> Value:
+    return autograd.sum([Value(float(i)) for i in range(n)])
+
+
+def wide_neuron(n: int) -> Value:
+    xs = [Value(1.0) for _ in range(n)]
+    ws = [Value(0.01 * i) for i in range(n)]
+    (z,) = autograd.linear(xs, [ws], [Value(0.5)])
+    return z.tanh()
+
+
+def mlp_loss(samples: int) -> Value:
+    """The mean squared error of a 2-3-1 tanh network over a batch of samples."""
+    w1 = [[Value(0.1 * (i + j)) for j in range(2)] for i in range(3)]
+    b1 = [Value(0.0) for _ in range(3)]
+    w2, b2 = [[Value(0.2), Value(-0.3), Value(0.4)]], [Value(0.1)]
+    errors = []
+    for s in range(samples):
+        hidden = [h.tanh() for h in autograd.linear([Value(s), Value(-s)], w1, b1)]
+        (out,) = autograd.linear(hidden, w2, b2)
+        errors.append((out - 1.0) ** 2)
+    return autograd.mean(errors)
+
+
+@pytest.mark.parametrize(
+    ("root", "collapse", "suggests_collapse"),
+    [
+        (chain(600), False, None),  # nothing to fold
+        (wide_sum(784), False, 1),  # folds 784 inputs into one box: the sum alone
+        (wide_neuron(784), False, 2),  # linear and tanh, the inputs in one box
+        (mlp_loss(30), False, None),  # would hide every sample's network: not offered
+        (chain(600), True, None),  # already collapsed, and still too big
+    ],
+    ids=["chain", "sum", "neuron", "mlp-loss", "collapsed-chain"],
+)
+def test_max_nodes_error_suggests_what_helps(
+    root: Value, collapse: bool, suggests_collapse: int | None
+) -> None:
+    count = len(_ancestors(root, folded=collapse))
+    assert count > 100
+    with pytest.raises(ValueError, match=rf"has {count} Values, more than max_nodes=100") as info:
+        draw_dot(root, max_nodes=100, collapse=collapse)
+    message = str(info.value)
+    for advice in ("intermediate Value as the root", "one neuron", "smaller batch", "max_nodes"):
+        assert advice in message
+    if suggests_collapse is None:
+        assert "pass collapse=True" not in message
+    else:
+        assert "pass collapse=True" in message
+        assert f"({suggests_collapse} Values would be drawn)" in message
+        drawn = value_lines(draw_dot(root, max_nodes=100, collapse=True).source)
+        assert len(drawn) == suggests_collapse
+    assert ("already with collapse=True" in message) == collapse
+    # raising the limit draws it all
+    assert len(value_lines(draw_dot(root, max_nodes=count, collapse=collapse).source)) == count
+
+
+def _ancestors(root: Value, folded: bool) -> set[Value]:
+    """Independent count of what a drawing holds: every ancestor, or (folded) those
+    not reached only through the inputs of a sum/dot/linear/mean node."""
+    seen, stack = {root}, [root]
+    while stack:
+        node = stack.pop()
+        if folded and node.op in ("sum", "dot", "linear", "mean"):
+            continue
+        stack.extend(p for p in node.parents if p not in seen)
+        seen.update(node.parents)
+    return seen
+
+
+@pytest.mark.parametrize("bad", [0, -3, 2.5, True, "100"])
+def test_max_nodes_must_be_a_positive_int(bad: object) -> None:
+    with pytest.raises(ValueError, match=rf"max_nodes must be a positive int, got {bad!r}"):
+        draw_dot(Value(1.0), max_nodes=bad)  # type: ignore[arg-type]
 
 
 def test_collapse_folds_the_inputs_of_dot_sum_and_mean() -> None:
@@ -273,8 +364,8 @@ def test_collapse_folds_the_inputs_of_dot_sum_and_mean() -> None:
     source = draw_dot(act, collapse=True).source
     assert len(value_lines(source)) == 4  # dot, b, dot + b, tanh
     i = topological_order(act).index(wx)  # ids number all Values, drawn or not
-    assert f'\tin{i} [label="1568 inputs"' in source
-    assert f'\tin{i} -> op{i} [color="#777777" style=dashed]' in source
+    assert attributes(source, f"in{i}")["label"] == "1568 inputs"
+    assert attributes(source, f"in{i} -> op{i}") == {"color": "#777777", "style": "dashed"}
     nodes = svg_nodes(render_svg(draw_dot(act, collapse=True)))
     assert ["1568 inputs"] in nodes.values()
     assert len(nodes) == 4 + 3 + 1  # values, operations, the summary
@@ -283,7 +374,7 @@ def test_collapse_folds_the_inputs_of_dot_sum_and_mean() -> None:
     (z,) = autograd.linear(xs, [ws], [b])
     source = draw_dot(z.tanh(), collapse=True).source
     assert len(value_lines(source)) == 2  # linear, tanh
-    assert '[label="1569 inputs"' in source
+    assert "1569 inputs" in [a.get("label") for _, a in statements(source)]
 
     # An input that is also used elsewhere is drawn with its edge; the rest are counted.
     xs2 = [Value(float(i), label=f"x{i}") for i in range(10)]
@@ -296,8 +387,11 @@ def test_collapse_folds_the_inputs_of_dot_sum_and_mean() -> None:
         "{x3",
     ]
     i = topological_order(out).index(out.parents[0])
-    assert re.search(rf'\tv\d+ -> op{i}\n\tin{i} \[label="9 more inputs"', source)
-    assert f"\tin{i} -> op{i}" in source
+    heads = [head for head, _ in statements(source)]
+    at = heads.index(f"in{i}")  # the summary comes after the drawn input's edge
+    assert re.fullmatch(rf"v\d+ -> op{i}", heads[at - 1])
+    assert attributes(source, f"in{i}")["label"] == "9 more inputs"
+    assert heads[at + 1] == f"in{i} -> op{i}"
 
 
 # ------------------------------------------------------------------ stepping
@@ -352,7 +446,7 @@ def test_draw_step_zero_and_out_of_range() -> None:
     o = neuron()
     source = draw_dot(o, step=0).source
     assert all(label.endswith("grad ?}") for label in value_lines(source).values())
-    assert "penwidth" not in source
+    assert not any("penwidth" in attrs for _, attrs in statements(source))
     for bad in (-1, 11, True, 1.0):
         with pytest.raises(ValueError, match=r"from 0 .* to 10"):
             draw_dot(o, step=bad)  # type: ignore[arg-type]
@@ -362,8 +456,11 @@ def test_draw_step_writes_the_chain_rule_on_the_edges_it_sends_along() -> None:
     a, b = Value(2.0, label="a"), Value(-3.0, label="b")
     c = a * b
     source = draw_dot(c, step=1).source
-    assert '\tv2 [label="{data -6.0000|grad 1.0000}"' + HIGHLIGHT + " shape=record]" in source
-    assert '\tv0 -> op2 [label="1.0000 x -3.0000 = -3.0000" color="#1f77b4"' in source
+    label = {"label": "{data -6.0000|grad 1.0000}", "shape": "record"}
+    assert attributes(source, "v2") == label | HIGHLIGHT
+    edge = attributes(source, "v0 -> op2")
+    assert edge["label"] == "1.0000 x -3.0000 = -3.0000"
+    assert edge["color"] == edge["fontcolor"] == "#1f77b4"
     assert value_lines(source)["v0"] == "{a|data 2.0000|grad ?}"
 
 
@@ -448,12 +545,16 @@ def test_stepping_agrees_with_backward(
         processed = {f"v{index[s.node]}" for s in steps[:k]}
         known = {vid for vid, label in value_lines(source).items() if "grad ?" not in label}
         assert known == processed
-        highlighted = re.findall(r"^\t(v\d+) \[.*penwidth=3", source, re.M)
+        highlighted = [h for h, a in statements(source) if a.get("penwidth") == "3"]
         assert highlighted == ([f"v{index[steps[k - 1].node]}"] if k else [])
     last = draw_dot(root, step=len(steps)).source
     root.backward()
     # the last step's node is a leaf (it sends nothing), so only its outline differs
-    assert last.replace(HIGHLIGHT, "") == draw_dot(root).source
+    outline_removed = [
+        (head, {k: v for k, v in attrs.items() if (k, v) not in HIGHLIGHT.items()})
+        for head, attrs in statements(last)
+    ]
+    assert outline_removed == statements(draw_dot(root).source)
 
 
 # ------------------------------------------------------------------ files and errors
@@ -507,3 +608,84 @@ def test_repr_is_stable_text_without_an_address() -> None:
     text = repr(draw_dot(y))
     assert text == "<computation graph: 4 values, 3 operations>"
     assert repr(draw_dot(y)) == text
+
+
+# ------------------------------------------------------------------ optional packages
+
+# Run in a fresh interpreter in which importing any of HIDDEN fails, as it does where
+# the package is not installed.
+HIDE_PACKAGES = """
+import importlib.abc, json, sys
+HIDDEN = {hidden!r}
+class Hide(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in HIDDEN:
+            raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
+        return None
+sys.meta_path.insert(0, Hide())
+"""
+
+
+def run_without(hidden: set[str], body: str) -> dict[str, object]:
+    """Run `body` (which ends by printing a JSON object) with `hidden` not importable."""
+    script = HIDE_PACKAGES.format(hidden=sorted(hidden)) + textwrap.dedent(body)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_import_autograd_and_nn_need_neither_graphviz_nor_matplotlib() -> None:
+    result = run_without(
+        {"graphviz", "matplotlib", "selenium"},
+        """
+        import autograd, nn
+        x = autograd.Value(2.0, label="x")
+        y = (x * x).tanh()
+        steps = [step.grad for step in autograd.backward_steps(y)]  # needs no graphviz
+        loaded = sorted(m for m in ("graphviz", "matplotlib") if m in sys.modules)
+        print(json.dumps({"steps": steps, "loaded": loaded, "names": dir(autograd)}))
+        """,
+    )
+    x = Value(2.0)
+    y = (x * x).tanh()
+    assert result["steps"] == [s.grad for s in backward_steps(y)]
+    assert result["loaded"] == []
+    assert {"draw_dot", "save_graph", "backward_steps"} <= set(result["names"])  # type: ignore[arg-type]
+
+
+def test_drawing_without_the_graphviz_package_says_what_to_install() -> None:
+    result = run_without(
+        {"graphviz"},
+        """
+        import autograd, autograd.viz
+        messages = []
+        for attempt in (
+            lambda: autograd.draw_dot(autograd.Value(1.0)),
+            lambda: autograd.save_graph(autograd.Value(1.0), "never-written.svg"),
+            lambda: autograd.viz.GraphvizNotFoundError,
+        ):
+            try:
+                attempt()
+            except ModuleNotFoundError as error:
+                messages.append([str(error), error.name])
+        print(json.dumps({"messages": messages}))
+        """,
+    )
+    messages = result["messages"]
+    assert isinstance(messages, list) and len(messages) == 3
+    for (message, name), who in zip(
+        messages, ["draw_dot", "draw_dot", "autograd.viz.GraphvizNotFoundError"]
+    ):
+        assert name == "graphviz"
+        assert message.startswith(f"{who} needs the Python package `graphviz`")
+        assert "pip install graphviz" in message
+        assert "apt-get install graphviz" in message  # and the `dot` program beside it
+
+
+def test_an_unknown_name_is_still_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="has no attribute 'draw_dots'"):
+        autograd.draw_dots  # type: ignore[attr-defined]  # noqa: B018
+    assert autograd.draw_dot is draw_dot
