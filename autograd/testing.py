@@ -363,9 +363,10 @@ def graphs(
     """A random `Graph`: ``inputs`` input numbers (a count or a (fewest, most) range),
     then ``steps`` steps, each an operation of ``ops``; every operation of ``include``
     is used at least once. The output is the last step; when several results are read
-    by no later step, it is their sum, so that every step reaches it. Every operand is kept inside its operation's domain and
-    `MARGIN` away from its kinks (by adding a constant to it where needed), so the
-    graph is differentiable, with finite and moderate derivatives, near its point.
+    by no later step, it is their sum, so that every step reaches it. Every operand is
+    kept inside its operation's domain and `MARGIN` away from its kinks (by adding a
+    constant to it where needed), so the graph is differentiable, with finite and
+    moderate derivatives, near its point.
     """
     pool = list(ops)
     for op in [*pool, *include]:
