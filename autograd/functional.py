@@ -23,6 +23,7 @@ from autograd.engine import Value, _as_number, _leaf, _node
 
 __all__ = [
     "dot",
+    "is_batch",
     "linear",
     "log_softmax",
     "logsumexp",
@@ -147,7 +148,7 @@ def linear(
             f"linear() takes one sample (1-D) or a batch of samples (2-D), got an array of "
             f"shape {x.shape}"
         )
-    if ndim == 2 or (ndim is None and _first_is_a_sample(x)):
+    if is_batch(x):
         samples = x.tolist() if ndim == 2 else x
         return [_linear_sample("linear()", rows, s, i, "weight") for i, s in enumerate(samples)]
     return _linear_sample("linear()", rows, x, -1, "weight")
@@ -162,8 +163,17 @@ def matvec(rows: Sequence[Sequence[_Scalar]], x: Sequence[_Scalar]) -> list[Valu
     return _linear_sample("matvec()", _linear_rows("matvec()", rows, "rows", None), x, -1, "rows")
 
 
-def _first_is_a_sample(x: object) -> bool:
-    """Whether a sequence is a batch: its first element is itself a sequence (a sample)."""
+def is_batch(x: object) -> bool:
+    """Whether ``x`` is a batch of samples rather than one sample: the one rule that
+    `linear` and nn's layers and losses follow.
+
+    A batch is a 2-D array, or a non-empty list or tuple whose first element is itself
+    a sample (a list, a tuple or a 1-D array). Anything else (a flat list of numbers and
+    Values, a 1-D array, an empty list) is one sample.
+    """
+    ndim = getattr(x, "ndim", None)
+    if ndim is not None:
+        return bool(ndim == 2)
     if not isinstance(x, (list, tuple)) or not x:
         return False
     first = x[0]

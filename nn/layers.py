@@ -33,6 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from autograd import Value, linear
+from autograd.functional import is_batch
 from nn import init as _init
 from nn.module import Module, PathLike, read_model_file
 
@@ -122,8 +123,9 @@ def _draw(
     return weights.tolist(), None if biases is None else biases.tolist()
 
 
-def _samples(x: Any, n: int, who: str) -> tuple[list[list[Any]], bool]:
-    """(the samples, each a list of n inputs; whether x was a batch rather than one).
+def _input_rows(x: Any, n: int, who: str) -> tuple[list[list[Any]], bool]:
+    """(the samples, each a list of n inputs; whether x was a batch rather than one), by
+    `autograd.functional.is_batch`, the rule `linear` follows.
 
     The lengths are the only per-call check of a forward pass: `autograd.linear`
     checks the numbers themselves."""
@@ -136,7 +138,7 @@ def _samples(x: Any, n: int, who: str) -> tuple[list[list[Any]], bool]:
                 f"{who} takes one sample (1-D, {n} inputs) or a batch (2-D, one row of {n} "
                 f"inputs per sample); got shape {x.shape}"
             )
-        batch = ndim == 2
+        batch = is_batch(x)
         rows = x.tolist() if batch else [x.tolist()]
     else:
         if isinstance(x, (str, bytes)) or not hasattr(x, "__iter__"):
@@ -145,9 +147,7 @@ def _samples(x: Any, n: int, who: str) -> tuple[list[list[Any]], bool]:
                 f"{type(x).__name__}"
             )
         xs = x if isinstance(x, (list, tuple)) else list(x)
-        first = xs[0] if xs else None
-        # A batch is a list of samples: lists, tuples or 1-D arrays (as autograd.linear).
-        batch = isinstance(first, (list, tuple)) or getattr(first, "ndim", None) == 1
+        batch = is_batch(xs)
         rows = [s if type(s) is list else _as_list(s) for s in (xs if batch else [xs])]
     for i, row in enumerate(rows):
         if len(row) != n:
@@ -181,6 +181,8 @@ class Neuron(Module):
     ``bias=False``). Without ``init`` the weights come from `nn.init.default_for`
     (Xavier for tanh/sigmoid/linear, He for relu-like), with fan_out = 1.
     """
+
+    takes_batches: ClassVar[bool] = True
 
     w: list[Value]
     b: Value | None
@@ -229,7 +231,7 @@ class Neuron(Module):
     def forward(self, x: Inputs | Batch) -> Value | list[Value]:
         """``activation(w . x + b)`` for one sample x of ``in_features`` inputs; for a
         batch, a list of those."""
-        rows, batch = _samples(x, self.in_features, "Neuron")
+        rows, batch = _input_rows(x, self.in_features, "Neuron")
         biases = None if self.b is None else [self.b]
         out = [o[0] for o in _net_inputs_then_activation(rows, [self.w], biases, self._fn)]
         return out if batch else out[0]
@@ -261,6 +263,7 @@ class Layer(Module):
     (fan_in = in_features, fan_out = out_features), row k for neuron k.
     """
 
+    takes_batches: ClassVar[bool] = True
     _repr_children: ClassVar[bool] = False
 
     def __init__(
@@ -290,7 +293,7 @@ class Layer(Module):
     def forward(self, x: Inputs | Batch) -> list[Value] | list[list[Value]]:
         """The outputs of every neuron for one sample x (always a list); for a batch, a
         list of those."""
-        rows, batch = _samples(x, self.in_features, "Layer")
+        rows, batch = _input_rows(x, self.in_features, "Layer")
         out = self._forward_rows(rows)
         return out if batch else out[0]
 
@@ -342,6 +345,8 @@ class MLP(Module):
     ``seed`` (an int or numpy Generator; None for fresh entropy) decide the weights.
     """
 
+    takes_batches: ClassVar[bool] = True
+
     def __init__(
         self,
         in_features: int,
@@ -385,7 +390,7 @@ class MLP(Module):
     def forward(self, x: Inputs | Batch) -> Any:
         """The outputs for one sample: a list, or the Value itself when there is one;
         for a batch, a list of those, one per sample."""
-        rows, batch = _samples(x, self.in_features, "MLP")
+        rows, batch = _input_rows(x, self.in_features, "MLP")
         for layer in self.layers:
             rows = layer._forward_rows(rows)
         out = [o[0] if len(o) == 1 else o for o in rows]

@@ -27,21 +27,24 @@ The graphs are small: a dot product, log-sum-exp or softplus is one node.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
-from collections.abc import Iterable, Sequence
-from typing import Any, Literal
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Literal, TypeVar
 
 from numpy.typing import NDArray
 
 import autograd
 from autograd import Value
+from autograd.functional import is_batch
 from nn.module import Module
 
 __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cross_entropy",
+    "decision_threshold",
     "hinge",
     "l2",
     "mse",
@@ -54,6 +57,44 @@ VectorTarget = float | Sequence[float] | Sequence[Sequence[float]] | NDArray[Any
 ScalarPrediction = Value | Sequence[Value]
 ScalarTarget = float | Sequence[float] | NDArray[Any]
 ClassTarget = int | Sequence[int] | Sequence[float] | Sequence[Sequence[float]] | NDArray[Any]
+
+_Loss = TypeVar("_Loss", bound=Callable[..., Value])
+
+
+# ------------------------------------------------------------- decision threshold
+
+
+def decision_threshold(loss: Callable[..., Value]) -> float:
+    """Where a one-output model trained with ``loss`` splits class 0 from class 1: an
+    output above the threshold is class 1 (what `nn.evaluate`'s accuracy counts).
+
+    0.5 for `binary_cross_entropy`, whose prediction is a probability; 0 for every other
+    loss (scores and logits: `binary_cross_entropy_with_logits`, `hinge`, a regression
+    output). A loss of your own declares another with an attribute
+    ``decision_threshold``. Wrappers made with ``functools.partial`` or
+    ``functools.wraps`` keep the threshold of the loss they wrap, so
+    ``partial(binary_cross_entropy, reduction="sum")`` still decides at 0.5.
+    """
+    for _ in range(100):  # a chain of wrappers, never a cycle
+        threshold = getattr(loss, "decision_threshold", None)
+        if threshold is not None:
+            return float(threshold)
+        inner = loss.func if isinstance(loss, functools.partial) else None
+        inner = getattr(loss, "__wrapped__", None) if inner is None else inner
+        if not callable(inner):
+            return 0.0
+        loss = inner
+    return 0.0
+
+
+def _decides_at(threshold: float) -> Callable[[_Loss], _Loss]:
+    """Give a loss its `decision_threshold`."""
+
+    def mark(loss: _Loss) -> _Loss:
+        vars(loss)["decision_threshold"] = threshold
+        return loss
+
+    return mark
 
 
 # ------------------------------------------------------------------ shape handling
@@ -106,9 +147,10 @@ def _vector(pred: Any, loss: str, where: str) -> list[Value]:
     return [_value(v, loss, f"{where} output {k}".strip()) for k, v in enumerate(pred)]
 
 
-def _samples(pred: Any, loss: str) -> tuple[list[list[Value]], bool]:
-    """The prediction as a list of samples, and whether it was a batch."""
-    if _is_seq(pred) and pred and _is_seq(pred[0]):
+def _prediction_rows(pred: Any, loss: str) -> tuple[list[list[Value]], bool]:
+    """The prediction as a list of samples' outputs, and whether it was a batch (by
+    `autograd.functional.is_batch`, the rule `linear` and the layers follow)."""
+    if is_batch(pred):
         samples = [_vector(p, loss, f"sample {i}") for i, p in enumerate(pred)]
         width = len(samples[0])
         for i, s in enumerate(samples):
@@ -122,10 +164,22 @@ def _samples(pred: Any, loss: str) -> tuple[list[list[Value]], bool]:
     return [_vector(pred, loss, "")], False
 
 
-def _vector_targets(
-    target: Any, samples: list[list[Value]], batch: bool, loss: str
-) -> list[list[float]]:
+def _is_column(target: Any, n: int) -> bool:
+    """Whether target is n rows of one number each: shape (n, 1)."""
+    return _is_seq(target) and len(target) == n and all(_is_seq(t) and len(t) == 1 for t in target)
+
+
+def _vector_pairs(
+    prediction: Any, target: Any, loss: str
+) -> tuple[list[list[Value]], list[list[float]]]:
+    """(each sample's outputs, each sample's targets) of a vector loss, checked.
+
+    A flat list of n Values with targets of shape (n, 1) is n one-output samples (what
+    a one-output model gives for a batch, beside PyTorch-style column targets)."""
+    samples, batch = _prediction_rows(prediction, loss)
     target = _plain(target)
+    if not batch and _is_column(target, len(samples[0])):
+        samples, batch = [[v] for v in samples[0]], True
     rows = target if batch else [target]
     if batch and (not _is_seq(target) or len(target) != len(samples)):
         got = f"{len(target)} targets" if _is_seq(target) else repr(target)
@@ -135,8 +189,8 @@ def _vector_targets(
     if not batch and _is_seq(target) and any(_is_seq(t) for t in target):
         raise ValueError(
             f"{loss}: the prediction is one sample (a flat list of {len(samples[0])} Values) but "
-            f"the target is a list of lists; for a batch of one-output samples pass the "
-            f"predictions as [[p] for p in predictions]"
+            f"the target is a list of {len(target)} lists; pass one target per output, or "
+            f"for a batch of one-output samples one target row [t] per prediction"
         )
     out = []
     for i, (row, sample) in enumerate(zip(rows, samples)):
@@ -148,7 +202,7 @@ def _vector_targets(
                 f"{len(ts)}"
             )
         out.append([_number(t, loss, f"{k}{where}") for k, t in enumerate(ts)])
-    return out
+    return samples, out
 
 
 def _scalars(pred: Any, target: Any, loss: str) -> tuple[list[Value], list[float]]:
@@ -164,11 +218,13 @@ def _scalars(pred: Any, target: Any, loss: str) -> tuple[list[Value], list[float
         raise ValueError(
             f"{loss}: expected a Value or a non-empty list of Values (one per sample), got {pred!r}"
         )
-    if _is_seq(pred[0]):
+    if is_batch(pred):
         raise ValueError(
             f"{loss}: one prediction per sample, a Value: got a list of lists; for a model "
             f"with one output use its Value, e.g. [model(x) for x in xs]"
         )
+    if _is_column(target, len(pred)):  # targets of shape (n, 1)
+        target = [t[0] for t in target]
     if not _is_seq(target) or len(target) != len(pred):
         got = f"{len(target)} targets" if _is_seq(target) else repr(target)
         raise ValueError(f"{loss}: {len(pred)} predictions need {len(pred)} targets, got {got}")
@@ -194,8 +250,7 @@ def sse(prediction: VectorPrediction, target: VectorTarget, reduction: Reduction
     set), ``"mean"`` averages them. Built as 1/2 dot(d, d) over the differences d.
     """
     _check_reduction(reduction, "sse")
-    samples, batch = _samples(prediction, "sse")
-    targets = _vector_targets(target, samples, batch, "sse")
+    samples, targets = _vector_pairs(prediction, target, "sse")
     diffs = [o - t for sample, ts in zip(samples, targets) for o, t in zip(sample, ts)]
     scale = 0.5 if reduction == "sum" else 0.5 / len(samples)
     return autograd.dot(diffs, diffs) * scale
@@ -208,8 +263,7 @@ def mse(prediction: VectorPrediction, target: VectorTarget, reduction: Reduction
     of all samples, n of them. Gradient: dL/do = 2 (o - t) / n.
     """
     _check_reduction(reduction, "mse")
-    samples, batch = _samples(prediction, "mse")
-    targets = _vector_targets(target, samples, batch, "mse")
+    samples, targets = _vector_pairs(prediction, target, "mse")
     diffs = [o - t for sample, ts in zip(samples, targets) for o, t in zip(sample, ts)]
     total = autograd.dot(diffs, diffs)
     return total if reduction == "sum" else total / len(diffs)
@@ -260,7 +314,7 @@ def cross_entropy(
     """
     _check_reduction(reduction, "cross_entropy")
     targets: Any = _plain(target)
-    samples, batch = _samples(logits, "cross_entropy")
+    samples, batch = _prediction_rows(logits, "cross_entropy")
     if not batch:
         return _class_loss(samples[0], targets, "cross_entropy", "")
     if not _is_seq(targets) or len(targets) != len(samples):
@@ -275,6 +329,7 @@ def cross_entropy(
     return _reduce(losses, reduction)
 
 
+@_decides_at(0.5)
 def binary_cross_entropy(
     probability: ScalarPrediction, target: ScalarTarget, reduction: Reduction = "mean"
 ) -> Value:

@@ -79,6 +79,13 @@ class Module:
     # the structure of a model.
     _repr_children: ClassVar[bool] = True
 
+    # Whether ``forward`` also takes a batch (a list of samples, or a 2-D array) and
+    # returns one output per sample. `fit` and `evaluate` then pass a whole batch in one
+    # call; otherwise they call the module once per sample. Neuron, Layer and MLP (and
+    # so their subclasses) say True; a subclass whose ``forward`` handles one sample
+    # only sets it back to False.
+    takes_batches: ClassVar[bool] = False
+
     # ---------------------------------------------------------------- forward
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:

@@ -4,8 +4,14 @@ One epoch passes every training sample through the model once, in batches from
 `nn.data.batches`: ``batch_size=None`` is one full batch (batch gradient descent),
 ``1`` is stochastic gradient descent, ``k`` is mini-batch gradient descent. Each
 batch: forward every sample, one loss Value, ``zero_grad``, ``backward``, ``step``.
-`Neuron`, `Layer` and `MLP` get the whole batch in one call (the same graph, built
-faster); a custom Module's ``forward`` is called once per sample.
+A model whose class declares `Module.takes_batches` (`Neuron`, `Layer`, `MLP` and
+their subclasses) gets the whole batch in one call (the same graph, built faster);
+any other Module's ``forward`` is called once per sample.
+
+`fit` reads as its steps: check the data and every target (`_checked_targets`),
+split off the validation data (`_split_validation`), then per epoch `_run_epoch`
+(each batch's loss and gradients come from one `GradientFn`, `_eager_gradients`
+through the engine), `_record_epoch`, `_record_validation`, and `_stop_reason`.
 
 Stopping: after ``epochs``; or when ``stop_when(history)`` says so (`max_error_below`
 is the classic rule: every sample's error under a tolerance); or when
@@ -33,8 +39,8 @@ import autograd
 from autograd import Value
 from nn import losses as _losses
 from nn.data import batches
-from nn.layers import MLP, Layer, Neuron
 from nn.module import Module
+from nn.optim import LRScheduler, Optimizer
 
 __all__ = [
     "EarlyStopping",
@@ -161,17 +167,48 @@ def max_error_below(tolerance: float) -> MaxErrorBelow:
 @dataclass
 class EarlyStopping:
     """Stop when the validation loss has not improved by ``min_delta`` for ``patience``
-    epochs; with ``restore_best_weights`` the model gets back its best epoch's weights."""
+    epochs; with ``restore_best_weights`` the model gets back its best epoch's weights.
+
+    `fit` calls `reset` when a run starts, `update` after every epoch and `restore` when
+    the run ends; between runs ``best_epoch`` and ``best_loss`` describe the last one.
+    """
 
     patience: int = 5
     min_delta: float = 0.0
     restore_best_weights: bool = True
+    best_loss: float = field(default=math.inf, init=False)
+    best_epoch: int | None = field(default=None, init=False)
+    _best_state: dict[str, float] | None = field(default=None, init=False, repr=False)
+    _epochs_seen: int = field(default=0, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.patience, int) or self.patience < 1:
             raise ValueError(f"early_stopping: patience must be an int >= 1, got {self.patience!r}")
         if not self.min_delta >= 0:
             raise ValueError(f"early_stopping: min_delta must be >= 0, got {self.min_delta!r}")
+
+    def reset(self) -> None:
+        """Forget the previous run: no best loss yet."""
+        self.best_loss, self.best_epoch = math.inf, None
+        self._best_state, self._epochs_seen = None, 0
+
+    def update(self, val_loss: float, model: Module) -> bool:
+        """Record one epoch's validation loss (keeping ``model``'s weights when it is the
+        best so far); True when the run should stop."""
+        epoch = self._epochs_seen
+        self._epochs_seen += 1
+        if val_loss < self.best_loss - self.min_delta:
+            self.best_loss, self.best_epoch = val_loss, epoch
+            if self.restore_best_weights:
+                self._best_state = dict(model.state_dict())
+            return False
+        waited = epoch - (-1 if self.best_epoch is None else self.best_epoch)
+        return waited >= self.patience
+
+    def restore(self, model: Module) -> None:
+        """Give ``model`` back the weights of the best epoch (with ``restore_best_weights``)."""
+        if self._best_state is not None:
+            model.load_state_dict(self._best_state)
 
 
 def early_stopping(
@@ -184,41 +221,42 @@ def early_stopping(
 # ----------------------------------------------------------------- predictions
 
 
-# The built-in models take a whole batch in one call (same nodes, weights read once);
-# any other Module is called once per sample.
-_TAKES_BATCHES = (Neuron.forward, Layer.forward, MLP.forward)
-
-
 def _forward(model: Module, rows: list[list[float]]) -> list[Any]:
-    if type(model).forward in _TAKES_BATCHES:
+    """The model's outputs for a batch of rows: one call when the model takes batches
+    (`Module.takes_batches`), else one call per row."""
+    if model.takes_batches:
         return model(rows)  # type: ignore[no-any-return]
     return [model(row) for row in rows]
 
 
-def _data(output: Any) -> float | list[float]:
-    if isinstance(output, Value):
-        return output.data
-    return [v.data for v in output]
+def _numbers(outputs: list[Any]) -> NDArray[np.float64]:
+    """The outputs of a batch as numbers: shape (n,) for one Value per sample, (n, k)
+    for k Values per sample."""
+    if outputs and isinstance(outputs[0], Value):
+        return np.array([o.data for o in outputs], dtype=float)
+    return np.array([[v.data for v in o] for o in outputs], dtype=float)
 
 
-def _predicted_classes(outputs: list[Any], loss: LossFn) -> NDArray[np.int64]:
-    """Class per sample: argmax of several outputs; for one output, which side of the
-    decision threshold it is on (0.5 for probabilities, 0 for scores and logits)."""
-    if outputs and not isinstance(outputs[0], Value):
-        return np.array([int(np.argmax(_data(o))) for o in outputs], dtype=np.int64)
-    threshold = 0.5 if loss is _losses.binary_cross_entropy else 0.0
-    return np.array([int(o.data > threshold) for o in outputs], dtype=np.int64)
+def _predicted_classes(outputs: NDArray[np.float64], threshold: float) -> NDArray[np.int64]:
+    """Class per sample: argmax of several outputs; for one output, whether it is above
+    the loss's `nn.losses.decision_threshold`."""
+    if outputs.ndim == 2 and outputs.shape[1] > 1:
+        classes: NDArray[np.int64] = np.argmax(outputs, axis=1).astype(np.int64)
+        return classes
+    return (outputs.reshape(len(outputs)) > threshold).astype(np.int64)
 
 
-def _accuracy(outputs: list[Any], targets: NDArray[Any], loss: LossFn) -> float:
-    predicted = _predicted_classes(outputs, loss)
-    truth = (targets > 0).astype(np.int64) if loss is _losses.hinge else targets
+def _accuracy(outputs: NDArray[np.float64], targets: NDArray[Any], loss: LossFn) -> float:
+    predicted = _predicted_classes(outputs, _losses.decision_threshold(loss))
+    if outputs.ndim == 2 and outputs.shape[1] > 1:
+        truth = targets
+    else:  # labels 0/1 (and hinge's -1/+1): class 1 is the positive label
+        truth = (targets > 0).astype(np.int64)
     return float(np.mean(predicted == truth))
 
 
-def _max_error(outputs: list[Any], targets: NDArray[Any]) -> float:
-    predicted = np.array([_data(o) for o in outputs], dtype=float)
-    return float(np.max(np.abs(predicted.reshape(targets.shape) - targets)))
+def _max_error(outputs: NDArray[np.float64], targets: NDArray[Any]) -> float:
+    return float(np.max(np.abs(outputs.reshape(targets.shape) - targets.astype(float))))
 
 
 def _check_data(X: Any, y: Any, who: str) -> tuple[NDArray[np.float64], NDArray[Any]]:
@@ -235,12 +273,36 @@ def _check_data(X: Any, y: Any, who: str) -> tuple[NDArray[np.float64], NDArray[
     return X, y
 
 
+def _one_output_targets(model: Module, X: NDArray[np.float64], y: NDArray[Any]) -> NDArray[Any]:
+    """y of shape (n, 1) as (n,) when the model has one output (a Value per sample), as
+    a PyTorch user passes regression targets; any other y as it is."""
+    if y.ndim == 2 and y.shape[1] == 1:
+        with autograd.no_grad():
+            first = _forward(model, X[:1].tolist())[0]
+        if isinstance(first, Value):
+            return y.reshape(len(y))
+    return y
+
+
+def _checked_targets(
+    model: Module, X: NDArray[np.float64], y: NDArray[Any], loss: LossFn, who: str
+) -> NDArray[Any]:
+    """Every row of y checked by ``loss`` against the model's output before anything is
+    trained: a class out of range, a NaN or a bool is found before the first update,
+    and named by its row of y."""
+    y = _one_output_targets(model, X, y)
+    with autograd.no_grad():
+        output = _forward(model, X[:1].tolist())
+        for i, target in enumerate(y.tolist()):
+            try:
+                loss(output, [target])
+            except (TypeError, ValueError) as err:
+                raise type(err)(f"{who}: row {i} of y ({target!r}): {err}") from err
+    return y
+
+
 def _is_classification(y: NDArray[Any]) -> bool:
     return bool(np.issubdtype(y.dtype, np.integer) or np.issubdtype(y.dtype, np.bool_))
-
-
-def _targets(y: NDArray[Any]) -> list[Any]:
-    return y.tolist()  # type: ignore[no-any-return]
 
 
 def evaluate(
@@ -253,17 +315,25 @@ def evaluate(
     """``{"loss": ..., "accuracy": ...}`` of ``model`` on (X, y), without recording a graph.
 
     ``metrics`` defaults to ("accuracy",) for integer class labels and () otherwise.
-    Regression results also carry ``max_error``, the largest |target - output|.
+    Regression results also carry ``max_error``, the largest |target - output|. For a
+    model with one output, y may be of shape (n,) or (n, 1).
     """
     X, y = _check_data(X, y, "evaluate")
-    chosen = _metrics(metrics, y)
+    y = _one_output_targets(model, X, y)
+    return _evaluate(model, X, y, loss, _metrics(metrics, y))
+
+
+def _evaluate(
+    model: Module, X: NDArray[np.float64], y: NDArray[Any], loss: LossFn, chosen: tuple[str, ...]
+) -> dict[str, float]:
     with autograd.no_grad():
         outputs = _forward(model, X.tolist())
-        result = {"loss": loss(outputs, _targets(y)).data}
+        result = {"loss": loss(outputs, y.tolist()).data}
+    numbers = _numbers(outputs)
     if "accuracy" in chosen:
-        result["accuracy"] = _accuracy(outputs, y, loss)
+        result["accuracy"] = _accuracy(numbers, y, loss)
     if not _is_classification(y):
-        result["max_error"] = _max_error(outputs, y.astype(float))
+        result["max_error"] = _max_error(numbers, y)
     return result
 
 
@@ -280,6 +350,134 @@ def _metrics(metrics: Sequence[str] | None, y: NDArray[Any]) -> tuple[str, ...]:
 
 # ----------------------------------------------------------------- fit
 
+Data = tuple[NDArray[np.float64], NDArray[Any]]
+
+# (X batch, y batch) -> (the batch's loss, the model's outputs as numbers, see
+# `_numbers`), with every parameter's grad set to d loss / d parameter.
+GradientFn = Callable[[NDArray[np.float64], NDArray[Any]], tuple[float, NDArray[np.float64]]]
+
+
+def _eager_gradients(model: Module, loss: LossFn) -> GradientFn:
+    """The loss of a batch and its gradients through the engine: forward, loss, backward."""
+
+    def gradients(xb: NDArray[np.float64], yb: NDArray[Any]) -> tuple[float, NDArray[np.float64]]:
+        outputs = _forward(model, xb.tolist())
+        value = loss(outputs, yb.tolist())
+        value.backward()
+        return value.data, _numbers(outputs)
+
+    return gradients
+
+
+def _split_validation(
+    X: NDArray[np.float64],
+    y: NDArray[Any],
+    validation_data: tuple[Any, Any] | None,
+    validation_split: float | None,
+) -> tuple[Data, Data | None]:
+    """(training data, validation data or None): ``validation_split`` keeps the last
+    fraction of (X, y) apart, as Keras does."""
+    if validation_data is not None and validation_split is not None:
+        raise ValueError("fit: give validation_data or validation_split, not both")
+    if validation_split is not None:
+        if not 0.0 < validation_split < 1.0:
+            raise ValueError(f"fit: validation_split must be in (0, 1), got {validation_split!r}")
+        n_val = max(1, round(len(X) * validation_split))
+        if n_val >= len(X):
+            raise ValueError("fit: validation_split leaves no training samples")
+        return (X[:-n_val], y[:-n_val]), (X[-n_val:], y[-n_val:])
+    if validation_data is None:
+        return (X, y), None
+    return (X, y), _check_data(*validation_data, "fit validation_data")
+
+
+@dataclass
+class _Epoch:
+    """What one epoch saw: the batch losses (with their sizes), outputs and targets."""
+
+    losses: list[tuple[float, int]] = field(default_factory=list)
+    outputs: list[NDArray[np.float64]] = field(default_factory=list)
+    targets: list[NDArray[Any]] = field(default_factory=list)
+
+    def mean_loss(self) -> float:
+        return sum(v * n for v, n in self.losses) / sum(n for _, n in self.losses)
+
+
+def _run_epoch(
+    epoch: int,
+    train: Data,
+    gradients: GradientFn,
+    optimizer: Optimizer,
+    batch_size: int | None,
+    rng: np.random.Generator,
+    interrupted: Callable[[], bool],
+) -> _Epoch:
+    """One pass over the training data, one optimizer step per batch. A Ctrl-C is acted
+    on between steps (KeyboardInterrupt), never inside one."""
+    seen = _Epoch()
+    for b, (xb, yb) in enumerate(batches(*train, batch_size, shuffle=True, rng=rng)):
+        optimizer.zero_grad()
+        try:
+            value, outputs = gradients(xb, yb)
+            optimizer.step()  # checks every gradient before it changes anything
+        except (ValueError, ArithmeticError) as err:
+            raise type(err)(f"fit: epoch {epoch}, batch {b}: {err}") from err
+        seen.losses.append((value, len(xb)))
+        seen.outputs.append(outputs)
+        seen.targets.append(yb)
+        if interrupted():
+            raise KeyboardInterrupt
+    return seen
+
+
+def _record_epoch(
+    history: History,
+    seen: _Epoch,
+    lr: float,
+    loss: LossFn,
+    chosen: tuple[str, ...],
+    regression: bool,
+) -> None:
+    outputs, targets = np.concatenate(seen.outputs), np.concatenate(seen.targets)
+    history.loss.append(seen.mean_loss())
+    history.lr.append(lr)
+    if regression:
+        history.max_error.append(_max_error(outputs, targets))
+    if "accuracy" in chosen:
+        history.metrics["accuracy"].append(_accuracy(outputs, targets, loss))
+
+
+def _record_validation(
+    history: History, model: Module, validation: Data, loss: LossFn, chosen: tuple[str, ...]
+) -> None:
+    val = _evaluate(model, *validation, loss, chosen)
+    history.val_loss.append(val["loss"])
+    for name in chosen:
+        history.metrics[f"val_{name}"].append(val[name])
+
+
+def _stop_reason(
+    history: History,
+    model: Module,
+    stopper: EarlyStopping | None,
+    stop_when: StopRule | None,
+) -> str | None:
+    """Why the run stops after this epoch, or None to go on."""
+    if stopper is not None:
+        stop = stopper.update(history.val_loss[-1], model)
+        history.best_epoch = stopper.best_epoch
+        if stop:
+            return "early_stopping"
+    if stop_when is not None and stop_when(history):
+        return "stop_when"
+    return None
+
+
+def _check_epochs(epochs: object) -> int:
+    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 0:
+        raise ValueError(f"fit: epochs must be an int >= 0, got {epochs!r}")
+    return epochs
+
 
 def fit(
     model: Module,
@@ -287,12 +485,12 @@ def fit(
     y: Any,
     *,
     loss: LossFn,
-    optimizer: Any,
+    optimizer: Optimizer,
     epochs: int,
     batch_size: int | None = None,
     validation_data: tuple[Any, Any] | None = None,
     validation_split: float | None = None,
-    scheduler: Any = None,
+    scheduler: LRScheduler | None = None,
     metrics: Sequence[str] | None = None,
     stop_when: StopRule | None = None,
     early_stopping: EarlyStopping | None = None,
@@ -308,7 +506,13 @@ def fit(
     for the full batch, 1 for stochastic, k for mini-batches; the order is reshuffled
     every epoch from ``seed``. ``validation_split`` keeps the last fraction of (X, y)
     out of training, as Keras does; ``validation_data`` gives it explicitly.
-    ``metrics`` defaults to ("accuracy",) for integer class labels.
+    ``metrics`` defaults to ("accuracy",) for integer class labels; for a model with
+    one output, accuracy counts an output above the loss's
+    `nn.losses.decision_threshold` as class 1.
+
+    For a model with one output, y may be of shape (n,) or (n, 1). Every row of y
+    (and of the validation targets) is checked by ``loss`` before the first update: a
+    bad target raises an error naming its row, with the model unchanged.
 
     A progress bar (tqdm) shows loss and metrics when ``progress`` is true and the
     output is a terminal. Ctrl-C ends the run after the current step: the history so
@@ -317,92 +521,48 @@ def fit(
     named, after the optimizer has refused to change anything.
     """
     X, y = _check_data(X, y, "fit")
-    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 0:
-        raise ValueError(f"fit: epochs must be an int >= 0, got {epochs!r}")
-    if validation_data is not None and validation_split is not None:
-        raise ValueError("fit: give validation_data or validation_split, not both")
-    if validation_split is not None:
-        if not 0.0 < validation_split < 1.0:
-            raise ValueError(f"fit: validation_split must be in (0, 1), got {validation_split!r}")
-        n_val = max(1, round(len(X) * validation_split))
-        if n_val >= len(X):
-            raise ValueError("fit: validation_split leaves no training samples")
-        validation_data = (X[-n_val:], y[-n_val:])
-        X, y = X[:-n_val], y[:-n_val]
-    X_val, y_val = (None, None)
-    if validation_data is not None:
-        X_val, y_val = _check_data(*validation_data, "fit validation_data")
-    if early_stopping is not None and X_val is None:
+    _check_epochs(epochs)
+    train, validation = _split_validation(X, y, validation_data, validation_split)
+    if early_stopping is not None and validation is None:
         raise ValueError(
             "fit: early_stopping watches the validation loss; pass validation_data or "
             "validation_split"
         )
-    chosen = _metrics(metrics, y)
-    regression = not _is_classification(y)
+    train = (train[0], _checked_targets(model, *train, loss, "fit"))
+    if validation is not None:
+        Xv, yv = validation
+        validation = (Xv, _checked_targets(model, Xv, yv, loss, "fit validation_data"))
+    chosen = _metrics(metrics, train[1])
+    regression = not _is_classification(train[1])
+    gradients = _eager_gradients(model, loss)
     rng = np.random.default_rng(seed)
     history = History(metrics={name: [] for name in chosen})
-    if X_val is not None:
+    if validation is not None:
         history.metrics.update({f"val_{name}": [] for name in chosen})
-    best_loss, best_state, waited = math.inf, None, 0
+    if early_stopping is not None:
+        early_stopping.reset()
     start = time.perf_counter()
 
     with _deferred_interrupt() as interrupted, _progress(epochs, progress) as bar:
         try:
+            history.stop_reason = "epochs"
             for epoch in range(epochs):
                 lr = float(optimizer.param_groups[0]["lr"])
-                batch_losses: list[tuple[float, int]] = []
-                outputs_seen: list[Any] = []
-                targets_seen: list[NDArray[Any]] = []
-                for b, (xb, yb) in enumerate(batches(X, y, batch_size, shuffle=True, rng=rng)):
-                    outputs = _forward(model, xb.tolist())
-                    value = loss(outputs, _targets(yb))
-                    optimizer.zero_grad()
-                    try:
-                        value.backward()
-                        optimizer.step()  # checks every gradient before it changes anything
-                    except (ValueError, ArithmeticError) as err:
-                        raise type(err)(f"fit: epoch {epoch}, batch {b}: {err}") from err
-                    batch_losses.append((value.data, len(xb)))
-                    outputs_seen.extend(outputs)
-                    targets_seen.append(yb)
-                    if interrupted():
-                        raise KeyboardInterrupt
-                targets = np.concatenate(targets_seen)
-                total = sum(n for _, n in batch_losses)
-                history.loss.append(sum(v * n for v, n in batch_losses) / total)
-                history.lr.append(lr)
-                if regression:
-                    history.max_error.append(_max_error(outputs_seen, targets.astype(float)))
-                if "accuracy" in chosen:
-                    history.metrics["accuracy"].append(_accuracy(outputs_seen, targets, loss))
-                if X_val is not None:
-                    assert y_val is not None
-                    val = evaluate(model, X_val, y_val, loss, chosen)
-                    history.val_loss.append(val["loss"])
-                    for name in chosen:
-                        history.metrics[f"val_{name}"].append(val[name])
+                seen = _run_epoch(epoch, train, gradients, optimizer, batch_size, rng, interrupted)
+                _record_epoch(history, seen, lr, loss, chosen, regression)
+                if validation is not None:
+                    _record_validation(history, model, validation, loss, chosen)
                 if scheduler is not None:
                     scheduler.step()
                 bar(history)
-                if early_stopping is not None:
-                    if history.val_loss[-1] < best_loss - early_stopping.min_delta:
-                        best_loss, waited = history.val_loss[-1], 0
-                        history.best_epoch = epoch
-                        best_state = model.state_dict()
-                    else:
-                        waited += 1
-                        if waited >= early_stopping.patience:
-                            history.stop_reason = "early_stopping"
-                            break
-                if stop_when is not None and stop_when(history):
-                    history.stop_reason = "stop_when"
+                reason = _stop_reason(history, model, early_stopping, stop_when)
+                if reason is not None:
+                    history.stop_reason = reason
                     break
-            else:
-                history.stop_reason = "epochs"
         except KeyboardInterrupt:
             history.stop_reason = "interrupted"
-    if early_stopping is not None and early_stopping.restore_best_weights and best_state:
-        model.load_state_dict(best_state)
+    if early_stopping is not None:
+        early_stopping.restore(model)
     history.seconds = time.perf_counter() - start
     return history
 

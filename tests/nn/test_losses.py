@@ -306,9 +306,9 @@ ERRORS: list[tuple[Callable[[], object], type[Exception], str]] = [
     ),
     (lambda: nn.sse([], []), ValueError, "empty prediction"),
     (
-        lambda: nn.sse(vals([1.0, 2.0]), [[1.0], [2.0]]),
+        lambda: nn.sse(vals([1.0, 2.0]), [[1.0], [2.0, 3.0]]),
         ValueError,
-        "one sample .* but the target is a list of lists.*\\[\\[p\\] for p in predictions\\]",
+        "one sample .* but the target is a list of 2 lists.*one target row \\[t\\] per prediction",
     ),
     (lambda: nn.sse([1.0, 2.0], [1.0, 2.0]), TypeError, "prediction output 0 must be a Value"),
     (lambda: nn.sse(vals([1.0]), ["1"]), TypeError, "target 0 must be a number, got str"),
@@ -400,6 +400,55 @@ def test_bad_shapes_and_values_raise_clear_errors(
 ) -> None:
     with pytest.raises(error, match=message):
         call()
+
+
+ONE_OUTPUT_LOSSES = [
+    (nn.sse, [0.2, -0.4, 0.9], [0.0, 1.0, 0.5]),
+    (nn.mse, [0.2, -0.4, 0.9], [0.0, 1.0, 0.5]),
+    (nn.binary_cross_entropy, [0.2, 0.6, 0.9], [0.0, 1.0, 1.0]),
+    (nn.binary_cross_entropy_with_logits, [0.2, -0.4, 0.9], [0.0, 1.0, 0.25]),
+    (nn.hinge, [0.2, -0.4, 0.9], [1.0, -1.0, -1.0]),
+]
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize(("loss", "outputs", "targets"), ONE_OUTPUT_LOSSES)
+def test_column_targets_of_a_one_output_model_mean_one_target_per_sample(
+    loss: Callable[..., Value], outputs: list[float], targets: list[float], reduction: str
+) -> None:
+    # what a one-output MLP gives for a batch (one Value per sample), with targets of
+    # shape (n, 1) as a PyTorch user passes them, against each sample's loss on its own
+    predictions = vals(outputs)
+    column = np.array(targets).reshape(-1, 1)
+    total = loss(predictions, column, reduction=reduction)
+    per_sample = [loss(Value(o), t).data for o, t in zip(outputs, targets)]
+    expected = math.fsum(per_sample) / (len(per_sample) if reduction == "mean" else 1)
+    # (for mse the mean over every element is the mean over samples: one output each)
+    assert total.data == pytest.approx(expected, rel=1e-12)
+    assert loss(predictions, column.tolist(), reduction=reduction).data == total.data
+
+
+def test_decision_threshold_belongs_to_the_loss_and_survives_wrappers() -> None:
+    import functools
+
+    assert nn.losses.decision_threshold(nn.binary_cross_entropy) == 0.5
+    summed = functools.partial(nn.binary_cross_entropy, reduction="sum")
+    assert nn.losses.decision_threshold(summed) == 0.5
+    assert nn.losses.decision_threshold(functools.partial(summed)) == 0.5
+
+    @functools.wraps(nn.binary_cross_entropy)
+    def logged(p: Value, t: float) -> Value:
+        return nn.binary_cross_entropy(p, t)
+
+    assert nn.losses.decision_threshold(logged) == 0.5
+    for scores in (nn.binary_cross_entropy_with_logits, nn.hinge, nn.mse, lambda o, t: o):
+        assert nn.losses.decision_threshold(scores) == 0.0
+
+    def own(o: Value, t: float) -> Value:
+        return o
+
+    own.decision_threshold = 0.25  # type: ignore[attr-defined]
+    assert nn.losses.decision_threshold(own) == 0.25
 
 
 def test_losses_build_small_graphs() -> None:

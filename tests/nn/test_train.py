@@ -431,3 +431,148 @@ def test_fit_on_whole_batches_matches_a_loop_over_samples() -> None:
             loss.backward()
             optimizer.step()
     assert [p.data for p in batched.parameters()] == [p.data for p in looped.parameters()]
+
+
+class _WiderMLP(MLP):
+    """A subclass of MLP that changes nothing of the forward pass."""
+
+
+def test_a_subclass_of_mlp_still_gets_the_whole_batch_in_one_call() -> None:
+    X, y = _moons(12)
+    model = _WiderMLP(2, [3, 2], seed=0)
+    calls: list[int] = []
+    original = MLP.forward
+
+    def counting(self: MLP, x: object) -> object:
+        calls.append(len(x))  # type: ignore[arg-type]
+        return original(self, x)  # type: ignore[arg-type]
+
+    _WiderMLP.forward = counting  # type: ignore[method-assign, assignment]
+    try:
+        fit(
+            model,
+            X,
+            y,
+            loss=losses.cross_entropy,
+            optimizer=SGD(model.parameters(), lr=0.1),
+            epochs=1,
+            batch_size=6,
+            progress=False,
+        )
+    finally:
+        del _WiderMLP.forward
+    # one call for the target check, then one per batch of 6
+    assert calls == [1, 6, 6]
+
+
+def test_accuracy_of_a_wrapped_binary_cross_entropy_still_splits_at_one_half() -> None:
+    import functools
+
+    X = np.array([[0.1, 0.0], [0.4, 0.0], [0.6, 0.0], [0.9, 0.0]])
+    model = MLP(2, [1], seed=0)
+    neuron = model.layers[0].neurons[0]
+    neuron.w[0].data, neuron.w[1].data = 1.0, 0.0
+    assert neuron.b is not None
+    neuron.b.data = 0.0
+    # the outputs are the probabilities 0.1, 0.4, 0.6, 0.9: classes 0, 0, 1, 1 at 0.5
+    y = np.array([0, 0, 1, 1])
+    summed = functools.partial(losses.binary_cross_entropy, reduction="sum")
+    assert evaluate(model, X, y, loss=summed)["accuracy"] == 1.0
+    assert evaluate(model, X, y, loss=losses.binary_cross_entropy)["accuracy"] == 1.0
+
+
+@pytest.mark.parametrize("batch_size", [None, 1, 4])
+@pytest.mark.parametrize("loss", [losses.mse, losses.sse])
+def test_column_targets_train_a_one_output_model_as_flat_ones_do(
+    batch_size: int | None, loss: Callable[..., Value]
+) -> None:
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, size=(10, 2))
+    y = X @ np.array([0.5, -0.25]) + 0.1
+    trained = []
+    for targets in (y, y.reshape(-1, 1)):
+        model = MLP(2, [3, 1], seed=0)
+        history = fit(
+            model,
+            X,
+            targets,
+            loss=loss,
+            optimizer=SGD(model.parameters(), lr=0.05),
+            epochs=3,
+            batch_size=batch_size,
+            progress=False,
+            seed=0,
+        )
+        result = evaluate(model, X, targets, loss=loss)
+        trained.append((model.state_dict(), history.loss, history.max_error, result))
+    assert trained[0] == trained[1]
+    # and the max error is the one numpy computes from the model's outputs
+    predictions = np.array([model(row).data for row in X.tolist()])
+    assert trained[1][3]["max_error"] == pytest.approx(np.max(np.abs(predictions - y)))
+
+
+BAD_TARGETS = [
+    # (y with one bad row, its row, the loss, what the message says)
+    ([0, 1, 1, 0, 1, 0, 0, 5], 7, losses.cross_entropy, "class index 5"),
+    ([0.5, 0.1, 0.2, 0.3, 0.4, math.nan, 0.1, 0.2], 5, losses.mse, "finite"),
+    ([0.5, 0.1, 0.2, 0.3, 1.5, 0.0, 0.1, 0.2], 4, losses.binary_cross_entropy_with_logits, "0, 1"),
+    ([1, -1, 1, 1, 1, 1, 0, 1], 6, losses.hinge, "labels must be \\+1 or -1"),
+    (
+        np.array([[1.0], [0.0], [0.2], [True], [0.0], [0.0], [1.0], [0.0]], dtype=object),
+        3,
+        losses.mse,
+        "bool",
+    ),
+]
+
+
+@pytest.mark.parametrize(("y", "row", "loss", "message"), BAD_TARGETS)
+def test_a_bad_target_is_found_before_the_first_update_and_named_by_its_row(
+    y: list[float], row: int, loss: Callable[..., Value], message: str
+) -> None:
+    X, _ = _moons(8)
+    outputs = 2 if loss is losses.cross_entropy else 1
+    model = MLP(2, [3, outputs], seed=0)
+    before = model.state_dict()
+    with pytest.raises((TypeError, ValueError), match=rf"row {row} of y.*{message}"):
+        fit(
+            model,
+            X,
+            y,
+            loss=loss,
+            optimizer=SGD(model.parameters(), lr=0.1),
+            epochs=2,
+            batch_size=2,
+            progress=False,
+            seed=0,
+        )
+    assert model.state_dict() == before
+
+
+def test_a_bad_validation_target_is_found_before_the_first_update() -> None:
+    X, y = _moons(8)
+    model = MLP(2, [3, 2], seed=0)
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=r"validation_data: row 1 of y.*class index 2"):
+        fit(
+            model,
+            X,
+            y,
+            loss=losses.cross_entropy,
+            optimizer=SGD(model.parameters(), lr=0.1),
+            epochs=1,
+            validation_data=(X[:3], [0, 2, 1]),
+            progress=False,
+        )
+    assert model.state_dict() == before
+
+
+def test_early_stopping_update_counts_epochs_without_improvement() -> None:
+    model = MLP(2, [1], seed=0)
+    stopper = early_stopping(patience=2, min_delta=0.1)
+    # 1.0 is the best; 0.95 is not better by min_delta; 0.85 is; then two without
+    decisions = [stopper.update(v, model) for v in (1.0, 0.95, 0.85, 0.9, 0.8)]
+    assert decisions == [False, False, False, False, True]
+    assert (stopper.best_epoch, stopper.best_loss) == (2, 0.85)
+    stopper.reset()
+    assert stopper.best_epoch is None and not stopper.update(5.0, model)
