@@ -63,12 +63,16 @@ def shown(value: object) -> str:
     where the repr does not make the type plain (``'0.5' (str)``, ``True (bool)``).
 
     Huge ints are described by their number of digits (their repr could be thousands
-    of characters, and past 4,300 digits Python refuses to write it at all).
+    of characters, and past 4,300 digits Python refuses to write it at all), data
+    nested too deeply to print by its type.
     """
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**30:
         digits = int(value.bit_length() * math.log10(2)) + 1
         return f"an int of about {digits} digits"
-    text = repr(value)
+    try:
+        text = repr(value)
+    except RecursionError:
+        return f"a {type(value).__name__} nested too deeply to show"
     if len(text) > _MAX_SHOWN:
         text = text[: _MAX_SHOWN - 3] + "..."
     if isinstance(value, (bool, str, bytes)) or value is None:
@@ -264,13 +268,13 @@ def exact_keys(
     ``kind`` names what the keys are in the message ("hyper-parameter", "field").
     A non-mapping is a TypeError.
     """
-    expected = sorted(required)
     if not isinstance(value, Mapping):
-        fail(where, name, value, f"a dict with the {kind}s {expected}", error=TypeError)
+        fail(where, name, value, f"a dict with the {kind}s {sorted(required)}", error=TypeError)
     allowed = set(required) | set(optional)
     unknown = sorted((repr(k) for k in value if k not in allowed), key=str)
     missing = sorted(k for k in required if k not in value)
     if unknown or missing:
+        expected = sorted(required)
         parts = []
         if unknown:
             parts.append(f"unknown {kind}(s) {', '.join(unknown)}")

@@ -184,3 +184,12 @@ def test_exact_keys_lists_every_unknown_and_every_missing_key() -> None:
 def test_shown_cuts_long_reprs() -> None:
     text = checks.shown("x" * 500)
     assert len(text) < 100 and text.endswith("... (str)")
+
+
+def test_shown_describes_data_nested_too_deeply_to_print() -> None:
+    nested: list[object] = []
+    for _ in range(100_000):
+        nested = [nested]
+    assert checks.shown(nested) == "a list nested too deeply to show"
+    with pytest.raises(TypeError, match="got x=a list nested too deeply to show"):
+        checks.real("f", "x", nested)

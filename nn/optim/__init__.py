@@ -1,0 +1,43 @@
+"""Optimizers, learning-rate schedulers and gradient clipping for `Value` parameters.
+
+Laid out as ``torch.optim``: the `Optimizer` base class (``optimizer.py``: parameter
+groups, the all-or-nothing ``step``, ``state_dict``), one module per optimizer, each
+a class beside its plain update function over lists of floats (``sgd.py``: `SGD`,
+``sgd``; ``adam.py``: `Adam`, `AdamW`, ``adam``; ``rmsprop.py``; ``adagrad.py``),
+``lr_scheduler.py`` and ``clip_grad.py``. The update rules, argument names and
+defaults are torch's, each written out in its class docstring with a link to the
+page it follows.
+"""
+
+from nn.optim.adagrad import Adagrad, adagrad
+from nn.optim.adam import Adam, AdamW, adam
+from nn.optim.clip_grad import clip_grad_norm
+from nn.optim.lr_scheduler import (
+    CosineAnnealingLR,
+    ExponentialLR,
+    LambdaLR,
+    LRScheduler,
+    StepLR,
+)
+from nn.optim.optimizer import Optimizer
+from nn.optim.rmsprop import RMSprop, rmsprop
+from nn.optim.sgd import SGD, sgd
+
+__all__ = [
+    "SGD",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "CosineAnnealingLR",
+    "ExponentialLR",
+    "LRScheduler",
+    "LambdaLR",
+    "Optimizer",
+    "RMSprop",
+    "StepLR",
+    "adagrad",
+    "adam",
+    "clip_grad_norm",
+    "rmsprop",
+    "sgd",
+]

@@ -1,0 +1,535 @@
+"""`Optimizer`: parameter groups, the all-or-nothing `step`, and (de)serialisation.
+
+An optimizer reads ``p.grad`` of every parameter and writes a new ``p.data``. A
+subclass is a class that gathers state and a plain update function beside it
+(``sgd``, ``adam``, ...: lists of floats in, new lists out, nothing written), as
+torch.optim keeps ``_single_tensor_sgd`` apart from ``SGD``. Adding one:
+
+1. write ``def rule(params, grads, <buffers>, *, <hyper-parameters>)`` returning the
+   new values and the new buffers;
+2. write the class: its ``__init__`` signature names each hyper-parameter and its
+   default once and passes ``locals()`` on (``super().__init__(params, locals())``);
+   ``_update`` calls the rule; ``_needed_buffers`` says which buffers a group keeps;
+3. give each new hyper-parameter name a check in `HYPER_CHECKS` (one rule per name
+   for every optimizer: ``lr`` is a number >= 0 wherever it appears).
+
+Two promises on top of PyTorch's:
+
+- ``step()`` is all or nothing. It checks every gradient, computes every new value
+  and every new buffer, and checks those, before it writes anything: a nan, inf or
+  missing (None) gradient, or an update that would overflow, raises naming the
+  parameter, and leaves parameters, optimizer state and step counts as they were.
+  The writes themselves run with Ctrl-C deferred (see `_signals_deferred`), so a
+  KeyboardInterrupt arrives before a step or after it, never inside it.
+- ``state_dict()`` is plain JSON (floats, ints, bools, lists; parameters by index, as
+  torch numbers them), and ``load_state_dict()`` checks every key, count and value
+  before it changes anything.
+
+The update loops run over plain Python floats (one list per buffer per parameter
+group): for scalar parameters that is much faster than per-parameter dicts or numpy.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from types import FrameType
+from typing import Any, ClassVar
+
+from autograd import Value
+from nn import _checks as checks
+
+__all__ = ["HYPER_CHECKS", "Optimizer"]
+
+_isfinite = math.isfinite
+
+Buffers = dict[str, list[float]]
+ParamGroup = dict[str, Any]
+Check = Callable[[str, str, Any], Any]
+
+
+def betas(where: str, name: str, value: Any) -> tuple[float, float]:
+    """A pair (beta1, beta2) of numbers with 0 <= beta < 1 (Adam's decay rates)."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or len(value) != 2:
+        checks.fail(where, name, value, "a pair (beta1, beta2)", error=TypeError)
+    return (
+        checks.real(where, f"{name}[0]", value[0], low=0.0, high=1.0, high_open=True),
+        checks.real(where, f"{name}[1]", value[1], low=0.0, high=1.0, high_open=True),
+    )
+
+
+# One check per hyper-parameter name, shared by every optimizer and scheduler.
+HYPER_CHECKS: dict[str, Check] = {
+    # optimizers
+    "lr": checks.nonnegative,
+    "momentum": checks.nonnegative,
+    "dampening": checks.probability,
+    "weight_decay": checks.nonnegative,
+    "nesterov": checks.flag,
+    "maximize": checks.flag,
+    "betas": betas,
+    "eps": checks.nonnegative,
+    "amsgrad": checks.flag,
+    "alpha": checks.probability,
+    "centered": checks.flag,
+    "lr_decay": checks.nonnegative,
+    "initial_accumulator_value": checks.nonnegative,
+    "initial_lr": checks.nonnegative,  # set by learning-rate schedulers
+    # learning-rate schedulers
+    "step_size": checks.positive_int,
+    "gamma": checks.positive,
+    "T_max": checks.positive_int,
+    "eta_min": checks.nonnegative,
+}
+
+
+def checked_hypers(
+    where: str,
+    names: Sequence[str],
+    hypers: Mapping[str, Any],
+    context: str,
+    optional: Sequence[str] = (),
+) -> dict[str, Any]:
+    """`hypers` with exactly `names` (and any of `optional`), each through its check."""
+    wanted = [*names, *(key for key in optional if key in hypers)]
+    checks.exact_keys(where, context, hypers, names, optional, kind="hyper-parameter")
+    return {key: HYPER_CHECKS[key](where, key, hypers[key]) for key in wanted}
+
+
+def _hypers_of(arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """A constructor's ``locals()`` without ``self``, ``params`` and ``__class__``."""
+    return {k: v for k, v in arguments.items() if k not in ("self", "params", "__class__")}
+
+
+def check_finite(values: Sequence[float], describe: Callable[[int], str], what: str) -> None:
+    """Raise ValueError naming the first non-finite entry of `values`, if there is one.
+
+    ``sum`` is one C-level pass and is nan or inf whenever an entry is; only then (or
+    when finite entries overflow the sum) are the entries scanned one by one. An entry
+    that is not a number at all (``p.grad = None``) makes ``sum`` raise TypeError and
+    is named the same way.
+    """
+    try:
+        if _isfinite(sum(values)):
+            return
+    except (TypeError, OverflowError):
+        pass
+    for i, x in enumerate(values):
+        if isinstance(x, bool) or not isinstance(x, numbers.Real):
+            raise TypeError(
+                f"{what} of {describe(i)} is {checks.shown(x)}, expected a number: these "
+                f"optimizers need a gradient for every parameter (torch skips a None grad; "
+                f"here zero_grad() sets 0.0); call backward() first, or leave the "
+                f"parameter out of the optimizer"
+            )
+        try:
+            finite = _isfinite(x)
+        except OverflowError:
+            finite = False
+        if not finite:
+            raise ValueError(f"{what} of {describe(i)} is {checks.shown(x)}")
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold back Ctrl-C (SIGINT) while the block runs; deliver it when the block ends.
+
+    Python runs a signal handler between any two bytecodes, so a KeyboardInterrupt
+    could land after some parameters of a step are written and before the others.
+    Here a handler that only records the signal stands in while the writes run; the
+    previous handler then gets the signal, so a KeyboardInterrupt is raised after the
+    step, with the model whole. Only the main thread receives signals (and may set
+    handlers); elsewhere the block simply runs.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is None:  # installed outside Python: it could not be put back
+        yield
+        return
+    received: list[FrameType | None] = []
+    signal.signal(signal.SIGINT, lambda signum, frame: received.append(frame))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if received and callable(previous):
+            previous(signal.SIGINT, received[0])
+        elif received and previous == signal.SIG_DFL:
+            signal.raise_signal(signal.SIGINT)
+
+
+class Optimizer:
+    """Base class: parameter groups, the all-or-nothing `step`, and (de)serialisation.
+
+    ``params`` is an iterable of Values, or of dicts each with a ``"params"`` entry
+    (the Values of that group) and optional per-group hyper-parameters that override
+    ``defaults``, as in ``torch.optim``. ``param_groups`` is the list of group dicts;
+    editing a group's ``"lr"`` (as a scheduler does) takes effect at the next step.
+
+    ``defaults`` names the hyper-parameters (each checked by `HYPER_CHECKS`); a
+    subclass passes its constructor's ``locals()``. It computes one group's update in
+    ``_update`` without writing anything: the base class checks the result and
+    writes it.
+    """
+
+    _nonnegative_buffers: ClassVar[frozenset[str]] = frozenset()
+    # torch keeps a per-parameter 'step' in the state of every optimizer but SGD.
+    _counts_steps: ClassVar[bool] = True
+
+    def __init__(
+        self, params: Iterable[Value] | Iterable[Mapping[str, Any]], defaults: Mapping[str, Any]
+    ) -> None:
+        name = type(self).__name__
+        if isinstance(params, Value):
+            raise TypeError(
+                f"{name}: params must be an iterable of Values (or of dicts of parameter "
+                f"groups), got a single Value; pass [value]"
+            )
+        if isinstance(params, (set, frozenset)):
+            raise TypeError(
+                f"{name}: params must have a fixed order (its position numbers the state), "
+                f"got a {type(params).__name__}; pass a list"
+            )
+        if isinstance(params, Mapping) or not isinstance(params, Iterable):
+            raise TypeError(
+                f"{name}: params must be an iterable of Values or of dicts, "
+                f"got {checks.shown(params)}"
+            )
+        hypers = _hypers_of(defaults)
+        self._hyper_names: tuple[str, ...] = tuple(hypers)
+        self.defaults: dict[str, Any] = self._checked_hypers(hypers, "defaults")
+        self.param_groups: list[ParamGroup] = []
+        self._buffers: list[Buffers] = []
+        self._steps: list[int] = []
+        items = list(params)
+        if not items:
+            raise ValueError(f"{name}: got an empty parameter list; pass model.parameters()")
+        if all(isinstance(item, Mapping) for item in items):
+            for item in items:
+                self.add_param_group(item)  # type: ignore[arg-type]
+        elif any(isinstance(item, Mapping) for item in items):
+            raise TypeError(f"{name}: params mixes Values and dicts; pass one kind or the other")
+        else:
+            self.add_param_group({"params": items})
+
+    # -------------------------------------------------------------- groups
+
+    def add_param_group(self, param_group: Mapping[str, Any]) -> None:
+        """Add a group of parameters, with hyper-parameters defaulting to ``defaults``."""
+        name = type(self).__name__
+        if not isinstance(param_group, Mapping):
+            raise TypeError(
+                f"{name}: a parameter group must be a dict, got {checks.shown(param_group)}"
+            )
+        if "params" not in param_group:
+            raise ValueError(
+                f"{name}: a parameter group needs a 'params' entry, got {param_group!r}"
+            )
+        params = param_group["params"]
+        if isinstance(params, Value):
+            params = [params]
+        elif isinstance(params, (set, frozenset)):
+            raise TypeError(f"{name}: a group's params must be a list (ordered), got a set")
+        elif not isinstance(params, Iterable):
+            raise TypeError(
+                f"{name}: a group's params must be a list of Values, got {checks.shown(params)}"
+            )
+        params = list(params)
+        seen = {id(p) for group in self.param_groups for p in group["params"]}
+        for i, p in enumerate(params):
+            if not isinstance(p, Value):
+                raise TypeError(
+                    f"{name}: parameter {i} of group {len(self.param_groups)} is "
+                    f"{checks.shown(p)}, expected a Value"
+                )
+            if id(p) in seen:
+                raise ValueError(
+                    f"{name}: parameter {_describe(p, len(self.param_groups), i)} appears "
+                    f"more than once; every parameter may be given once"
+                )
+            seen.add(id(p))
+        hypers = {**self.defaults, **{k: v for k, v in param_group.items() if k != "params"}}
+        group: ParamGroup = {"params": params, **self._checked_hypers(hypers, "param group")}
+        self.param_groups.append(group)
+        self._buffers.append(self._initial_buffers(group))
+        self._steps.append(0)
+
+    def _checked_hypers(self, hypers: Mapping[str, Any], where: str) -> dict[str, Any]:
+        """Check a group's hyper-parameters (names and values); return them normalised."""
+        out = checked_hypers(
+            type(self).__name__, self._hyper_names, hypers, where, optional=("initial_lr",)
+        )
+        self._check_combination(out)
+        return out
+
+    def _check_combination(self, hypers: dict[str, Any]) -> None:
+        """Checks across hyper-parameters (e.g. nesterov needs momentum)."""
+
+    def _initial_buffers(self, group: ParamGroup) -> Buffers:
+        """Buffers a new group starts with; most optimizers create them at the first step."""
+        return {}
+
+    def _needed_buffers(self, hypers: Mapping[str, Any]) -> tuple[str, ...]:
+        """The buffers a group with these hyper-parameters keeps once it has stepped."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement _needed_buffers")
+
+    # -------------------------------------------------------------- stepping
+
+    def zero_grad(self) -> None:
+        """Set the gradient of every parameter to 0.0."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.grad = 0.0
+
+    def step(self) -> None:
+        """Update every parameter from its gradient, all or nothing.
+
+        Every gradient is checked (nan / inf raise ``ValueError``, a missing one
+        ``TypeError``, naming the parameter), every new value and buffer is computed
+        and checked, and only then is anything written, with Ctrl-C held back until
+        the last write: a failed or interrupted step leaves parameters, state and step
+        counts either as they were or fully updated.
+        """
+        plans = [self._plan(gi, group) for gi, group in enumerate(self.param_groups)]
+        with _signals_deferred():
+            for gi, (params, new_datas, new_buffers) in enumerate(plans):
+                for p, x in zip(params, new_datas):
+                    p.data = x
+                self._buffers[gi] = new_buffers
+                self._steps[gi] += 1
+
+    def _plan(self, gi: int, group: ParamGroup) -> tuple[list[Value], list[float], Buffers]:
+        """One group's parameters, new values and new buffers, all checked; writes nothing."""
+        name = type(self).__name__
+        # Hyper-parameters may have been edited in place since the last step.
+        checked = self._checked_hypers(
+            {k: v for k, v in group.items() if k != "params"}, f"param_groups[{gi}]"
+        )
+        hypers = {key: checked[key] for key in self._hyper_names}  # the update rule's arguments
+        params: list[Value] = group["params"]
+        where = _describer(params, gi)
+        grads = [p.grad for p in params]
+        check_finite(grads, where, f"{name}.step: nothing was updated: the gradient")
+        datas = [p.data for p in params]
+        try:
+            new_datas, new_buffers = self._update(
+                hypers, datas, grads, self._buffers[gi], self._steps[gi] + 1
+            )
+        except (ZeroDivisionError, OverflowError) as error:
+            raise ValueError(
+                f"{name}.step: nothing was updated: the update of param_groups[{gi}] "
+                f"failed ({error}); a zero eps with a zero gradient divides by zero"
+            ) from None
+        check_finite(new_datas, where, f"{name}.step: nothing was updated: the new value")
+        for key, values in new_buffers.items():
+            check_finite(values, where, f"{name}.step: nothing was updated: the {key!r} buffer")
+        return params, new_datas, new_buffers
+
+    def _update(
+        self,
+        hypers: Mapping[str, Any],
+        datas: list[float],
+        grads: list[float],
+        buffers: Buffers,
+        t: int,
+    ) -> tuple[list[float], Buffers]:
+        """One group's new parameter values and buffers at step `t` (1-based); writes nothing."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement _update")
+
+    # -------------------------------------------------------------- state
+
+    @property
+    def state(self) -> dict[Value, dict[str, float]]:
+        """Per-parameter state, keyed by the parameter (a read-only snapshot, as torch's)."""
+        out: dict[Value, dict[str, float]] = {}
+        for gi, group in enumerate(self.param_groups):
+            for j, p in enumerate(group["params"]):
+                entry = self._entry(gi, j)
+                if entry:
+                    out[p] = entry
+        return out
+
+    def _entry(self, gi: int, j: int) -> dict[str, float]:
+        buffers = self._buffers[gi]
+        entry: dict[str, float] = {}
+        if self._counts_steps and (buffers or self._steps[gi]):
+            entry["step"] = float(self._steps[gi])
+        for key, values in buffers.items():
+            entry[key] = values[j]
+        return entry
+
+    def state_dict(self) -> dict[str, Any]:
+        """The optimizer's state as plain JSON-friendly data, laid out as torch's.
+
+        ``{"state": {index: {"step": ..., buffer: ...}}, "param_groups": [{hyper-
+        parameters..., "params": [indices]}]}``; parameters are numbered 0, 1, ... in
+        group order. ``json.dumps`` turns the integer keys into strings;
+        ``load_state_dict`` accepts either (but not both for one parameter).
+        """
+        state: dict[int, dict[str, float]] = {}
+        groups: list[dict[str, Any]] = []
+        index = 0
+        for gi, group in enumerate(self.param_groups):
+            indices = list(range(index, index + len(group["params"])))
+            for j, i in enumerate(indices):
+                entry = self._entry(gi, j)
+                if entry:
+                    state[i] = entry
+            saved = {
+                k: (list(v) if isinstance(v, tuple) else v)
+                for k, v in group.items()
+                if k != "params"
+            }
+            saved["params"] = indices
+            groups.append(saved)
+            index += len(indices)
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Restore a `state_dict`, after checking all of it; on an error nothing changes.
+
+        Groups are matched by position and parameters by position within their group
+        (as torch does); hyper-parameters are checked as the constructor checks them.
+        Every problem is a ``ValueError`` (the data is what is wrong, whatever its
+        type), including numbers too large for a float and data nested too deeply.
+        """
+        fail = f"{type(self).__name__}.load_state_dict: nothing was loaded:"
+        try:
+            new_hypers, entries = self._parse_groups(state_dict)
+            parsed = [
+                self._parse_group_state(gi, len(group["params"]), entries[gi], new_hypers[gi])
+                for gi, group in enumerate(self.param_groups)
+            ]
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"{fail} {error}") from None
+        except RecursionError:
+            raise ValueError(f"{fail} the state dict is nested too deeply") from None
+        for group, hypers in zip(self.param_groups, new_hypers):
+            params = group["params"]
+            group.clear()
+            group["params"] = params
+            group.update(hypers)
+        self._buffers = [buffers for buffers, _ in parsed]
+        self._steps = [step for _, step in parsed]
+
+    def _parse_groups(
+        self, state_dict: Mapping[str, Any]
+    ) -> tuple[list[dict[str, Any]], list[dict[int, Mapping[str, Any]]]]:
+        """Each saved group's checked hyper-parameters, and its entries of 'state'."""
+        checks.exact_keys("state dict", "the state dict", state_dict, ("state", "param_groups"))
+        saved_groups, saved_state = state_dict["param_groups"], state_dict["state"]
+        if not isinstance(saved_groups, Sequence) or len(saved_groups) != len(self.param_groups):
+            count = len(saved_groups) if isinstance(saved_groups, Sequence) else saved_groups
+            raise ValueError(
+                f"it has {count} parameter groups, this optimizer {len(self.param_groups)}"
+            )
+        if not isinstance(saved_state, Mapping):
+            raise ValueError(f"'state' must be a dict, got {checks.shown(saved_state)}")
+        new_hypers: list[dict[str, Any]] = []
+        position: dict[int, tuple[int, int]] = {}
+        for gi, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
+            if not isinstance(saved, Mapping) or "params" not in saved:
+                raise ValueError(f"param_groups[{gi}] must be a dict with a 'params' list")
+            ids = saved["params"]
+            if not isinstance(ids, Sequence) or len(ids) != len(group["params"]):
+                count = len(ids) if isinstance(ids, Sequence) else ids
+                raise ValueError(
+                    f"param_groups[{gi}] has {count} parameters, this optimizer's "
+                    f"group {gi} has {len(group['params'])}"
+                )
+            for j, i in enumerate(ids):
+                if isinstance(i, bool) or not isinstance(i, int) or i in position:
+                    raise ValueError(
+                        f"param_groups[{gi}]['params'][{j}] = {checks.shown(i)} is not a new "
+                        f"int index"
+                    )
+                position[i] = (gi, j)
+            hypers = {k: v for k, v in saved.items() if k != "params"}
+            new_hypers.append(self._checked_hypers(hypers, f"param_groups[{gi}]"))
+        entries: list[dict[int, Mapping[str, Any]]] = [{} for _ in self.param_groups]
+        for key, entry in saved_state.items():
+            i = int(key) if isinstance(key, str) and key.isdigit() and len(key) < 20 else key
+            if i not in position:
+                raise ValueError(
+                    f"state has an entry for parameter {checks.shown(key)}, which no group lists"
+                )
+            if not isinstance(entry, Mapping):
+                raise ValueError(f"state[{key!r}] must be a dict, got {checks.shown(entry)}")
+            gi, j = position[i]
+            if j in entries[gi]:
+                raise ValueError(
+                    f"state has two entries for parameter {i} (keys {i!r} and {str(i)!r}); keep one"
+                )
+            entries[gi][j] = entry
+        return new_hypers, entries
+
+    def _parse_group_state(
+        self, gi: int, n: int, entries: dict[int, Mapping[str, Any]], hypers: dict[str, Any]
+    ) -> tuple[Buffers, int]:
+        """Check one group's saved per-parameter entries; return its buffers and step."""
+        if not entries:
+            return {}, 0
+        if len(entries) != n:
+            raise ValueError(
+                f"group {gi} has state for {len(entries)} of its {n} parameters; "
+                f"all of a group's parameters step together, so it needs all or none"
+            )
+        needed = set(self._needed_buffers(hypers))
+        expected = needed | ({"step"} if self._counts_steps else set())
+        buffers: Buffers = {key: [0.0] * n for key in sorted(needed)}
+        steps_seen: set[int] = set()
+        for j in range(n):
+            what = f"the state of parameter {j} of group {gi}"
+            entry = checks.exact_keys("state dict", what, entries[j], expected)
+            for key in needed:
+                low = 0.0 if key in self._nonnegative_buffers else None
+                buffers[key][j] = checks.real(what, repr(key), entry[key], low=low)
+            if self._counts_steps:
+                step = checks.real(what, "'step'", entry["step"], low=0.0)
+                if not step.is_integer():
+                    checks.fail(what, "'step'", entry["step"], "a whole number >= 0")
+                steps_seen.add(int(step))
+        if len(steps_seen) > 1:
+            raise ValueError(
+                f"the parameters of group {gi} have different step counts {sorted(steps_seen)}"
+            )
+        return buffers, steps_seen.pop() if steps_seen else 0
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for gi, group in enumerate(self.param_groups):
+            lines.append(f"  group {gi}: {len(group['params'])} parameters")
+            for key, value in group.items():
+                if key != "params":
+                    lines.append(f"    {key}: {value}")
+        lines.append(")")
+        return "\n".join(lines)
+
+
+def _describe(p: Value, gi: int, j: int) -> str:
+    where = f"param_groups[{gi}]['params'][{j}]"
+    return f"{p.label!r} ({where})" if p.label else where
+
+
+def _describer(params: list[Value], gi: int) -> Callable[[int], str]:
+    return lambda j: "parameter " + _describe(params[j], gi, j)
+
+
+def maximised(grads: list[float], maximize: bool) -> list[float]:
+    """Gradient ascent is descent on -grad; torch negates before weight decay."""
+    return [-g for g in grads] if maximize else grads
+
+
+def coupled_weight_decay(
+    grads: list[float], params: list[float], weight_decay: float
+) -> list[float]:
+    """Weight decay as an L2 penalty added to the gradient: g <- g + lambda theta."""
+    if not weight_decay:
+        return grads
+    return [g + weight_decay * x for g, x in zip(grads, params)]

@@ -1,0 +1,71 @@
+"""Tests for nn/optim/clip_grad.py: clip_grad_norm against numpy norms."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from autograd import Value
+from nn.optim import clip_grad_norm
+
+
+def _with_grads(grads: list[float]) -> list[Value]:
+    params = [Value(0.0) for _ in grads]
+    for p, g in zip(params, grads):
+        p.grad = g
+    return params
+
+
+def test_clip_grad_norm_scales_to_max_norm() -> None:
+    params = _with_grads([3.0, -4.0])
+    total = clip_grad_norm(params, max_norm=1.0)
+    assert total == 5.0
+    coef = 1.0 / (5.0 + 1e-6)
+    assert [p.grad for p in params] == [3.0 * coef, -4.0 * coef]
+    assert math.hypot(*(p.grad for p in params)) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_clip_grad_norm_below_max_changes_nothing() -> None:
+    params = _with_grads([0.3, 0.4])
+    assert clip_grad_norm(params, max_norm=1.0) == pytest.approx(0.5)
+    assert [p.grad for p in params] == [0.3, 0.4]
+
+
+def test_clip_grad_norm_inf_and_p_norms() -> None:
+    params = _with_grads([-3.0, 2.0, 1.0])
+    assert clip_grad_norm(params, 1.5, norm_type=math.inf) == 3.0
+    np.testing.assert_allclose(
+        [p.grad for p in params], np.array([-3.0, 2.0, 1.0]) * 1.5 / (3 + 1e-6)
+    )
+    grads = [1.0, -2.0, 3.0, 0.5]
+    for p_norm in (1.0, 3.0, 0.5):
+        want = float(np.sum(np.abs(grads) ** p_norm) ** (1 / p_norm))
+        assert clip_grad_norm(_with_grads(grads), 100.0, norm_type=p_norm) == pytest.approx(
+            want, rel=1e-12
+        )
+    huge = _with_grads([3e200, 4e200])  # the squares overflow; the norm does not
+    assert clip_grad_norm(huge, 1.0) == pytest.approx(5e200)
+    assert huge[0].grad == pytest.approx(0.6)
+
+
+def test_clip_grad_norm_non_finite_changes_nothing() -> None:
+    params = _with_grads([1.0, math.nan, 2.0])
+    params[1].label = "bias"
+    with pytest.raises(ValueError, match="bias"):
+        clip_grad_norm(params, 1.0)
+    assert params[0].grad == 1.0 and params[2].grad == 2.0
+
+
+def test_clip_grad_norm_arguments() -> None:
+    assert clip_grad_norm([], 1.0) == 0.0
+    single = Value(0.0)
+    single.grad = 2.0
+    assert clip_grad_norm(single, 1.0) == 2.0 and single.grad == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="max_norm"):
+        clip_grad_norm(_with_grads([1.0]), -1.0)
+    with pytest.raises(ValueError, match="norm_type"):
+        clip_grad_norm(_with_grads([1.0]), 1.0, norm_type=0.0)
+    with pytest.raises(TypeError, match="Value"):
+        clip_grad_norm([1.0], 1.0)  # type: ignore[list-item]
