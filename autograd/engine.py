@@ -287,7 +287,10 @@ class Value:
                 )
             y = _power(x, p)
             return _node(
-                y, "**", (self, other), _finite_locals("**", (x, p), p * (y / x), y * _log(x))
+                y,
+                "**",
+                (self, other),
+                _finite_locals("**", (x, p), _power_derivative(x, p, y), y * _log(x)),
             )
         p = _constant(other, "**")
         y = _power(x, p)
@@ -538,12 +541,28 @@ def _power(x: float, p: float) -> float:
     return y
 
 
+_TINY = 2.2250738585072014e-308  # the smallest normal float: below it, digits are lost
+
+
 def _power_derivative(x: float, p: float, y: float) -> float:
-    """d(x ** p)/dx = p * x ** (p - 1), finite or an error."""
+    """d(x ** p)/dx = p * x ** (p - 1), finite or an error.
+
+    From y = x ** p as p * (y / x), which costs no second power and never overflows
+    where the derivative is finite (p * y would, near the float maximum). Where y has
+    underflowed (0 or subnormal, with fewer digits) y / x has lost what x ** (p - 1)
+    still holds, so that is computed instead: d(x**2)/dx at 1e-200 is 2e-200, not 0.
+    """
     if p == 0.0:
         return 0.0
     if x != 0.0:
-        return _finite_locals("**", (x, p), p * (y / x))[0]
+        if -_TINY < y < _TINY:
+            try:
+                d = p * x ** (p - 1.0)
+            except OverflowError:
+                d = math.inf  # reported just below
+        else:
+            d = p * (y / x)
+        return _finite_locals("**", (x, p), d)[0]
     if p >= 1.0:
         return 1.0 if p == 1.0 else 0.0
     if not is_grad_enabled():

@@ -87,10 +87,28 @@ def sum(values: Iterable[_Scalar]) -> Value:
 
 
 def mean(values: Iterable[_Scalar]) -> Value:
-    """Forward: (x_1 + ... + x_n) / n, as one node. Local derivatives: 1 / n each."""
+    """Forward: (x_1 + ... + x_n) / n, as one node. Local derivatives: 1 / n each.
+
+    The mean of finite numbers is finite, also where their sum is not (two of 1.5e308).
+    """
     vs = _nonempty(values, "mean")
     n = len(vs)
-    return _node(_fsum(vs) / n, "mean", vs, (1.0 / n,) * n)
+    return _node(_fmean(vs), "mean", vs, (1.0 / n,) * n)
+
+
+def _fmean(vs: tuple[Value, ...]) -> float:
+    """The exactly rounded sum of the data, divided by n.
+
+    A sum past the float maximum is taken of the data scaled by 2**-k, 2**k >= n, which
+    is exact (a power of two) and cannot overflow: each |x| is at most the maximum.
+    """
+    n = len(vs)
+    try:
+        return math.fsum(v.data for v in vs) / n
+    except OverflowError:
+        k = n.bit_length()
+        scale = 2.0**-k
+        return math.fsum(v.data * scale for v in vs) / n * 2.0**k
 
 
 def dot(a: Sequence[_Scalar], b: Sequence[_Scalar]) -> Value:
@@ -363,21 +381,32 @@ def min(values: Iterable[_Scalar]) -> Value:
     return _extreme(values, "min", builtins.min)
 
 
-def _shifted_exps(vs: tuple[Value, ...]) -> tuple[float, list[float], float]:
-    """(m, exp(x_i - m), sum of those) with m the largest input: nothing overflows."""
-    m = builtins.max(v.data for v in vs)
-    exps = [math.exp(v.data - m) for v in vs]
-    return m, exps, math.fsum(exps)
+def _shifted_exps(vs: tuple[Value, ...]) -> tuple[float, list[float], float, float]:
+    """(m, exp(x_i - m), their sum S, log S) with m the largest input: nothing overflows.
+
+    The largest input contributes exactly exp(0) = 1 to S, so log S is computed as
+    ``log1p`` of the sum of the other terms: ``log(S)`` would round S = 1 + tiny to 1
+    first and lose tiny entirely (logsumexp([0, -40]) would be 0, not 4.2e-18).
+    """
+    data = [v.data for v in vs]
+    m = builtins.max(data)
+    k = data.index(m)
+    exps = [math.exp(x - m) for x in data]
+    exps[k] = 0.0  # the others' sum, exactly rounded
+    rest = math.fsum(exps)
+    exps[k] = 1.0
+    return m, exps, 1.0 + rest, math.log1p(rest)
 
 
 def logsumexp(values: Iterable[_Scalar]) -> Value:
-    """Forward: log(sum_i exp(x_i)), computed as m + log(sum_i exp(x_i - m)), m = max x.
+    """Forward: log(sum_i exp(x_i)), computed as m + log1p(sum_{i != k} exp(x_i - m)),
+    where x_k = m is the largest input.
 
     Local derivatives: softmax(x)_i. Finite for any finite inputs.
     """
     vs = _nonempty(values, "logsumexp")
-    m, exps, total = _shifted_exps(vs)
-    return _node(m + math.log(total), "logsumexp", vs, tuple(e / total for e in exps))
+    m, exps, total, log_total = _shifted_exps(vs)
+    return _node(m + log_total, "logsumexp", vs, tuple(e / total for e in exps))
 
 
 def softmax(values: Iterable[_Scalar]) -> list[Value]:
@@ -387,7 +416,7 @@ def softmax(values: Iterable[_Scalar]) -> list[Value]:
     so it never overflows.
     """
     vs = _nonempty(values, "softmax")
-    _, exps, total = _shifted_exps(vs)
+    _, exps, total, _ = _shifted_exps(vs)
     probs = [e / total for e in exps]
     return [
         _node(p_i, "softmax", vs, tuple(p_i * ((i == j) - p_j) for j, p_j in enumerate(probs)))
@@ -396,16 +425,25 @@ def softmax(values: Iterable[_Scalar]) -> list[Value]:
 
 
 def log_softmax(values: Iterable[_Scalar]) -> list[Value]:
-    """Forward: x_i - logsumexp(x), one node per output.
+    """Forward: x_i - logsumexp(x), computed as (x_i - m) - log S, one node per output.
 
     Local derivatives: d out_i / d x_j = delta_ij - softmax(x)_j. The stable way to get
     log-probabilities: log(softmax(x)) fails when a probability underflows to 0.
+
+    Both terms are <= 0, so nothing cancels: every output keeps its relative precision,
+    also the log-probability of a confident class (-4.7e-15 for logits [33, 0]), which
+    x_i - (m + log S) would round to -7.1e-15. With m the largest input, S = sum_j
+    exp(x_j - m) is 1 plus the other terms, and log S is their ``log1p``.
     """
     vs = _nonempty(values, "log_softmax")
-    m, exps, total = _shifted_exps(vs)
-    lse = m + math.log(total)
-    probs = [e / total for e in exps]
+    m, exps, total, log_total = _shifted_exps(vs)
+    minus_probs = tuple([-e / total for e in exps])
     return [
-        _node(v.data - lse, "log_softmax", vs, tuple((i == j) - p_j for j, p_j in enumerate(probs)))
+        _node(
+            (v.data - m) - log_total,
+            "log_softmax",
+            vs,
+            (*minus_probs[:i], 1.0 + minus_probs[i], *minus_probs[i + 1 :]),
+        )
         for i, v in enumerate(vs)
     ]

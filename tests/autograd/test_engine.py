@@ -8,6 +8,7 @@ of random inputs and graphs are checked against central differences with `gradch
 from __future__ import annotations
 
 import asyncio
+import decimal
 import math
 import sys
 import threading
@@ -952,9 +953,39 @@ def test_no_grad_without_parentheses_and_reentrant_instance() -> None:
     assert (x * x).parents == (x, x)
 
 
-def test_power_derivative_near_the_float_maximum_is_finite() -> None:
-    # y = x**2 is finite (~1.8e308); p * y would overflow, p * (y / x) = 2x does not
-    x = Value(1.34e154)
-    y = x**2
-    y.backward()
-    assert x.grad == pytest.approx(2 * 1.34e154, rel=1e-12)
+def _exact_power_derivative(x: float, p: float) -> float:
+    """p * x ** (p - 1) from the exact floats, in 60-digit decimal arithmetic."""
+    with decimal.localcontext() as ctx:
+        ctx.prec = 60
+        return float(decimal.Decimal(p) * decimal.Decimal(x) ** (decimal.Decimal(p) - 1))
+
+
+# (x, p): near the float maximum y = x**p is finite but p * y is not; near the smallest
+# floats y underflows (to 0, or to a subnormal with few digits) while p x**(p-1) does not
+POWER_EXTREMES = [
+    (1.34e154, 2.0),
+    (1.0e102, 3.0),
+    (1.0e-200, 2.0),
+    (3.0e-160, 2.0),
+    (-1.0e-110, 3.0),
+    (1.0e-250, 1.5),
+    (2.0e-300, 1.01),
+]
+
+
+@pytest.mark.parametrize(("x", "p"), POWER_EXTREMES)
+def test_power_derivative_at_the_ends_of_the_float_range_is_exact(x: float, p: float) -> None:
+    v = Value(x)
+    (v**p).backward()
+    assert v.grad == pytest.approx(_exact_power_derivative(x, p), rel=2e-15, abs=0.0)
+    assert v.grad != 0.0
+
+
+# a positive base where y * log(x), the derivative in the exponent, is finite too
+@pytest.mark.parametrize(("x", "p"), [(x, p) for x, p in POWER_EXTREMES if 0.0 < x < 1.0])
+def test_power_derivative_with_a_value_exponent_at_the_ends_of_the_float_range(
+    x: float, p: float
+) -> None:
+    v, e = Value(x), Value(p)
+    (v**e).backward()
+    assert v.grad == pytest.approx(_exact_power_derivative(x, p), rel=2e-15, abs=0.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import math
 from collections.abc import Callable
 
@@ -135,6 +136,23 @@ def test_cross_entropy_batch_mixed_targets_and_reductions() -> None:
     assert nn.cross_entropy(batch, np.array([2, 0])).data == pytest.approx(
         np.mean([-_log_softmax(np.array(xs[0]))[2], -_log_softmax(np.array(xs[1]))[0]])
     )
+
+
+def _exact_nll(a: float) -> float:
+    """-log softmax([a, 0])_0 = log(1 + exp(-a)), in 400-digit decimal arithmetic."""
+    with decimal.localcontext() as ctx:
+        ctx.prec = 400
+        return float((1 + (-decimal.Decimal(a)).exp()).ln())
+
+
+@pytest.mark.parametrize("a", [1.0, 20.0, 33.0, 50.0, 200.0, 700.0])
+def test_cross_entropy_of_a_confident_right_answer_keeps_full_relative_precision(
+    a: float,
+) -> None:
+    want = _exact_nll(a)  # 4.66e-15 for a = 33; logsumexp - x_0 gave 7.1e-15
+    assert nn.cross_entropy(vals([a, 0.0]), 0).data == pytest.approx(want, rel=1e-13, abs=0.0)
+    by_probability = nn.cross_entropy(vals([a, 0.0]), [1.0, 0.0]).data
+    assert by_probability == pytest.approx(want, rel=1e-13, abs=0.0)
 
 
 def test_cross_entropy_extreme_logits_are_finite() -> None:
@@ -457,4 +475,4 @@ def test_losses_build_small_graphs() -> None:
     # three differences, one dot, one scale
     assert loss.op == "* 0.5" and loss.parents[0].op == "dot"
     ce = nn.cross_entropy(out, 1)
-    assert ce.op == "-" and ce.parents[0].op == "logsumexp"
+    assert ce.op == "neg" and ce.parents[0].op == "log_softmax"
