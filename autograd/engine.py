@@ -18,13 +18,13 @@ from __future__ import annotations
 import math
 import numbers
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from functools import wraps
 from operator import attrgetter
 from typing import Any, TypeVar
 
-__all__ = ["Value", "is_grad_enabled", "no_grad", "topological_order"]
+__all__ = ["OPS", "Op", "Value", "is_grad_enabled", "no_grad", "operation", "topological_order"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -152,12 +152,12 @@ class Value:
     identity, so Values can live in sets and dicts as graph nodes.
     """
 
-    __slots__ = ("data", "grad", "label", "local_grads", "op", "parents")
+    __slots__ = ("_op", "data", "grad", "label", "local_grads", "parents")
 
     data: float
     grad: float
     label: str
-    op: str
+    _op: tuple[Any, ...]  # (the Op that made it, its constants...): see `operation`
     parents: tuple[Value, ...]
     local_grads: tuple[float, ...]
 
@@ -172,11 +172,19 @@ class Value:
         self.data = _as_number(data, "Value(data)")
         self.grad = 0.0
         self.label = label
-        self.op = ""
+        self._op = _LEAF
         self.parents = ()
         self.local_grads = ()
 
     # ------------------------------------------------------------------ plumbing
+
+    @property
+    def op(self) -> str:
+        """The operation's short name, with its constant if it has one: ``"*"``, ``"* 2"``,
+        ``"exp"``, ``"dot"``; ``""`` for a leaf. Formatted on request (``operation(v)``
+        gives the operation itself and its constants)."""
+        kind = self._op
+        return kind[0].text(kind[1:])  # type: ignore[no-any-return]
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -215,36 +223,36 @@ class Value:
     def __add__(self, other: Value | float) -> Value:
         """Forward: a + b. Local derivatives: 1, 1."""
         if isinstance(other, Value):
-            return _node(self.data + other.data, "+", (self, other), (1.0, 1.0))
+            return _node(self.data + other.data, _ADD, (self, other), (1.0, 1.0))
         c = _constant(other, "+")
-        return _node(self.data + c, f"+ {_fmt(c)}", (self,), (1.0,))
+        return _node(self.data + c, (ADD_CONST, c), (self,), (1.0,))
 
     def __radd__(self, other: float) -> Value:
         c = _constant(other, "+")
-        return _node(c + self.data, f"+ {_fmt(c)}", (self,), (1.0,))
+        return _node(c + self.data, (ADD_CONST, c), (self,), (1.0,))
 
     def __sub__(self, other: Value | float) -> Value:
         """Forward: a - b. Local derivatives: 1, -1."""
         if isinstance(other, Value):
-            return _node(self.data - other.data, "-", (self, other), (1.0, -1.0))
+            return _node(self.data - other.data, _SUB, (self, other), (1.0, -1.0))
         c = _constant(other, "-")
-        return _node(self.data - c, f"- {_fmt(c)}", (self,), (1.0,))
+        return _node(self.data - c, (SUB_CONST, c), (self,), (1.0,))
 
     def __rsub__(self, other: float) -> Value:
         c = _constant(other, "-")
-        return _node(c - self.data, f"{_fmt(c)} -", (self,), (-1.0,))
+        return _node(c - self.data, (RSUB_CONST, c), (self,), (-1.0,))
 
     def __mul__(self, other: Value | float) -> Value:
         """Forward: a * b. Local derivatives: b, a."""
         if isinstance(other, Value):
             a, b = self.data, other.data
-            return _node(a * b, "*", (self, other), (b, a))
+            return _node(a * b, _MUL, (self, other), (b, a))
         c = _constant(other, "*")
-        return _node(self.data * c, f"* {_fmt(c)}", (self,), (c,))
+        return _node(self.data * c, (MUL_CONST, c), (self,), (c,))
 
     def __rmul__(self, other: float) -> Value:
         c = _constant(other, "*")
-        return _node(c * self.data, f"* {_fmt(c)}", (self,), (c,))
+        return _node(c * self.data, (MUL_CONST, c), (self,), (c,))
 
     def __truediv__(self, other: Value | float) -> Value:
         """Forward: q = a / b. Local derivatives: 1 / b, -q / b."""
@@ -253,12 +261,12 @@ class Value:
             if b == 0.0:
                 raise ZeroDivisionError(f"division by zero: {_fmt(a)} / {_fmt(b)} (Value / Value)")
             q = a / b
-            return _node(q, "/", (self, other), _finite_locals("/", (a, b), 1.0 / b, -q / b))
+            return _node(q, _DIV, (self, other), _finite_locals("/", (a, b), 1.0 / b, -q / b))
         c = _constant(other, "/")
         if c == 0.0:
             raise ZeroDivisionError(f"division by zero: Value({_fmt(self.data)}) / 0")
         q = self.data / c
-        return _node(q, f"/ {_fmt(c)}", (self,), _finite_locals("/", (self.data, c), 1.0 / c))
+        return _node(q, (DIV_CONST, c), (self,), _finite_locals("/", (self.data, c), 1.0 / c))
 
     def __rtruediv__(self, other: float) -> Value:
         """Forward: q = c / b. Local derivative: -q / b."""
@@ -267,7 +275,7 @@ class Value:
         if b == 0.0:
             raise ZeroDivisionError(f"division by zero: {_fmt(c)} / Value({_fmt(b)})")
         q = c / b
-        return _node(q, f"{_fmt(c)} /", (self,), _finite_locals("/", (c, b), -q / b))
+        return _node(q, (RDIV_CONST, c), (self,), _finite_locals("/", (c, b), -q / b))
 
     def __pow__(self, other: Value | float) -> Value:
         """Forward: y = x ** p.
@@ -288,13 +296,13 @@ class Value:
             y = _power(x, p)
             return _node(
                 y,
-                "**",
+                _POW,
                 (self, other),
                 _finite_locals("**", (x, p), _power_derivative(x, p, y), y * _log(x)),
             )
         p = _constant(other, "**")
         y = _power(x, p)
-        return _node(y, f"** {_fmt(p)}", (self,), (_power_derivative(x, p, y),))
+        return _node(y, (POW_CONST, p), (self,), (_power_derivative(x, p, y),))
 
     def __rpow__(self, other: float) -> Value:
         """Forward: y = c ** x for a constant c > 0. Local derivative: y * log(c)."""
@@ -306,11 +314,11 @@ class Value:
                 f"got {_fmt(c)} ** Value({_fmt(x)})"
             )
         y = _power(c, x)
-        return _node(y, f"{_fmt(c)} **", (self,), _finite_locals("**", (c, x), y * _log(c)))
+        return _node(y, (RPOW_CONST, c), (self,), _finite_locals("**", (c, x), y * _log(c)))
 
     def __neg__(self) -> Value:
         """Forward: -x. Local derivative: -1."""
-        return _node(-self.data, "neg", (self,), (-1.0,))
+        return _node(-self.data, _NEG, (self,), (-1.0,))
 
     def __pos__(self) -> Value:
         return self
@@ -327,7 +335,7 @@ class Value:
                 f"autograd.softmax, for log(1 + exp(x)) Value.softplus"
             )
         y = _exp(x)
-        return _node(y, "exp", (self,), (y,))
+        return _node(y, _EXP, (self,), (y,))
 
     def log(self) -> Value:
         """Forward: log(x), natural logarithm, x > 0. Local derivative: 1 / x."""
@@ -338,7 +346,7 @@ class Value:
                 f"probability use autograd.log_softmax(logits) or "
                 f"nn.binary_cross_entropy_with_logits; for log(1 + exp(x)) use Value.softplus"
             )
-        return _node(_log(x), "log", (self,), _finite_locals("log", (x,), 1.0 / x))
+        return _node(_log(x), _LOG, (self,), _finite_locals("log", (x,), 1.0 / x))
 
     def sqrt(self) -> Value:
         """Forward: y = sqrt(x), x >= 0. Local derivative: 1 / (2 y), so x > 0 when recorded."""
@@ -351,12 +359,12 @@ class Value:
                 f"sqrt({_fmt(x)}) has an infinite derivative 1 / (2 sqrt(x)); differentiate "
                 f"sqrt(x + eps) with a small eps instead, or compute it under no_grad()"
             )
-        return _node(y, "sqrt", (self,), _finite_locals("sqrt", (x,), 0.5 / y) if y else ())
+        return _node(y, _SQRT, (self,), _finite_locals("sqrt", (x,), 0.5 / y) if y else ())
 
     def tanh(self) -> Value:
         """Forward: t = tanh(x). Local derivative: 1 - t**2."""
         t = math.tanh(self.data)
-        return _node(t, "tanh", (self,), (1.0 - t * t,))
+        return _node(t, _TANH, (self,), (1.0 - t * t,))
 
     def sigmoid(self) -> Value:
         """Forward: s = 1 / (1 + exp(-x)), never overflowing. Local derivative: s (1 - s)."""
@@ -366,14 +374,14 @@ class Value:
         else:
             e = _exp(x)
             s = e / (1.0 + e)
-        return _node(s, "sigmoid", (self,), (s * (1.0 - s),))
+        return _node(s, _SIGMOID, (self,), (s * (1.0 - s),))
 
     def relu(self) -> Value:
         """Forward: max(x, 0). Local derivative: 1 for x > 0, else 0 (0 at x = 0, as PyTorch)."""
         x = self.data
         if x > 0.0:
-            return _node(x, "relu", (self,), (1.0,))
-        return _node(0.0, "relu", (self,), (0.0,))
+            return _node(x, _RELU, (self,), (1.0,))
+        return _node(0.0, _RELU, (self,), (0.0,))
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
         """Forward: x for x > 0, else negative_slope * x.
@@ -384,8 +392,8 @@ class Value:
         slope = _constant(negative_slope, "leaky_relu(negative_slope)")
         x = self.data
         if x > 0.0:
-            return _node(x, "leaky_relu", (self,), (1.0,))
-        return _node(slope * x, "leaky_relu", (self,), (slope,))
+            return _node(x, (LEAKY_RELU, slope), (self,), (1.0,))
+        return _node(slope * x, (LEAKY_RELU, slope), (self,), (slope,))
 
     def softplus(self) -> Value:
         """Forward: log(1 + exp(x)), computed as max(x, 0) + log1p(exp(-|x|)) so it never
@@ -394,25 +402,25 @@ class Value:
         e = _exp(-abs(x))  # in (0, 1]
         y = max(x, 0.0) + math.log1p(e)
         s = 1.0 / (1.0 + e) if x >= 0.0 else e / (1.0 + e)
-        return _node(y, "softplus", (self,), (s,))
+        return _node(y, _SOFTPLUS, (self,), (s,))
 
     def abs(self) -> Value:
         """Forward: |x|. Local derivative: sign(x), 0 at x = 0 (as PyTorch)."""
         x = self.data
         sign = 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)
-        return _node(abs(x), "abs", (self,), (sign,))
+        return _node(abs(x), _ABS, (self,), (sign,))
 
     __abs__ = abs
 
     def sin(self) -> Value:
         """Forward: sin(x). Local derivative: cos(x)."""
         x = self.data
-        return _node(math.sin(x), "sin", (self,), (math.cos(x),))
+        return _node(math.sin(x), _SIN, (self,), (math.cos(x),))
 
     def cos(self) -> Value:
         """Forward: cos(x). Local derivative: -sin(x)."""
         x = self.data
-        return _node(math.cos(x), "cos", (self,), (-math.sin(x),))
+        return _node(math.cos(x), _COS, (self,), (-math.sin(x),))
 
     # --------------------------------------------------------- differentiation
 
@@ -451,6 +459,177 @@ class Value:
             raise _gradient_overflow(next(leaf for leaf in leaves if not _isfinite(leaf.grad)))
 
 
+# ---------------------------------------------------------------- operation identity
+# Every node records WHICH operation made it, and the operation's constants, in the
+# slot ``_op``: the tuple ``(Op, constant, ...)``. One `Op` object per kind of
+# operation is shared by all the nodes it makes, so an operation without constants
+# stores a shared tuple (nothing per node), and one with constants (``x * 2``) a small
+# tuple instead of a formatted string: ``v.op`` formats it only when asked.
+#
+# An Op knows three things about its kind: its name (``"mul_const"``, ``"exp"``), how to
+# apply it again to other operands, and its derivative rule written with Value
+# operations, which `autograd.grad(..., create_graph=True)` uses to differentiate again.
+# The float local derivatives stored on each node stay the fast path of ``backward()``.
+
+_Operands = tuple["Value", ...]
+_Derivatives = tuple["Value | float", ...]
+
+
+class Op:
+    """One kind of operation of the engine, shared by every node it makes.
+
+    - ``name``: the kind, unique among the built-in operations (``OPS[name] is op``);
+    - ``symbol``: how ``Value.op`` shows it; ``"{0}"`` in it stands for the first
+      constant (``"* {0}"`` shows as ``"* 2"``);
+    - ``apply(operands, constants)``: the operation run again on other Values (one
+      per parent, in order) with the node's constants; it records a node as usual;
+    - ``derivatives(node)``: d node / d parent for each parent, written with Value
+      operations (or plain floats where a derivative is a constant), so they can be
+      differentiated again. They equal ``node.local_grads`` in value.
+    """
+
+    __slots__ = ("_shows_constant", "apply", "derivatives", "name", "symbol")
+
+    name: str
+    symbol: str
+    apply: Callable[[_Operands, tuple[Any, ...]], Value]
+    derivatives: Callable[[Value], _Derivatives]
+
+    def __init__(
+        self,
+        name: str,
+        symbol: str,
+        apply: Callable[[_Operands, tuple[Any, ...]], Value],
+        derivatives: Callable[[Value], _Derivatives],
+    ) -> None:
+        self.name = name
+        self.symbol = symbol
+        self.apply = apply
+        self.derivatives = derivatives
+        self._shows_constant = "{0}" in symbol
+
+    def text(self, constants: tuple[Any, ...]) -> str:
+        """The op string of a node with these constants (``Value.op``)."""
+        return self.symbol.format(_fmt(constants[0])) if self._shows_constant else self.symbol
+
+    def forward(self, data: Iterable[float], constants: tuple[Any, ...] = ()) -> float:
+        """The operation's value at these parent values (floats), with these constants.
+
+        Runs `apply` on fresh leaves under ``no_grad()``, so it is exactly the engine's
+        own forward computation, its checks and error messages included.
+        """
+        with no_grad():
+            leaves = tuple(_leaf(_as_number(x, f"{self.name}.forward")) for x in data)
+            return self.apply(leaves, constants).data
+
+    def __repr__(self) -> str:
+        return f"Op({self.name!r})"
+
+
+#: The built-in operations by name: the engine's and `autograd.functional`'s.
+OPS: dict[str, Op] = {}
+
+
+def _register(
+    name: str,
+    symbol: str,
+    apply: Callable[[_Operands, tuple[Any, ...]], Value],
+    derivatives: Callable[[Value], _Derivatives],
+) -> Op:
+    """Make a built-in Op and enter it in `OPS`."""
+    if name in OPS:
+        raise ValueError(f"an operation named {name!r} is already registered")
+    op = OPS[name] = Op(name, symbol, apply, derivatives)
+    return op
+
+
+def operation(node: Value) -> tuple[Op, tuple[Any, ...]]:
+    """(the Op that made `node`, its constants); ``(OPS["leaf"], ())`` for a leaf.
+
+    >>> op, constants = operation(Value(3.0) * 2)
+    >>> op.name, constants
+    ('mul_const', (2.0,))
+    """
+    op = node._op
+    return op[0], op[1:]
+
+
+def _stored(node: Value) -> _Derivatives:
+    """The derivative rule of an operation whose local derivatives do not depend on its
+    operands (they are constants, or piecewise constant as relu's): the stored floats."""
+    return node.local_grads
+
+
+def _no_parents(node: Value) -> _Derivatives:
+    return ()
+
+
+def _leaf_again(operands: _Operands, constants: tuple[Any, ...]) -> Value:
+    raise TypeError("a leaf is not an operation: there is nothing to apply")
+
+
+LEAF = _register("leaf", "", _leaf_again, _no_parents)
+_LEAF: tuple[Any, ...] = (LEAF,)
+
+# The engine's operations, in the order of Value's methods: name, symbol, the
+# operation applied again, and d result / d parent as Value operations (``n`` is the
+# node, so ``n`` itself is the result: d exp(x) = exp(x) reads ``(n,)``).
+ADD = _register("add", "+", lambda p, c: p[0] + p[1], _stored)
+ADD_CONST = _register("add_const", "+ {0}", lambda p, c: p[0] + c[0], _stored)
+SUB = _register("sub", "-", lambda p, c: p[0] - p[1], _stored)
+SUB_CONST = _register("sub_const", "- {0}", lambda p, c: p[0] - c[0], _stored)
+RSUB_CONST = _register("rsub_const", "{0} -", lambda p, c: c[0] - p[0], _stored)
+MUL = _register("mul", "*", lambda p, c: p[0] * p[1], lambda n: (n.parents[1], n.parents[0]))
+MUL_CONST = _register("mul_const", "* {0}", lambda p, c: p[0] * c[0], _stored)
+DIV = _register(
+    "div", "/", lambda p, c: p[0] / p[1], lambda n: (1.0 / n.parents[1], -n / n.parents[1])
+)
+DIV_CONST = _register("div_const", "/ {0}", lambda p, c: p[0] / c[0], _stored)
+RDIV_CONST = _register(
+    "rdiv_const", "{0} /", lambda p, c: c[0] / p[0], lambda n: (-n / n.parents[0],)
+)
+POW = _register(
+    "pow",
+    "**",
+    lambda p, c: p[0] ** p[1],
+    lambda n: (n.parents[1] * (n / n.parents[0]), n * n.parents[0].log()),
+)
+POW_CONST = _register(
+    "pow_const", "** {0}", lambda p, c: p[0] ** c[0], lambda n: _pow_const_derivative(n)
+)
+RPOW_CONST = _register(
+    "rpow_const", "{0} **", lambda p, c: c[0] ** p[0], lambda n: (n * _log(n._op[1]),)
+)
+NEG = _register("neg", "neg", lambda p, c: -p[0], _stored)
+EXP = _register("exp", "exp", lambda p, c: p[0].exp(), lambda n: (n,))
+LOG = _register("log", "log", lambda p, c: p[0].log(), lambda n: (1.0 / n.parents[0],))
+SQRT = _register("sqrt", "sqrt", lambda p, c: p[0].sqrt(), lambda n: (0.5 / n,))
+TANH = _register("tanh", "tanh", lambda p, c: p[0].tanh(), lambda n: (1.0 - n * n,))
+SIGMOID = _register("sigmoid", "sigmoid", lambda p, c: p[0].sigmoid(), lambda n: (n * (1.0 - n),))
+RELU = _register("relu", "relu", lambda p, c: p[0].relu(), _stored)
+LEAKY_RELU = _register("leaky_relu", "leaky_relu", lambda p, c: p[0].leaky_relu(c[0]), _stored)
+SOFTPLUS = _register(
+    "softplus", "softplus", lambda p, c: p[0].softplus(), lambda n: (n.parents[0].sigmoid(),)
+)
+ABS = _register("abs", "abs", lambda p, c: p[0].abs(), _stored)
+SIN = _register("sin", "sin", lambda p, c: p[0].sin(), lambda n: (n.parents[0].cos(),))
+COS = _register("cos", "cos", lambda p, c: p[0].cos(), lambda n: (-n.parents[0].sin(),))
+
+# The shared `_op` tuples of the operations without constants.
+_ADD, _SUB, _MUL, _DIV, _POW = (ADD,), (SUB,), (MUL,), (DIV,), (POW,)
+_NEG, _EXP, _LOG, _SQRT, _TANH = (NEG,), (EXP,), (LOG,), (SQRT,), (TANH,)
+_SIGMOID, _RELU, _SOFTPLUS, _ABS = (SIGMOID,), (RELU,), (SOFTPLUS,), (ABS,)
+_SIN, _COS = (SIN,), (COS,)
+
+
+def _pow_const_derivative(n: Value) -> _Derivatives:
+    """d x**p / dx = p * x ** (p - 1), as Value operations (a constant for p = 0 or 1)."""
+    p = n._op[1]
+    if p == 0.0 or p == 1.0:
+        return n.local_grads
+    return (p * n.parents[0] ** (p - 1.0),)
+
+
 # ---------------------------------------------------------------- node construction
 
 
@@ -465,25 +644,29 @@ _new = object.__new__
 
 
 def _node(
-    data: float, op: str, parents: tuple[Value, ...], local_grads: tuple[float, ...]
+    data: float, op: tuple[Any, ...], parents: tuple[Value, ...], local_grads: tuple[float, ...]
 ) -> Value:
-    """Make the Value an operation returns, after checking its result is finite."""
+    """Make the Value an operation returns, after checking its result is finite.
+
+    ``op`` is the operation and its constants, ``(Op, constant, ...)``: a shared tuple
+    for an operation without constants, so recording it costs nothing.
+    """
     if not _isfinite(data):
         operands = ", ".join(_fmt(p.data) for p in parents)
         raise OverflowError(
-            f"{op} of ({operands}) is {data!r}: the result is not a finite number. "
-            f"Rescale the inputs, or use a stable form (logsumexp, softmax, softplus)"
+            f"{op[0].text(op[1:])} of ({operands}) is {data!r}: the result is not a finite "
+            f"number. Rescale the inputs, or use a stable form (logsumexp, softmax, softplus)"
         )
     out: Value = _new(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
     if not _open_blocks or not _depth():  # is_grad_enabled(), inlined
-        out.op = op
+        out._op = op
         out.parents = parents
         out.local_grads = local_grads
     else:
-        out.op = ""
+        out._op = _LEAF
         out.parents = ()
         out.local_grads = ()
     return out
@@ -495,7 +678,7 @@ def _leaf(data: float) -> Value:
     out.data = data
     out.grad = 0.0
     out.label = ""
-    out.op = ""
+    out._op = _LEAF
     out.parents = ()
     out.local_grads = ()
     return out

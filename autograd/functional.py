@@ -19,7 +19,17 @@ from collections.abc import Callable, Iterable, Sequence
 from operator import mul
 from typing import Any, overload
 
-from autograd.engine import Value, _as_number, _leaf, _node
+from autograd.engine import (
+    Op,
+    Value,
+    _as_number,
+    _Derivatives,
+    _leaf,
+    _node,
+    _Operands,
+    _register,
+    _stored,
+)
 
 __all__ = [
     "dot",
@@ -83,7 +93,7 @@ def sum(values: Iterable[_Scalar]) -> Value:
     """
     vs = _as_values(values, "sum")
     total = _fsum(vs)
-    return _node(total, "sum", vs, (1.0,) * len(vs))
+    return _node(total, _SUM, vs, (1.0,) * len(vs))
 
 
 def mean(values: Iterable[_Scalar]) -> Value:
@@ -93,7 +103,7 @@ def mean(values: Iterable[_Scalar]) -> Value:
     """
     vs = _nonempty(values, "mean")
     n = len(vs)
-    return _node(_fmean(vs), "mean", vs, (1.0 / n,) * n)
+    return _node(_fmean(vs), _MEAN, vs, (1.0 / n,) * n)
 
 
 def _fmean(vs: tuple[Value, ...]) -> float:
@@ -203,9 +213,11 @@ def is_batch(x: object) -> bool:
 _Operand = tuple[tuple[_Scalar, ...], tuple[float, ...], int]
 
 # What a bias adds to a dot node: (its number, its parents, their local derivatives,
-# the node's op).
-_Bias = tuple[float, tuple[Value, ...], tuple[float, ...], str]
-_NO_BIAS: _Bias = (0.0, (), (), "dot")
+# its entry in the node's constants: None for a Value bias, the number of a constant
+# one, _NO_BIAS_ENTRY without a bias, when the node is a "dot").
+_Bias = tuple[float, tuple[Value, ...], tuple[float, ...], object]
+_NO_BIAS_ENTRY = object()
+_NO_BIAS: _Bias = (0.0, (), (), _NO_BIAS_ENTRY)
 
 # One row of a linear map, prepared once per call as a plain tuple (cheap to build):
 # (k, its side, its bias, params, tail). For a row of Values, params are the node's
@@ -230,9 +242,7 @@ def _linear_rows(
                 f"one bias per row"
             )
         biases = [
-            (b.data, (b,), (1.0,), "linear")
-            if isinstance(b, Value)
-            else (_as_number(b, f"{func} bias[{k}]"), (), (), "linear")
+            (b.data, (b,), (1.0,), None) if isinstance(b, Value) else _constant_bias(b, func, k)
             for k, b in enumerate(bs)
         ]
     prepared: list[_Row] = []
@@ -246,6 +256,11 @@ def _linear_rows(
     return prepared
 
 
+def _constant_bias(b: object, func: str, k: int) -> _Bias:
+    c = _as_number(b, f"{func} bias[{k}]")
+    return (c, (), (), c)
+
+
 def _linear_sample(
     func: str, rows: list[_Row], x: Sequence[_Scalar], index: int, weight_name: str
 ) -> list[Value]:
@@ -257,13 +272,24 @@ def _linear_sample(
     # x all Values (parents, whose local derivatives are the row's numbers) or all
     # constants (no parents): the common cases, done here inline.
     x_parents = x_items if x_values == n else () if x_values == 0 else None
+    # The nodes' constants: x's numbers when x is all constants (the row is all Values).
+    x_layout = None if x_values == n else x_data
+    dot_op: tuple[Any, ...] = (DOT, None, x_layout)
+    linear_op: tuple[Any, ...] = (LINEAR, None, None, x_layout)
     out = []
     for k, side, bias, params, tail in rows:
         data = side[1]
         if params is not None and x_parents is not None and len(data) == n:
-            start, _, bias_locals, op = bias
+            start, _, bias_locals, entry = bias
             total = builtins.sum(map(mul, data, x_data), start)
             if math.isfinite(total):
+                op: tuple[Any, ...]
+                if entry is None:
+                    op = linear_op
+                elif entry is _NO_BIAS_ENTRY:
+                    op = dot_op
+                else:
+                    op = (LINEAR, None, entry, x_layout)
                 local_grads = x_data + tail if x_parents else x_data + bias_locals
                 out.append(_node(total, op, params + x_parents, local_grads))  # type: ignore[operator]
                 continue
@@ -284,13 +310,29 @@ def _dot_node(
 ) -> Value:
     """The node of ``a . b + bias`` for two checked sides of equal length: its parents
     are a's Values, the bias, then b's Values (``func`` and ``names`` for errors)."""
-    start, bias_parents, bias_locals, op = bias
+    start, bias_parents, bias_locals, entry = bias
     total = builtins.sum(map(mul, a[1], b[1]), start)
     if not math.isfinite(total):
         _raise_non_finite_dot(func, ((names[0], a[1]), (names[1], b[1])), total)
     a_parents, a_locals = _recorded(a, b[1])
     b_parents, b_locals = _recorded(b, a[1])
+    op: tuple[Any, ...] = (
+        (DOT, _layout(a), _layout(b))
+        if entry is _NO_BIAS_ENTRY
+        else (LINEAR, _layout(a), entry, _layout(b))
+    )
     return _node(total, op, a_parents + bias_parents + b_parents, a_locals + bias_locals + b_locals)
+
+
+def _layout(side: _Operand) -> tuple[float | None, ...] | None:
+    """How a node records one side of a dot product among its constants: None when the
+    side is all Values (all parents), else its numbers with None for each Value."""
+    items, data, values = side
+    if values == len(items):
+        return None
+    if values == 0:
+        return data
+    return tuple([None if isinstance(v, Value) else x for v, x in zip(items, data)])
 
 
 def _recorded(
@@ -359,10 +401,10 @@ def _raise_non_finite_dot(
     )
 
 
-def _extreme(values: Iterable[_Scalar], op: str, pick: Callable[..., int]) -> Value:
+def _extreme(values: Iterable[_Scalar], op: tuple[Op], pick: Callable[..., int]) -> Value:
     """The input `pick` (builtins.max or min) chooses, as one node: local derivative 1 for
     the first such input, 0 for the others (``pick`` returns the first of equals)."""
-    vs = _nonempty(values, op)
+    vs = _nonempty(values, op[0].name)
     k = pick(range(len(vs)), key=lambda i: vs[i].data)
     return _node(vs[k].data, op, vs, tuple(1.0 if i == k else 0.0 for i in range(len(vs))))
 
@@ -373,12 +415,12 @@ def max(values: Iterable[_Scalar]) -> Value:
     Local derivatives: 1 for the first largest input, 0 for the others (as PyTorch's
     ``max`` over a dimension: ties send the whole gradient to the first maximum).
     """
-    return _extreme(values, "max", builtins.max)
+    return _extreme(values, _MAX, builtins.max)
 
 
 def min(values: Iterable[_Scalar]) -> Value:
     """Forward: the smallest input. Local derivatives: 1 for the first smallest, 0 elsewhere."""
-    return _extreme(values, "min", builtins.min)
+    return _extreme(values, _MIN, builtins.min)
 
 
 def _shifted_exps(vs: tuple[Value, ...]) -> tuple[float, list[float], float, float]:
@@ -406,7 +448,7 @@ def logsumexp(values: Iterable[_Scalar]) -> Value:
     """
     vs = _nonempty(values, "logsumexp")
     m, exps, total, log_total = _shifted_exps(vs)
-    return _node(m + log_total, "logsumexp", vs, tuple(e / total for e in exps))
+    return _node(m + log_total, _LOGSUMEXP, vs, tuple(e / total for e in exps))
 
 
 def softmax(values: Iterable[_Scalar]) -> list[Value]:
@@ -419,7 +461,7 @@ def softmax(values: Iterable[_Scalar]) -> list[Value]:
     _, exps, total, _ = _shifted_exps(vs)
     probs = [e / total for e in exps]
     return [
-        _node(p_i, "softmax", vs, tuple(p_i * ((i == j) - p_j) for j, p_j in enumerate(probs)))
+        _node(p_i, (SOFTMAX, i), vs, tuple(p_i * ((i == j) - p_j) for j, p_j in enumerate(probs)))
         for i, p_i in enumerate(probs)
     ]
 
@@ -441,9 +483,96 @@ def log_softmax(values: Iterable[_Scalar]) -> list[Value]:
     return [
         _node(
             (v.data - m) - log_total,
-            "log_softmax",
+            (LOG_SOFTMAX, i),
             vs,
             (*minus_probs[:i], 1.0 + minus_probs[i], *minus_probs[i + 1 :]),
         )
         for i, v in enumerate(vs)
     ]
+
+
+# ---------------------------------------------------------------- operation identity
+# The functions' entries in the engine's table of operations (see autograd.engine.Op):
+# each applied again to other operands, and its local derivatives as Value operations.
+
+
+def _dot_sides(
+    parents: _Operands, a_layout: tuple[float | None, ...] | None, b_layout: Any, bias: bool
+) -> tuple[list[_Scalar], Value | None, list[_Scalar]]:
+    """The two sides of a dot or linear node (Values and constants, as given) and its
+    bias parent, rebuilt from its parents and the layouts in its constants."""
+    if a_layout is not None:
+        n = len(a_layout)
+    elif b_layout is not None:
+        n = len(b_layout)
+    else:
+        n = (len(parents) - bias) // 2
+    rest = iter(parents)
+    a = [next(rest) if c is None else c for c in (a_layout or (None,) * n)]
+    bias_parent = next(rest) if bias else None
+    b = [next(rest) if c is None else c for c in (b_layout or (None,) * n)]
+    return a, bias_parent, b
+
+
+def _cross_derivatives(node: Value, a_layout: Any, b_layout: Any, bias: bool) -> _Derivatives:
+    """d (a . b + bias) / d parent: the other side's element for each Value of a side,
+    1 for a Value bias."""
+    a, _, b = _dot_sides(node.parents, a_layout, b_layout, bias)
+    da = [y for x, y in zip(a, b) if isinstance(x, Value)]
+    db = [x for x, y in zip(a, b) if isinstance(y, Value)]
+    return (*da, *([1.0] if bias else []), *db)
+
+
+def _apply_dot(operands: _Operands, constants: tuple[Any, ...]) -> Value:
+    a, _, b = _dot_sides(operands, constants[0], constants[1], False)
+    return dot(a, b)
+
+
+def _apply_linear(operands: _Operands, constants: tuple[Any, ...]) -> Value:
+    w_layout, bias_entry, x_layout = constants
+    w, bias_parent, x = _dot_sides(operands, w_layout, x_layout, bias_entry is None)
+    return linear(x, [w], [bias_entry if bias_parent is None else bias_parent])[0]
+
+
+def _softmax_derivatives(node: Value) -> _Derivatives:
+    """d p_i / d x_j = p_i (delta_ij - p_j), with p_j = exp(x_j - logsumexp(x))."""
+    i, lse = node._op[1], logsumexp(node.parents)
+    return tuple(
+        node * (1.0 - node) if j == i else -(node * (x - lse).exp())
+        for j, x in enumerate(node.parents)
+    )
+
+
+def _log_softmax_derivatives(node: Value) -> _Derivatives:
+    """d out_i / d x_j = delta_ij - p_j, with p_j = exp(x_j - logsumexp(x))."""
+    i, lse = node._op[1], logsumexp(node.parents)
+    return tuple(
+        1.0 - (x - lse).exp() if j == i else -(x - lse).exp() for j, x in enumerate(node.parents)
+    )
+
+
+SUM = _register("sum", "sum", lambda p, c: sum(p), _stored)
+MEAN = _register("mean", "mean", lambda p, c: mean(p), _stored)
+DOT = _register(
+    "dot", "dot", _apply_dot, lambda n: _cross_derivatives(n, n._op[1], n._op[2], False)
+)
+LINEAR = _register(
+    "linear",
+    "linear",
+    _apply_linear,
+    lambda n: _cross_derivatives(n, n._op[1], n._op[3], n._op[2] is None),
+)
+MAX = _register("max", "max", lambda p, c: max(p), _stored)
+MIN = _register("min", "min", lambda p, c: min(p), _stored)
+LOGSUMEXP = _register(
+    "logsumexp",
+    "logsumexp",
+    lambda p, c: logsumexp(p),
+    lambda n: tuple((x - n).exp() for x in n.parents),
+)
+SOFTMAX = _register("softmax", "softmax", lambda p, c: softmax(p)[c[0]], _softmax_derivatives)
+LOG_SOFTMAX = _register(
+    "log_softmax", "log_softmax", lambda p, c: log_softmax(p)[c[0]], _log_softmax_derivatives
+)
+
+_SUM, _MEAN, _MAX, _MIN, _LOGSUMEXP = (SUM,), (MEAN,), (MAX,), (MIN,), (LOGSUMEXP,)
