@@ -127,26 +127,28 @@ def real(
     A real number is an int, float, fraction or numpy scalar; not a bool, a str or a
     complex. An int too large for a float is a ValueError, as nan and inf are.
     """
-    expected = _range("a finite number", name, low, high, low_open, high_open)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        fail(where, name, value, expected, _type_fix(value, "a number"), TypeError)
+        fix = _type_fix(value, "a number")
+        fail(where, name, value, _range(name, low, high, low_open, high_open), fix, TypeError)
     try:
         x = float(value)
     except OverflowError:
-        fail(where, name, value, expected, "it is too large for a float (above 1.8e308)")
-    if not _isfinite(x):
-        fail(where, name, value, expected)
+        fix = "it is too large for a float (above 1.8e308)"
+        fail(where, name, value, _range(name, low, high, low_open, high_open), fix)
     if (
-        (low is not None and (x < low or (low_open and x == low)))
+        not _isfinite(x)
+        or (low is not None and (x < low or (low_open and x == low)))
         or (high is not None and (x > high or (high_open and x == high)))
     ):  # fmt: skip
-        fail(where, name, value, expected)
+        fail(where, name, value, _range(name, low, high, low_open, high_open))
     return x
 
 
 def _range(
-    kind: str, name: str, low: float | None, high: float | None, low_open: bool, high_open: bool
+    name: str, low: float | None, high: float | None, low_open: bool, high_open: bool
 ) -> str:
+    """What `real` expected, in words (built only when a check fails)."""
+    kind = "a finite number"
     lo = "<" if low_open else "<="
     hi = "<" if high_open else "<="
     if low is not None and high is not None:
@@ -270,6 +272,9 @@ def exact_keys(
     """
     if not isinstance(value, Mapping):
         fail(where, name, value, f"a dict with the {kind}s {sorted(required)}", error=TypeError)
+    keys = value.keys()
+    if keys == set(required) or (optional and set(required) <= keys <= {*required, *optional}):
+        return value
     allowed = set(required) | set(optional)
     unknown = sorted((repr(k) for k in value if k not in allowed), key=str)
     missing = sorted(k for k in required if k not in value)

@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from nn import _checks as checks
+
 __all__ = [
     "batches",
     "make_blobs",
@@ -41,39 +43,6 @@ T_COLD = 15.0  # degC, water from the mains
 K_HOT = 8.0  # litres per minute through the fully open hot valve
 K_COLD = 12.0  # litres per minute through the fully open cold valve
 MIN_OPENING = 0.1  # valves are sampled at least this open, so some water always flows
-
-
-# ---------------------------------------------------------------- argument checks
-
-
-def _count(where: str, name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{where}: {name} must be an int, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{where}: invalid {name}={value!r}; expected {name} >= {minimum}")
-    return int(value)
-
-
-def _amount(where: str, name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{where}: {name} must be a number, got {type(value).__name__} {value!r}")
-    x = float(value)
-    if not math.isfinite(x) or x < 0.0:
-        raise ValueError(f"{where}: invalid {name}={x!r}; expected a finite {name} >= 0")
-    return x
-
-
-def _rng(where: str, seed: Any) -> np.random.Generator:
-    """A Generator from None (fresh entropy), an int seed, or a Generator (used as is)."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is None:
-        return np.random.default_rng()
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise TypeError(
-            f"{where}: seed must be None, an int >= 0 or a numpy Generator, got {seed!r}"
-        )
-    return np.random.default_rng(int(seed))
 
 
 def _shares(n: int, k: int) -> list[int]:
@@ -99,9 +68,9 @@ def make_moons(
     evenly over [0, pi]. Gaussian noise of standard deviation ``noise`` is added to
     every coordinate. Class sizes: ceil(n/2) for class 0, floor(n/2) for class 1.
     """
-    n = _count("make_moons", "n_samples", n_samples, 2)
-    sd = _amount("make_moons", "noise", noise)
-    rng = _rng("make_moons", seed)
+    n = checks.integer("make_moons", "n_samples", n_samples, minimum=2)
+    sd = checks.nonnegative("make_moons", "noise", noise)
+    rng = checks.rng("make_moons", "seed", seed)
     n0, n1 = _shares(n, 2)
     t0, t1 = np.linspace(0.0, np.pi, n0), np.linspace(0.0, np.pi, n1)
     X = np.concatenate(
@@ -127,12 +96,10 @@ def make_circles(
     ``factor`` (0 < factor < 1), each at evenly spaced angles ``2 pi k / n_class``.
     Gaussian noise of standard deviation ``noise`` is added to every coordinate.
     """
-    n = _count("make_circles", "n_samples", n_samples, 2)
-    sd = _amount("make_circles", "noise", noise)
-    f = _amount("make_circles", "factor", factor)
-    if not 0.0 < f < 1.0:
-        raise ValueError(f"make_circles: invalid factor={f!r}; expected 0 < factor < 1")
-    rng = _rng("make_circles", seed)
+    n = checks.integer("make_circles", "n_samples", n_samples, minimum=2)
+    sd = checks.nonnegative("make_circles", "noise", noise)
+    f = checks.fraction("make_circles", "factor", factor)
+    rng = checks.rng("make_circles", "seed", seed)
     n0, n1 = _shares(n, 2)
     a0 = np.linspace(0.0, 2.0 * np.pi, n0, endpoint=False)
     a1 = np.linspace(0.0, 2.0 * np.pi, n1, endpoint=False)
@@ -164,12 +131,12 @@ def make_spirals(
     ``(r cos theta, r sin theta)``. Here ``noise`` is the standard deviation of the
     angle (in radians), which keeps the points on their arm's radius.
     """
-    n = _count("make_spirals", "n_samples", n_samples, 2)
-    k = _count("make_spirals", "classes", classes, 2)
+    n = checks.integer("make_spirals", "n_samples", n_samples, minimum=2)
+    k = checks.integer("make_spirals", "classes", classes, minimum=2)
     if n < k:
         raise ValueError(f"make_spirals: n_samples={n} < classes={k}; every class needs a sample")
-    sd = _amount("make_spirals", "noise", noise)
-    rng = _rng("make_spirals", seed)
+    sd = checks.nonnegative("make_spirals", "noise", noise)
+    rng = checks.rng("make_spirals", "seed", seed)
     sizes = _shares(n, k)
     r = np.concatenate([np.linspace(0.1, 1.0, m) for m in sizes])
     y = np.repeat(np.arange(k, dtype=np.int64), sizes)
@@ -192,12 +159,12 @@ def make_blobs(
     [-10, 10]^n_features) or an array of shape (k, n_features) of given centers.
     Class j's points are its center plus ``cluster_std * N(0, I)``.
     """
-    n = _count("make_blobs", "n_samples", n_samples, 1)
-    d = _count("make_blobs", "n_features", n_features, 1)
-    sd = _amount("make_blobs", "cluster_std", cluster_std)
-    rng = _rng("make_blobs", seed)
+    n = checks.integer("make_blobs", "n_samples", n_samples, minimum=1)
+    d = checks.integer("make_blobs", "n_features", n_features, minimum=1)
+    sd = checks.nonnegative("make_blobs", "cluster_std", cluster_std)
+    rng = checks.rng("make_blobs", "seed", seed)
     if isinstance(centers, numbers.Integral) and not isinstance(centers, bool):
-        k = _count("make_blobs", "centers", centers, 1)
+        k = checks.integer("make_blobs", "centers", centers, minimum=1)
         points = rng.uniform(-10.0, 10.0, size=(k, d))
     else:
         points = np.asarray(centers, dtype=np.float64)
@@ -226,9 +193,9 @@ def xor(
     0, 1, 1, 0, plus Gaussian noise of standard deviation ``noise`` on each
     coordinate; the defaults give exactly the four corners, in that order.
     """
-    n = _count("xor", "n_samples", n_samples, 4)
-    sd = _amount("xor", "noise", noise)
-    rng = _rng("xor", seed)
+    n = checks.integer("xor", "n_samples", n_samples, minimum=4)
+    sd = checks.nonnegative("xor", "noise", noise)
+    rng = checks.rng("xor", "seed", seed)
     corners = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     which = np.arange(n) % 4
     X = corners[which] + sd * rng.standard_normal((n, 2))
@@ -267,9 +234,9 @@ def water_heater(
     of standard deviation ``noise`` (in degC and L/min). Opening the hot valve more
     makes the water hotter and stronger; opening the cold one, colder and stronger.
     """
-    n = _count("water_heater", "n_samples", n_samples, 1)
-    sd = _amount("water_heater", "noise", noise)
-    rng = _rng("water_heater", seed)
+    n = checks.integer("water_heater", "n_samples", n_samples, minimum=1)
+    sd = checks.nonnegative("water_heater", "noise", noise)
+    rng = checks.rng("water_heater", "seed", seed)
     X = rng.uniform(MIN_OPENING, 1.0, size=(n, 2))
     y = _mix(X[:, 0], X[:, 1]) + sd * rng.standard_normal((n, 2))
     return X, y
@@ -307,23 +274,20 @@ def train_test_split(
     where = "train_test_split"
     Xa, ya = _paired(where, X, y)
     n = len(ya)
-    if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real):
-        raise TypeError(f"{where}: test_size must be a fraction or a count, got {test_size!r}")
-    if isinstance(test_size, numbers.Integral):
-        n_test = int(test_size)
+    if isinstance(test_size, numbers.Integral) and not isinstance(test_size, bool):
+        n_test = checks.integer(where, "test_size", test_size)
+    elif isinstance(test_size, numbers.Real) and not isinstance(test_size, bool):
+        n_test = math.ceil(checks.fraction(where, "test_size", test_size) * n)
     else:
-        fraction = float(test_size)
-        if not 0.0 < fraction < 1.0:
-            raise ValueError(
-                f"{where}: invalid test_size={fraction!r}; a fraction must be in (0, 1)"
-            )
-        n_test = math.ceil(fraction * n)
+        checks.fail(
+            where, "test_size", test_size, "a fraction in (0, 1) or a count", error=TypeError
+        )
     if not 1 <= n_test <= n - 1:
         raise ValueError(
             f"{where}: test_size={test_size!r} gives {n_test} test and {n - n_test} training "
             f"samples out of {n}; both sides need at least one"
         )
-    rng = _rng(where, seed)
+    rng = checks.rng(where, "seed", seed)
     if not stratify:
         order = rng.permutation(n)
         test, train = order[:n_test], order[n_test:]
@@ -374,15 +338,15 @@ def batches(
     where = "batches"
     Xa, ya = _paired(where, X, y)
     n = len(ya)
-    size = n if batch_size is None else _count(where, "batch_size", batch_size, 1)
-    if not isinstance(shuffle, bool) or not isinstance(drop_last, bool):
-        raise TypeError(f"{where}: shuffle and drop_last must be True or False")
+    size = n if batch_size is None else checks.integer(where, "batch_size", batch_size, minimum=1)
+    checks.flag(where, "shuffle", shuffle)
+    checks.flag(where, "drop_last", drop_last)
     if drop_last and size > n:
         raise ValueError(
             f"{where}: batch_size={size} > {n} samples with drop_last=True leaves no batch; "
             f"use a smaller batch_size or drop_last=False"
         )
-    order = _rng(where, rng).permutation(n) if shuffle else np.arange(n)
+    order = checks.rng(where, "rng", rng).permutation(n) if shuffle else np.arange(n)
     stop = n - n % size if drop_last else n
     return _walk(Xa, ya, order, size, stop)
 

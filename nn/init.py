@@ -31,10 +31,11 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from nn import _checks as checks
 
 __all__ = [
     "HeNormal",
@@ -59,18 +60,14 @@ Array = NDArray[np.float64]
 
 
 def _check_fans(fan_in: int, fan_out: int) -> None:
-    for name, n in (("fan_in", fan_in), ("fan_out", fan_out)):
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"initialiser: {name} must be a positive int, got {n!r}")
+    checks.positive_int("initialiser", "fan_in", fan_in)
+    checks.positive_int("initialiser", "fan_out", fan_out)
 
 
-def _real(x: Any, where: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{where} must be a real number, got {type(x).__name__} {x!r}")
-    value = float(x)
-    if not math.isfinite(value):
-        raise ValueError(f"{where} must be finite, got {value!r}")
-    return value
+def _set(initializer: Initializer, **fields: object) -> None:
+    """Store checked (normalised) fields on a frozen dataclass, once, in __post_init__."""
+    for name, value in fields.items():
+        object.__setattr__(initializer, name, value)
 
 
 class Initializer(ABC):
@@ -111,6 +108,13 @@ class Uniform(Initializer):
     b: float
     biases_too: bool = True
 
+    def __post_init__(self) -> None:
+        a = checks.real("uniform", "a", self.a)
+        b = checks.real("uniform", "b", self.b)
+        if not a < b:
+            checks.fail("uniform", "b", self.b, f"a number > a={a!r}", "uniform(a, b) needs a < b")
+        _set(self, a=a, b=b, biases_too=checks.flag("uniform", "biases", self.biases_too))
+
     def _draw(
         self, shape: tuple[int, ...], fan_in: int, fan_out: int, rng: np.random.Generator
     ) -> Array:
@@ -127,6 +131,14 @@ class Normal(Initializer):
     std: float
     mean: float = 0.0
     biases_too: bool = True
+
+    def __post_init__(self) -> None:
+        _set(
+            self,
+            std=checks.positive("normal", "std", self.std),
+            mean=checks.real("normal", "mean", self.mean),
+            biases_too=checks.flag("normal", "biases", self.biases_too),
+        )
 
     def _draw(
         self, shape: tuple[int, ...], fan_in: int, fan_out: int, rng: np.random.Generator
@@ -147,6 +159,9 @@ class XavierUniform(Initializer):
 
     gain: float = 1.0
 
+    def __post_init__(self) -> None:
+        _set(self, gain=checks.positive("xavier_uniform", "gain", self.gain))
+
     def _draw(
         self, shape: tuple[int, ...], fan_in: int, fan_out: int, rng: np.random.Generator
     ) -> Array:
@@ -162,6 +177,9 @@ class XavierNormal(Initializer):
     """
 
     gain: float = 1.0
+
+    def __post_init__(self) -> None:
+        _set(self, gain=checks.positive("xavier_normal", "gain", self.gain))
 
     def _draw(
         self, shape: tuple[int, ...], fan_in: int, fan_out: int, rng: np.random.Generator
@@ -215,35 +233,22 @@ def uniform(a: float, b: float, *, biases: bool = True) -> Uniform:
 
     ``uniform(-0.05, 0.05)`` is the classic BP algorithm's "small random values".
     """
-    lo, hi = _real(a, "uniform(a)"), _real(b, "uniform(b)")
-    if not lo < hi:
-        raise ValueError(f"uniform(a, b) needs a < b, got a={lo!r}, b={hi!r}")
-    return Uniform(lo, hi, bool(biases))
+    return Uniform(a, b, biases)
 
 
 def normal(std: float, mean: float = 0.0, *, biases: bool = True) -> Normal:
     """Weights from N(mean, std^2), std > 0; biases too unless ``biases=False``."""
-    s, m = _real(std, "normal(std)"), _real(mean, "normal(mean)")
-    if s <= 0.0:
-        raise ValueError(f"normal(std) must be positive, got {s!r}")
-    return Normal(s, m, bool(biases))
-
-
-def _gain(gain: float, who: str) -> float:
-    g = _real(gain, f"{who}(gain)")
-    if g <= 0.0:
-        raise ValueError(f"{who}(gain) must be positive, got {g!r}")
-    return g
+    return Normal(std, mean, biases)
 
 
 def xavier_uniform(gain: float = 1.0) -> XavierUniform:
     """U(-l, l), l = gain * sqrt(6 / (fan_in + fan_out)); biases 0."""
-    return XavierUniform(_gain(gain, "xavier_uniform"))
+    return XavierUniform(gain)
 
 
 def xavier_normal(gain: float = 1.0) -> XavierNormal:
     """N(0, s^2), s = gain * sqrt(2 / (fan_in + fan_out)); biases 0."""
-    return XavierNormal(_gain(gain, "xavier_normal"))
+    return XavierNormal(gain)
 
 
 def he_uniform() -> HeUniform:

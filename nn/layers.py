@@ -27,6 +27,7 @@ same model. None draws fresh entropy (a different model each time).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from itertools import pairwise
 from typing import Any, ClassVar
 
 import numpy as np
@@ -453,6 +454,19 @@ def _checked_config(config: Mapping[str, Any], keys: tuple[str, ...]) -> Mapping
     return config
 
 
+def _implied_parameter_count(kind: str, config: Any) -> int | None:
+    """How many parameters a saved `config` describes, computed without building
+    anything; None when the config is malformed (``from_config`` then says how)."""
+    if not isinstance(config, Mapping):
+        return None
+    widths = {"Neuron": [1], "Layer": [config.get("out_features")], "MLP": config.get("sizes")}
+    sizes: list[Any] = [config.get("in_features"), *(widths.get(kind) or [None])]
+    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in sizes):
+        return None
+    bias = 1 if config.get("bias") is True else 0
+    return sum(int(width) * (int(fan_in) + bias) for fan_in, width in pairwise(sizes))
+
+
 _LOADABLE: dict[str, type[Neuron] | type[Layer] | type[MLP]] = {
     "Neuron": Neuron,
     "Layer": Layer,
@@ -477,6 +491,14 @@ def load_model(path: PathLike) -> Module:
         )
     if document["config"] is None:
         raise ValueError(f'{name}: the file has no "config" to rebuild the model from')
+    # Count before building: a small file must not make load_model build a huge model.
+    implied = _implied_parameter_count(document["class"], document["config"])
+    if implied is not None and implied != len(document["parameters"]):
+        described = ", ".join(f"{k}={v!r}" for k, v in document["config"].items())
+        raise ValueError(
+            f'{name}: "config" describes a {document["class"]}({described}) with {implied} '
+            f"parameters, but the file holds {len(document['parameters'])}; nothing was built"
+        )
     try:
         model = cls.from_config(document["config"])
     except (TypeError, ValueError) as err:

@@ -40,7 +40,6 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-import numbers
 import os
 import stat
 import tempfile
@@ -49,8 +48,16 @@ from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar, NamedTuple
 
 from autograd import Value
+from nn import _checks as checks
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "IncompatibleKeys", "Module", "read_model_file"]
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "MAX_FILE_BYTES",
+    "IncompatibleKeys",
+    "Module",
+    "read_model_file",
+]
 
 FORMAT = "backproplab-model"
 FORMAT_VERSION = 1
@@ -212,14 +219,10 @@ class Module:
             if name not in state_dict:
                 continue
             v = state_dict[name]
-            if isinstance(v, bool) or not isinstance(v, numbers.Real):
-                bad.append(f"{name!r} is {type(v).__name__} {v!r}, expected a real number")
-                continue
-            x = float(v)
-            if not math.isfinite(x):
-                bad.append(f"{name!r} is {x!r}, expected a finite number")
-                continue
-            updates.append((p, x))
+            try:
+                updates.append((p, checks.real("load_state_dict", repr(name), v)))
+            except (TypeError, ValueError):
+                bad.append(f"{name!r} is {checks.shown(v)}, expected a finite number")
         problems = []
         if strict and missing:
             problems.append("Missing key(s): " + _listing([repr(m) for m in missing]))
@@ -326,10 +329,23 @@ def _write_atomically(path: PathLike, text: str) -> None:
     """Write ``text`` to a temporary file in the target's folder, then os.replace it.
 
     os.replace is atomic on POSIX and Windows: readers see the old file or the new one,
-    never a mixture, and a crash or error midway leaves the old file intact.
+    never a mixture, and a crash or error midway leaves the old file intact. The
+    temporary file is ``.<name>.<random>.tmp`` beside the target; an exception removes
+    it, but a process killed outright (SIGKILL, power loss) can leave one behind,
+    which is safe to delete.
     """
-    target = os.path.abspath(os.fspath(path))
+    given = os.fspath(path)
+    # Through a symlink, write the file it points to (as open(path, "w") would), not
+    # a new file in the link's place; realpath also resolves links to folders.
+    target = os.path.realpath(given)
     folder = os.path.dirname(target)
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(
+            f"cannot save to {given}: the folder {folder} does not exist; create it first "
+            f"(os.makedirs({folder!r}))"
+        )
+    if os.path.isdir(target):
+        raise IsADirectoryError(f"cannot save to {given}: it is a folder; give a file name")
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(target)}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -362,21 +378,90 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 _FIELDS = ("format", "version", "class", "config", "parameters")
 
 
-def read_model_file(path: PathLike) -> dict[str, Any]:
+# The largest model file `read_model_file` (so `load`, `nn.load_model`) reads, in bytes.
+# A file states about 25 bytes per parameter: 64 MiB holds over two million. Raise it
+# for a larger model: ``nn.module.MAX_FILE_BYTES = 2**30``.
+MAX_FILE_BYTES = 64 * 2**20
+
+# No number in a model file needs more digits than this; Python's int parser is
+# quadratic in the digits, and a float holds 17 significant digits.
+_MAX_INT_DIGITS = 30
+
+
+class _HugeInt(ValueError):
+    pass
+
+
+def _small_int(text: str) -> int:
+    if len(text.lstrip("-")) > _MAX_INT_DIGITS:
+        raise _HugeInt(f"it holds an integer of {len(text.lstrip('-'))} digits")
+    return int(text)
+
+
+def _read_bounded(name: str, limit: int) -> bytes:
+    """The bytes of the regular file `name`, refused (ValueError) past `limit` bytes.
+
+    Opened without blocking and checked on the open descriptor, so a FIFO, a device
+    (a symlink to /dev/zero) or a folder is refused before a byte is read, and a file
+    swapped between the check and the read cannot slip through.
+    """
+    fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = _FILE_KINDS.get(stat.S_IFMT(info.st_mode), "not a regular file")
+            raise ValueError(f"{name}: not a model file ({kind}); give the path of a saved model")
+        if info.st_size > limit:
+            raise ValueError(
+                f"{name}: the file has {info.st_size} bytes, over the limit of {limit} "
+                f"(nn.module.MAX_FILE_BYTES); raise that limit to read a larger model"
+            )
+        with os.fdopen(os.dup(fd), "rb") as f:
+            raw = f.read(limit + 1)
+    finally:
+        os.close(fd)
+    if len(raw) > limit:  # it grew after the check
+        raise ValueError(f"{name}: the file grew past the limit of {limit} bytes while read")
+    return raw
+
+
+_FILE_KINDS = {
+    stat.S_IFDIR: "a folder",
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+}
+
+
+def read_model_file(path: PathLike, max_bytes: int | None = None) -> dict[str, Any]:
     """Parse and check the outer structure of a file written by `Module.save`.
 
-    Returns the document (format, version, class, config, parameters). Raises
-    ``ValueError`` naming the file when it is not valid JSON (truncated, edited), not
-    a model file, from a newer format version, or has fields of the wrong kind; the
-    parameter values themselves are checked by `Module.load_state_dict`.
+    Returns the document (format, version, class, config, parameters). Only a regular
+    file of at most ``max_bytes`` (default `MAX_FILE_BYTES`, 64 MiB) is read; anything
+    else is refused before reading. Raises ``ValueError`` naming the file when it is
+    not valid JSON (truncated, edited), nested too deeply, holds an integer of more
+    than 30 digits, is not a model file, is from a newer format version, or has fields
+    of the wrong kind; the parameter values themselves are checked by
+    `Module.load_state_dict`.
     """
     name = os.fspath(path)
-    with open(name, "rb") as f:
-        raw = f.read()
+    limit = (
+        MAX_FILE_BYTES
+        if max_bytes is None
+        else checks.positive_int("read_model_file", "max_bytes", max_bytes)
+    )
+    raw = _read_bounded(name, limit)
     try:
-        document = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates)
+        document = json.loads(
+            raw.decode("utf-8"), object_pairs_hook=_no_duplicates, parse_int=_small_int
+        )
     except UnicodeDecodeError as err:
         raise ValueError(f"{name}: not a model file (not UTF-8 text: {err})") from None
+    except _HugeInt as err:
+        raise ValueError(f"{name}: not a model file: {err}; no model needs one") from None
+    except RecursionError:
+        raise ValueError(f"{name}: not a model file: its JSON is nested too deeply") from None
     except ValueError as err:  # json.JSONDecodeError is a ValueError
         raise ValueError(
             f"{name}: not valid JSON, the file is truncated or was edited by hand ({err})"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -310,3 +311,34 @@ def test_batches_arguments_are_checked_at_the_call(
         batches(X, y, **kwargs)  # no iteration needed: checked before the first batch
     with pytest.raises(ValueError, match="X has 23 samples but y has 22"):
         batches(X, y[:-1])
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: make_moons(seed=-1), ValueError, "make_moons: seed must be None, an int >= 0"),
+        (lambda: make_moons(seed=True), TypeError, "got seed=True (bool)"),
+        (lambda: make_moons(noise="0.1"), TypeError, "convert the text first, e.g. float('0.1')"),
+        (lambda: make_moons(noise=10**400), ValueError, "too large for a float"),
+        (
+            lambda: xor(n_samples=8.0),
+            TypeError,
+            "xor: n_samples must be an int >= 4; got n_samples=8.0: pass 8",
+        ),
+        (
+            lambda: train_test_split(np.zeros((4, 1)), np.zeros(4), test_size="0.5"),
+            TypeError,
+            "train_test_split: test_size must be a fraction in (0, 1) or a count",
+        ),
+        (
+            lambda: batches(np.zeros((4, 1)), np.zeros(4), shuffle=1),
+            TypeError,
+            "batches: shuffle must be True or False; got shuffle=1",
+        ),
+    ],
+)
+def test_arguments_are_checked_in_the_one_message_form(
+    call: Callable[[], object], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=re.escape(message)):
+        call()

@@ -131,10 +131,10 @@ def test_initialisers_are_readable_values() -> None:
     [
         (lambda: init.uniform(1.0, 1.0), ValueError, "needs a < b"),
         (lambda: init.uniform(0.0, math.inf), ValueError, "finite"),
-        (lambda: init.uniform("0", 1.0), TypeError, "must be a real number"),
-        (lambda: init.normal(0.0), ValueError, "std.* must be positive"),
-        (lambda: init.normal(-1.0), ValueError, "must be positive"),
-        (lambda: init.xavier_uniform(0.0), ValueError, "gain.* must be positive"),
+        (lambda: init.uniform("0", 1.0), TypeError, "a must be a finite number"),
+        (lambda: init.normal(0.0), ValueError, "std must be a finite number > 0"),
+        (lambda: init.normal(-1.0), ValueError, "must be a finite number > 0"),
+        (lambda: init.xavier_uniform(0.0), ValueError, "gain must be a finite number > 0"),
         (lambda: init.xavier_normal(math.nan), ValueError, "finite"),
     ],
 )
@@ -144,7 +144,30 @@ def test_bad_arguments(make: object, error: type[Exception], message: str) -> No
 
 
 def test_bad_fans() -> None:
-    with pytest.raises(ValueError, match="fan_in must be a positive int, got 0"):
+    with pytest.raises(ValueError, match="fan_in must be an int >= 1; got fan_in=0"):
         init.he_uniform()(0, 3, _rng())
-    with pytest.raises(ValueError, match=r"fan_out must be a positive int, got 2\.5"):
+    with pytest.raises(TypeError, match=r"fan_out must be an int >= 1; got fan_out=2\.5"):
         init.uniform(-1, 1).biases(3, 2.5, _rng())  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (lambda: init.Uniform(1.0, 0.0), ValueError, "uniform: b must be a number > a=1.0"),
+        (lambda: init.Normal(-1.0), ValueError, "normal: std must be a finite number > 0"),
+        (lambda: init.XavierNormal(0.0), ValueError, "xavier_normal: gain must be"),
+        (lambda: init.uniform(-1, 1, biases="no"), TypeError, "biases must be True or False"),
+        (lambda: init.normal(1.0, biases=1), TypeError, "biases must be True or False"),
+    ],
+)
+def test_the_classes_check_their_fields_as_the_factories_do(
+    make: object, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        make()  # type: ignore[operator]
+
+
+def test_checked_fields_are_stored_as_floats() -> None:
+    made = init.uniform(-1, 1)
+    assert (type(made.a), type(made.b)) == (float, float)
+    assert made == init.Uniform(-1.0, 1.0, True)

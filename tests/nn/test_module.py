@@ -220,9 +220,9 @@ def test_load_state_dict_refusals_leave_the_model_unchanged(kind: str) -> None:
         "unexpected": "Unexpected key(s): 'layers.9.neurons.0.w.0'",
         "nan": f"'{first}' is nan, expected a finite number",
         "inf": f"'{first}' is -inf, expected a finite number",
-        "bool": f"'{first}' is bool True, expected a real number",
-        "str": f"'{first}' is str '0.5', expected a real number",
-        "none": f"'{first}' is NoneType None, expected a real number",
+        "bool": f"'{first}' is True (bool), expected a finite number",
+        "str": f"'{first}' is '0.5' (str), expected a finite number",
+        "none": f"'{first}' is None, expected a finite number",
     }[kind]
     assert expected in message
 
@@ -428,15 +428,15 @@ EDITS = {
     "not_model": "not a backproplab model file",
     "future_version": "format version 99",
     "wrong_sizes": "sizes=[4, 1]",
-    "bad_size": "sizes[1] must be a positive int",
+    "bad_size": "sizes[1]",
     "bad_activation": "unknown activation 'swish'",
-    "extra_config": "unexpected ['dropout']",
+    "extra_config": "'dropout'",
     "unknown_class": "the file holds a 'os.system'",
-    "missing_param": "Missing key(s): 'layers.0.neurons.0.w.0'",
+    "missing_param": "with 13 parameters, but the file holds 12; nothing was built",
     "renamed_param": "Unexpected key(s): 'layers.0.neurons.0.weight.0'",
     "nan_param": "'layers.0.neurons.0.w.0' is nan",
-    "str_param": "'layers.0.neurons.0.w.0' is str '0.1'",
-    "list_param": "'layers.0.neurons.0.w.0' is list [0.1]",
+    "str_param": "'layers.0.neurons.0.w.0' is '0.1' (str)",
+    "list_param": "'layers.0.neurons.0.w.0' is [0.1] (list)",
     "duplicate_key": "the key 'version' appears twice",
 }
 
@@ -493,3 +493,137 @@ def test_a_custom_module_saves_its_parameters_and_loads_them_by_hand(tmp_path: P
 def test_missing_file_raises_file_not_found(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         nn.load_model(tmp_path / "nope.json")
+
+
+# ------------------------------------------- issue 12: what a file may make the loader do
+
+
+def _model_file(tmp_path: Path, config: dict[str, Any], n_params: int) -> Path:
+    """A small, well-formed file whose config may claim more than it holds."""
+    document = {
+        "format": FORMAT,
+        "version": 1,
+        "class": "MLP",
+        "config": {
+            "in_features": 2,
+            "activation": "tanh",
+            "output_activation": None,
+            "bias": True,
+            **config,
+        },
+        "parameters": {f"p.{i}": 0.0 for i in range(n_params)},
+    }
+    path = tmp_path / "claims.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("sizes", "implied"),
+    [([2000, 2], 2000 * 3 + 2 * 2001), ([1_000_000_000], 3_000_000_000), ([3, 1], 13)],
+)
+def test_load_model_counts_the_parameters_a_config_implies_before_building(
+    tmp_path: Path, sizes: list[int], implied: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _model_file(tmp_path, {"sizes": sizes}, n_params=12)
+    built = []
+    monkeypatch.setattr(nn.MLP, "from_config", classmethod(lambda cls, c: built.append(c)))
+    with pytest.raises(ValueError) as info:
+        nn.load_model(path)
+    message = str(info.value)
+    assert message.startswith(str(path))
+    assert f"with {implied} parameters, but the file holds 12; nothing was built" in message
+    assert built == []  # refused before anything was built
+
+
+@pytest.mark.parametrize(
+    ("make", "kind"),
+    [
+        (lambda p: os.mkfifo(p), "a FIFO"),
+        (lambda p: os.symlink("/dev/zero", p), "a character device"),
+        (lambda p: os.mkdir(p), "a folder"),
+    ],
+)
+def test_only_regular_files_are_read(tmp_path: Path, make: Any, kind: str) -> None:
+    path = tmp_path / "model.json"
+    make(path)
+    with pytest.raises(ValueError, match=f"not a model file \\({kind}\\)") as info:
+        nn.load_model(path)  # a FIFO would block forever, /dev/zero never end
+    assert str(path) in str(info.value)
+
+
+def test_files_over_the_size_limit_are_refused_before_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model, path, _ = _saved(tmp_path)
+    size = path.stat().st_size
+    monkeypatch.setattr(nn.module, "MAX_FILE_BYTES", size - 1)
+    with pytest.raises(ValueError, match=f"has {size} bytes, over the limit of {size - 1}"):
+        nn.load_model(path)
+    with pytest.raises(ValueError, match="MAX_FILE_BYTES"):
+        model.load(path)
+    monkeypatch.setattr(nn.module, "MAX_FILE_BYTES", size)  # adjustable: now it fits
+    assert nn.load_model(path).state_dict() == model.state_dict()
+    with pytest.raises(ValueError, match="over the limit of 10"):
+        nn.module.read_model_file(path, max_bytes=10)
+
+
+def test_a_sparse_gigabyte_file_is_refused_by_its_size(tmp_path: Path) -> None:
+    path = tmp_path / "huge.json"
+    with open(path, "wb") as f:
+        f.truncate(2**30)  # 1 GiB, sparse: nothing is written or read
+    with pytest.raises(ValueError, match=f"has {2**30} bytes, over the limit"):
+        nn.load_model(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"format": "backproplab-model", "version": 1' + "0" * 400 + "}", "integer of 401 digits"),
+    ],
+    ids=["deep", "400-digits"],
+)
+def test_deep_json_and_huge_ints_are_value_errors_naming_the_file(
+    tmp_path: Path, text: str, pattern: str
+) -> None:
+    path = tmp_path / "m.json"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=pattern) as info:
+        nn.load_model(path)
+    assert str(info.value).startswith(str(path))
+
+
+def test_a_huge_int_parameter_is_a_bad_value_not_an_overflow() -> None:
+    model = nn.Neuron(1, rng=0)
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=r"'w\.0' is an int of about 401 digits"):
+        model.load_state_dict({"w.0": 10**400, "b": 0.0})
+    assert model.state_dict() == before
+
+
+def test_saving_through_a_symlink_writes_its_target(tmp_path: Path) -> None:
+    model = nn.MLP(2, [3, 1], seed=0)
+    target = tmp_path / "models" / "real.json"
+    target.parent.mkdir()
+    target.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    model.save(link)
+    assert link.is_symlink() and os.readlink(link) == str(target)  # the link stays
+    assert nn.load_model(target).state_dict() == model.state_dict()
+    assert sorted(p.name for p in target.parent.iterdir()) == ["real.json"]  # no temp left
+
+
+def test_saving_into_a_missing_folder_names_the_target_and_the_folder(tmp_path: Path) -> None:
+    path = tmp_path / "missing" / "m.json"
+    with pytest.raises(FileNotFoundError) as info:
+        nn.Neuron(1, rng=0).save(path)
+    message = str(info.value)
+    assert f"cannot save to {path}: the folder {path.parent} does not exist" in message
+    assert ".tmp" not in message
+
+
+def test_the_temporary_file_pattern_is_documented() -> None:
+    assert ".<name>.<random>.tmp" in (nn.module._write_atomically.__doc__ or "")
+    assert "killed" in (nn.module._write_atomically.__doc__ or "")
