@@ -107,29 +107,47 @@ def _fmt(x: float) -> str:
 def _as_number(x: object, where: str) -> float:
     """Check that `x` is a finite real number and return it as a float."""
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        if isinstance(x, numbers.Complex) and not isinstance(x, bool):
-            raise TypeError(f"{where}: complex numbers are not supported, got {x!r}")
-        hint = ""
-        if isinstance(x, str):
-            hint = f"; convert it first, e.g. Value(float({x!r}))"
-        elif hasattr(x, "item") and getattr(x, "ndim", None) == 0:
-            hint = "; use .item() to get the number out of the array"
-        elif isinstance(x, (list, tuple)) or hasattr(x, "__len__"):
-            hint = "; a Value holds one number: make one Value per element"
-        raise TypeError(
-            f"{where}: expected a real number (int, float or numpy scalar), "
-            f"got {type(x).__name__} {x!r}{hint}"
-        )
+        raise _not_a_number(x, where)
     try:
         value = float(x)
-    except OverflowError:
-        raise ValueError(
-            f"{where}: expected a finite number, got a {type(x).__name__} too large for a "
-            f"float (above 1.8e308)"
-        ) from None
+    except OverflowError:  # an int or Fraction past the float range
+        raise _too_large(x, where) from None
     if not _isfinite(value):
+        if value == value and x != value:  # finite in its own type (a longdouble)
+            raise _too_large(x, where)
         raise ValueError(f"{where}: expected a finite number, got {value!r}")
     return value
+
+
+def _not_a_number(x: object, where: str) -> TypeError:
+    if isinstance(x, numbers.Complex) and not isinstance(x, bool):
+        return TypeError(f"{where}: complex numbers are not supported, got {x!r}")
+    hint = ""
+    if isinstance(x, str):
+        hint = f"; convert it first, e.g. Value(float({x!r}))"
+    elif isinstance(x, bool) or (hasattr(x, "item") and isinstance(x.item(), bool)):
+        hint = "; a bool is not a number here: pass 1.0 or 0.0"  # np.bool_ included
+    elif hasattr(x, "item") and getattr(x, "ndim", None) == 0:
+        hint = "; use .item() to get the number out of the array"
+    elif isinstance(x, (list, tuple)) or hasattr(x, "__len__"):
+        hint = "; a Value holds one number: make one Value per element"
+    return TypeError(
+        f"{where}: expected a real number (int, float or numpy scalar), "
+        f"got {type(x).__name__} {x!r}{hint}"
+    )
+
+
+def _too_large(x: object, where: str) -> ValueError:
+    if isinstance(x, int):  # its repr may be thousands of digits
+        shown = f"an int of about {int(x.bit_length() * 0.30103) + 1} digits"
+    else:
+        shown = f"{type(x).__name__} {x!r}"
+        if len(shown) > 80:  # a Fraction of huge ints
+            shown = shown[:60] + "..."
+    return ValueError(
+        f"{where}: expected a finite number, got {shown}, too large for a float (whose "
+        f"magnitude is at most 1.8e308); scale it down first"
+    )
 
 
 class Value:
@@ -329,6 +347,7 @@ class Value:
         """Forward: y = exp(x). Local derivative: y."""
         x = self.data
         if x > _EXP_MAX:
+            _check_operands("exp", (x,))
             raise OverflowError(
                 f"exp({_fmt(x)}) overflows: exp needs x <= {_EXP_MAX:.2f}. For "
                 f"log(sum(exp(x))) use autograd.logsumexp, for probabilities "
@@ -652,10 +671,12 @@ def _node(
     for an operation without constants, so recording it costs nothing.
     """
     if not _isfinite(data):
+        text = op[0].text(op[1:])
+        _check_operands(text, tuple(p.data for p in parents))
         operands = ", ".join(_fmt(p.data) for p in parents)
         raise OverflowError(
-            f"{op[0].text(op[1:])} of ({operands}) is {data!r}: the result is not a finite "
-            f"number. Rescale the inputs, or use a stable form (logsumexp, softmax, softplus)"
+            f"{text} of ({operands}) is {data!r}: the result is not a finite number. "
+            f"Rescale the inputs, or use a stable form (logsumexp, softmax, softplus)"
         )
     out: Value = _new(Value)
     out.data = data
@@ -684,6 +705,19 @@ def _leaf(data: float) -> Value:
     return out
 
 
+def _check_operands(op: str, operands: tuple[float, ...]) -> None:
+    """On an error path: a ValueError if an operand is not finite. Every Value the engine
+    makes is finite, so such an operand's ``data`` was set by hand; an overflow of the
+    result is then not the cause, and rescaling is not the fix."""
+    for i, x in enumerate(operands):
+        if not _isfinite(x):
+            raise ValueError(
+                f"{op}: operand {i} is {x!r}, not a finite number. The engine makes only "
+                f"finite Values, so this data was set outside it (v.data = ...); set it "
+                f"to a finite number"
+            )
+
+
 def _constant(x: object, op: str) -> float:
     if isinstance(x, float) and _isfinite(x):  # the common case, checked fast
         return x
@@ -700,6 +734,7 @@ def _finite_locals(op: str, operands: tuple[float, ...], *local_grads: float) ->
     """Return the local derivatives after checking that none overflowed."""
     for g in local_grads:
         if not _isfinite(g):
+            _check_operands(op, operands)
             args = ", ".join(_fmt(x) for x in operands)
             raise OverflowError(
                 f"the derivative of {op} at ({args}) is not finite ({g!r}); the inputs "

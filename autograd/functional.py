@@ -23,6 +23,7 @@ from autograd.engine import (
     Op,
     Value,
     _as_number,
+    _check_operands,
     _Derivatives,
     _leaf,
     _node,
@@ -423,12 +424,15 @@ def min(values: Iterable[_Scalar]) -> Value:
     return _extreme(values, _MIN, builtins.min)
 
 
-def _shifted_exps(vs: tuple[Value, ...]) -> tuple[float, list[float], float, float]:
+def _shifted_exps(vs: tuple[Value, ...], func: str) -> tuple[float, list[float], float, float]:
     """(m, exp(x_i - m), their sum S, log S) with m the largest input: nothing overflows.
 
     The largest input contributes exactly exp(0) = 1 to S, so log S is computed as
     ``log1p`` of the sum of the other terms: ``log(S)`` would round S = 1 + tiny to 1
     first and lose tiny entirely (logsumexp([0, -40]) would be 0, not 4.2e-18).
+
+    A data set to inf or nan by hand shows in m or S (softmax would otherwise turn
+    [inf, 1] into [1, 0] without a word); ``func`` names the caller in that error.
     """
     data = [v.data for v in vs]
     m = builtins.max(data)
@@ -437,6 +441,8 @@ def _shifted_exps(vs: tuple[Value, ...]) -> tuple[float, list[float], float, flo
     exps[k] = 0.0  # the others' sum, exactly rounded
     rest = math.fsum(exps)
     exps[k] = 1.0
+    if not (math.isfinite(m) and math.isfinite(rest)):
+        _check_operands(func, tuple(data))
     return m, exps, 1.0 + rest, math.log1p(rest)
 
 
@@ -447,7 +453,7 @@ def logsumexp(values: Iterable[_Scalar]) -> Value:
     Local derivatives: softmax(x)_i. Finite for any finite inputs.
     """
     vs = _nonempty(values, "logsumexp")
-    m, exps, total, log_total = _shifted_exps(vs)
+    m, exps, total, log_total = _shifted_exps(vs, "logsumexp")
     return _node(m + log_total, _LOGSUMEXP, vs, tuple(e / total for e in exps))
 
 
@@ -458,7 +464,7 @@ def softmax(values: Iterable[_Scalar]) -> list[Value]:
     so it never overflows.
     """
     vs = _nonempty(values, "softmax")
-    _, exps, total, _ = _shifted_exps(vs)
+    _, exps, total, _ = _shifted_exps(vs, "softmax")
     probs = [e / total for e in exps]
     return [
         _node(p_i, (SOFTMAX, i), vs, tuple(p_i * ((i == j) - p_j) for j, p_j in enumerate(probs)))
@@ -478,7 +484,7 @@ def log_softmax(values: Iterable[_Scalar]) -> list[Value]:
     exp(x_j - m) is 1 plus the other terms, and log S is their ``log1p``.
     """
     vs = _nonempty(values, "log_softmax")
-    m, exps, total, log_total = _shifted_exps(vs)
+    m, exps, total, log_total = _shifted_exps(vs, "log_softmax")
     minus_probs = tuple([-e / total for e in exps])
     return [
         _node(

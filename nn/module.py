@@ -210,6 +210,7 @@ class Module:
                 f"load_state_dict expects a mapping of name -> number (as state_dict() "
                 f"returns), got {type(state_dict).__name__}"
             )
+        strict = checks.flag("load_state_dict", "strict", strict)
         params = dict(self.named_parameters())
         missing = [name for name in params if name not in state_dict]
         unexpected = [repr(k) for k in state_dict if k not in params]

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from nn import _checks as checks
-from nn.optim.optimizer import Optimizer, checked_hypers
+from nn.optim.optimizer import HYPER_CHECKS, Optimizer, checked_hypers
 
 __all__ = ["CosineAnnealingLR", "ExponentialLR", "LRScheduler", "LambdaLR", "StepLR"]
 
@@ -39,6 +39,9 @@ class LRScheduler:
             k: v for k, v in (hypers or {}).items() if k not in ("self", "optimizer", "__class__")
         }
         self._hyper_names: tuple[str, ...] = tuple(given)
+        unchecked = [key for key in given if key not in HYPER_CHECKS]
+        if unchecked:
+            raise TypeError(f"{name}: no check for {unchecked} in nn.optim.optimizer.HYPER_CHECKS")
         for key, value in checked_hypers(name, self._hyper_names, given, "arguments").items():
             setattr(self, key, value)
         self.optimizer = optimizer

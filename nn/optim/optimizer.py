@@ -10,8 +10,9 @@ torch.optim keeps ``_single_tensor_sgd`` apart from ``SGD``. Adding one:
 2. write the class: its ``__init__`` signature names each hyper-parameter and its
    default once and passes ``locals()`` on (``super().__init__(params, locals())``);
    ``_update`` calls the rule; ``_needed_buffers`` says which buffers a group keeps;
-3. give each new hyper-parameter name a check in `HYPER_CHECKS` (one rule per name
-   for every optimizer: ``lr`` is a number >= 0 wherever it appears).
+3. a hyper-parameter name `HYPER_CHECKS` does not know gets its check in the class's
+   ``hyper_checks`` table (the shared table keeps one rule per name: ``lr`` is a
+   number >= 0 wherever it appears).
 
 Two promises on top of PyTorch's:
 
@@ -93,11 +94,26 @@ def checked_hypers(
     hypers: Mapping[str, Any],
     context: str,
     optional: Sequence[str] = (),
+    table: Mapping[str, Check] = HYPER_CHECKS,
 ) -> dict[str, Any]:
-    """`hypers` with exactly `names` (and any of `optional`), each through its check."""
+    """`hypers` with exactly `names` (and any of `optional`), each through its check
+    in `table`."""
     wanted = [*names, *(key for key in optional if key in hypers)]
     checks.exact_keys(where, context, hypers, names, optional, kind="hyper-parameter")
-    return {key: HYPER_CHECKS[key](where, key, hypers[key]) for key in wanted}
+    return {key: table[key](where, key, hypers[key]) for key in wanted}
+
+
+def _table(cls: type, names: Sequence[str], extra: Mapping[str, Check]) -> dict[str, Check]:
+    """The checks for `names`: the shared table, then the class's own `hyper_checks`."""
+    table = {**HYPER_CHECKS, **extra}
+    unchecked = [name for name in names if name not in table]
+    if unchecked:
+        raise TypeError(
+            f"{cls.__name__}: no check for the hyper-parameter(s) {unchecked}; give the "
+            f"class a hyper_checks table, e.g. hyper_checks = "
+            f"{{{unchecked[0]!r}: nn._checks.nonnegative}}"
+        )
+    return table
 
 
 def _hypers_of(arguments: Mapping[str, Any]) -> dict[str, Any]:
@@ -185,6 +201,8 @@ class Optimizer:
     writes it.
     """
 
+    # Checks for hyper-parameters that `HYPER_CHECKS` does not know (a new optimizer's).
+    hyper_checks: ClassVar[Mapping[str, Check]] = {}
     _nonnegative_buffers: ClassVar[frozenset[str]] = frozenset()
     # torch keeps a per-parameter 'step' in the state of every optimizer but SGD.
     _counts_steps: ClassVar[bool] = True
@@ -210,6 +228,7 @@ class Optimizer:
             )
         hypers = _hypers_of(defaults)
         self._hyper_names: tuple[str, ...] = tuple(hypers)
+        self._hyper_table = _table(type(self), self._hyper_names, self.hyper_checks)
         self.defaults: dict[str, Any] = self._checked_hypers(hypers, "defaults")
         self.param_groups: list[ParamGroup] = []
         self._buffers: list[Buffers] = []
@@ -270,7 +289,12 @@ class Optimizer:
     def _checked_hypers(self, hypers: Mapping[str, Any], where: str) -> dict[str, Any]:
         """Check a group's hyper-parameters (names and values); return them normalised."""
         out = checked_hypers(
-            type(self).__name__, self._hyper_names, hypers, where, optional=("initial_lr",)
+            type(self).__name__,
+            self._hyper_names,
+            hypers,
+            where,
+            optional=("initial_lr",),
+            table=self._hyper_table,
         )
         self._check_combination(out)
         return out

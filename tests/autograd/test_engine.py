@@ -776,21 +776,77 @@ def test_accepted_numbers_become_floats() -> None:
         ("1", TypeError, r"got str '1'.*float\('1'\)"),
         (None, TypeError, r"got NoneType None"),
         ([1.0], TypeError, r"got list \[1\.0\].*one Value per element"),
-        (True, TypeError, r"got bool True"),
-        (np.bool_(True), TypeError, r"got bool"),
+        (True, TypeError, r"got bool True; a bool is not a number here: pass 1\.0 or 0\.0$"),
+        # .item() of a numpy bool is a bool, refused too: the hint is not .item()
+        (np.bool_(True), TypeError, r"got bool np\.True_; a bool is not a number.*1\.0 or 0\.0$"),
+        (np.array(False), TypeError, r"got ndarray array\(False\); a bool is not a number"),
         (np.array(2.0), TypeError, r"ndarray.*\.item\(\)"),
         (1 + 2j, TypeError, r"complex.*\(1\+2j\)"),
         (float("nan"), ValueError, r"finite.*nan"),
         (float("inf"), ValueError, r"finite.*inf"),
         (-math.inf, ValueError, r"finite.*-inf"),
         (np.float64("nan"), ValueError, r"finite.*nan"),
-        (10**400, ValueError, r"finite.*int"),
+        pytest.param(
+            10**400, ValueError, r"got an int of about 401 digits, too large", id="10**400"
+        ),
+        pytest.param(
+            -(10**4000), ValueError, r"got an int of about 4001 digits, too large", id="-10**4000"
+        ),
+        pytest.param(
+            Fraction(10**400, 3),
+            ValueError,
+            r"got Fraction Fraction\(10+\.\.\., too",
+            id="Fraction",
+        ),
+        # numpy converts it to inf without an error: say what was given, not "got inf"
+        (np.longdouble("1e4000"), ValueError, r"got longdouble .*1e\+4000.*too large for a float"),
     ],
     ids=repr,
 )
 def test_bad_data(data: object, error: type[Exception], match: str) -> None:
     with pytest.raises(error, match=match):
         Value(data)  # type: ignore[arg-type]
+
+
+# Operations on a Value whose data was set by hand to a non-finite number: each path
+# that reports a non-finite result or derivative (the node, the local derivatives, exp's
+# range check, the softmax family's shift) says so.
+ON_A_BROKEN_VALUE: dict[str, Callable[[Value], object]] = {
+    "a + b": lambda v: v + Value(1.0),
+    "a * 2": lambda v: v * 2.0,
+    "a / b": lambda v: v / Value(2.0),
+    "c / a": lambda v: 2.0 / v,
+    "a ** 2": lambda v: v**2,
+    "a ** b": lambda v: Value(2.0) ** v,
+    "exp": Value.exp,
+    "log": Value.log,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "sum": lambda v: autograd.sum([v, Value(1.0)]),
+    "mean": lambda v: autograd.mean([Value(1.0), v]),
+    "logsumexp": lambda v: autograd.logsumexp([Value(1.0), v]),
+    "softmax": lambda v: autograd.softmax([v, Value(1.0)]),
+    "log_softmax": lambda v: autograd.log_softmax([Value(1.0), v]),
+}
+
+
+# at inf these have a finite limit (2 / inf = 0, tanh(inf) = 1) and give it: only the
+# error paths check operands, so that the normal path stays as fast as it was
+FINITE_AT_INF = {"c / a", "tanh", "sigmoid"}
+
+
+@pytest.mark.parametrize(
+    ("op", "bad"),
+    [(op, math.nan) for op in ON_A_BROKEN_VALUE]
+    + [(op, math.inf) for op in ON_A_BROKEN_VALUE if op not in FINITE_AT_INF],
+    ids=str,
+)
+def test_a_data_set_to_a_non_finite_number_by_hand_is_named_as_such(op: str, bad: float) -> None:
+    v = Value(1.0)
+    v.data = bad
+    shown = "nan" if math.isnan(bad) else "inf"
+    with pytest.raises(ValueError, match=r"operand \d is " + shown + r", not a finite.*v\.data"):
+        ON_A_BROKEN_VALUE[op](v)
 
 
 def test_value_of_a_value_and_bad_label() -> None:

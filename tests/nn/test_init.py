@@ -136,9 +136,16 @@ def test_initialisers_are_readable_values() -> None:
         (lambda: init.normal(-1.0), ValueError, "must be a finite number > 0"),
         (lambda: init.xavier_uniform(0.0), ValueError, "gain must be a finite number > 0"),
         (lambda: init.xavier_normal(math.nan), ValueError, "finite"),
+        (lambda: init.Uniform(1.0, 0.0), ValueError, "uniform: b must be a number > a=1.0"),
+        (lambda: init.Normal(-1.0), ValueError, "normal: std must be a finite number > 0"),
+        (lambda: init.XavierNormal(0.0), ValueError, "xavier_normal: gain must be"),
+        (lambda: init.uniform(-1, 1, biases="no"), TypeError, "biases must be True or False"),
+        (lambda: init.normal(1.0, biases=1), TypeError, "biases must be True or False"),
     ],
 )
-def test_bad_arguments(make: object, error: type[Exception], message: str) -> None:
+def test_bad_arguments_to_factories_and_classes_are_refused(
+    make: object, error: type[Exception], message: str
+) -> None:
     with pytest.raises(error, match=message):
         make()  # type: ignore[operator]
 
@@ -148,23 +155,6 @@ def test_bad_fans() -> None:
         init.he_uniform()(0, 3, _rng())
     with pytest.raises(TypeError, match=r"fan_out must be an int >= 1; got fan_out=2\.5"):
         init.uniform(-1, 1).biases(3, 2.5, _rng())  # type: ignore[arg-type]
-
-
-@pytest.mark.parametrize(
-    ("make", "error", "message"),
-    [
-        (lambda: init.Uniform(1.0, 0.0), ValueError, "uniform: b must be a number > a=1.0"),
-        (lambda: init.Normal(-1.0), ValueError, "normal: std must be a finite number > 0"),
-        (lambda: init.XavierNormal(0.0), ValueError, "xavier_normal: gain must be"),
-        (lambda: init.uniform(-1, 1, biases="no"), TypeError, "biases must be True or False"),
-        (lambda: init.normal(1.0, biases=1), TypeError, "biases must be True or False"),
-    ],
-)
-def test_the_classes_check_their_fields_as_the_factories_do(
-    make: object, error: type[Exception], message: str
-) -> None:
-    with pytest.raises(error, match=message):
-        make()  # type: ignore[operator]
 
 
 def test_checked_fields_are_stored_as_floats() -> None:

@@ -627,3 +627,9 @@ def test_saving_into_a_missing_folder_names_the_target_and_the_folder(tmp_path: 
 def test_the_temporary_file_pattern_is_documented() -> None:
     assert ".<name>.<random>.tmp" in (nn.module._write_atomically.__doc__ or "")
     assert "killed" in (nn.module._write_atomically.__doc__ or "")
+
+
+def test_load_state_dict_strict_must_be_a_bool() -> None:
+    model = nn.Neuron(1, rng=0)
+    with pytest.raises(TypeError, match="load_state_dict: strict must be True or False"):
+        model.load_state_dict(model.state_dict(), strict="no")  # type: ignore[arg-type]

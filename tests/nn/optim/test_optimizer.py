@@ -15,6 +15,7 @@ import pytest
 from optim_reference import EVERY_OPTIMIZER, OPTIMIZERS, THETA0, Factory, gradient, trained
 
 from autograd import Value
+from nn import _checks as nn_checks
 from nn.optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 
 BOWL = [
@@ -405,3 +406,41 @@ def test_huge_numbers_and_deep_nesting_in_a_state_dict_are_value_errors(
     assert str(info.value).startswith("Adam.load_state_dict: nothing was loaded:")
     assert len(str(info.value)) < 400
     assert json.dumps(opt.state_dict()) == before
+
+
+class _SignSGD(Optimizer):
+    """A new optimizer as a newcomer writes one: a signature, a rule, a table entry."""
+
+    hyper_checks: ClassVar[dict[str, Callable[[str, str, Any], Any]]] = {"clip": nn_checks.positive}
+    _counts_steps = False
+
+    def __init__(self, params: list[Value], lr: float = 0.1, clip: float = 1.0) -> None:
+        super().__init__(params, locals())
+
+    def _needed_buffers(self, hypers: Any) -> tuple[str, ...]:
+        return ()
+
+    def _update(
+        self, hypers: Any, datas: list[float], grads: list[float], buffers: Any, t: int
+    ) -> tuple[list[float], dict[str, list[float]]]:
+        step = [hypers["lr"] * min(max(g, -hypers["clip"]), hypers["clip"]) for g in grads]
+        return [x - s for x, s in zip(datas, step)], {}
+
+
+def test_a_new_optimizer_names_each_hyper_parameter_once_and_gets_the_checks() -> None:
+    w = Value(1.0)
+    opt = _SignSGD([w], lr=0.5, clip=0.2)
+    assert opt.defaults == {"lr": 0.5, "clip": 0.2}
+    w.grad = 3.0
+    opt.step()
+    assert w.data == 1.0 - 0.5 * 0.2
+    with pytest.raises(ValueError, match="_SignSGD: clip must be a finite number > 0"):
+        _SignSGD([w], clip=0.0)
+    with pytest.raises(ValueError, match="_SignSGD: lr must be a finite number >= 0"):
+        _SignSGD([w], lr=-1.0)
+
+    class Unchecked(_SignSGD):
+        hyper_checks: ClassVar[dict[str, Callable[[str, str, Any], Any]]] = {}
+
+    with pytest.raises(TypeError, match=r"no check for the hyper-parameter\(s\) \['clip'\]"):
+        Unchecked([w])
