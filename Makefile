@@ -1,5 +1,6 @@
 # The README's commands. Each target sets itself up: a local .venv, the package with its
-# extras (editable), and the system Graphviz when `dot` is missing. A second run skips
+# extras (editable), the system Graphviz when `dot` is missing, and Chromium for the
+# browser tests of the explorer pages when it is missing. A second run skips
 # what is already done.
 
 PYTHON ?= python3
@@ -7,10 +8,11 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 GRAPHVIZ_STAMP := $(VENV)/.graphviz-stamp
+CHROMIUM_STAMP := $(VENV)/.chromium-stamp
 
 .PHONY: setup demo test lint typecheck unit notebooks bench clean
 
-setup: $(STAMP) $(GRAPHVIZ_STAMP)
+setup: $(STAMP) $(GRAPHVIZ_STAMP) $(CHROMIUM_STAMP)
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "backproplab needs Python >= 3.10; set PYTHON=python3.x")'
@@ -21,6 +23,11 @@ $(STAMP): pyproject.toml
 
 $(GRAPHVIZ_STAMP): scripts/ensure-graphviz.sh
 	@bash scripts/ensure-graphviz.sh
+	@mkdir -p $(VENV) && touch $@
+
+# The explorer pages are tested in a real browser: Debian's chromium and chromium-driver.
+$(CHROMIUM_STAMP): scripts/ensure-chromium.sh
+	@bash scripts/ensure-chromium.sh
 	@mkdir -p $(VENV) && touch $@
 
 demo: setup

@@ -36,6 +36,7 @@ __all__ = [
     "backward_steps",
     "dot",
     "draw_dot",
+    "explore",
     "gradcheck",
     "is_grad_enabled",
     "linear",
@@ -60,9 +61,11 @@ _LAZY = {
     "backward_steps": "autograd.viz",
     "draw_dot": "autograd.viz",
     "save_graph": "autograd.viz",
+    "explore": "autograd.explorer",
 }
 
 if TYPE_CHECKING:
+    from autograd.explorer import explore
     from autograd.viz import BackwardStep, backward_steps, draw_dot, save_graph
 
 

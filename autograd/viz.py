@@ -224,8 +224,7 @@ def draw_dot(
     result needs Graphviz's ``dot`` program.
     """
     _check_value(root, "draw_dot")
-    if rankdir not in _RANKDIRS:
-        raise ValueError(f"draw_dot: rankdir must be one of {_RANKDIRS}, got {rankdir!r}")
+    _check_rankdir(rankdir, "draw_dot")
     order = topological_order(root)
     drawn = _values_to_draw(root, collapse, max_nodes, "draw_dot")
     if step is None:
@@ -436,6 +435,11 @@ def _values_to_draw(root: Value, collapse: bool, max_nodes: object, who: str) ->
     if len(drawn) > max_nodes:
         raise ValueError(_too_many_message(root, len(drawn), max_nodes, collapse, who))
     return drawn
+
+
+def _check_rankdir(rankdir: object, who: str) -> None:
+    if rankdir not in _RANKDIRS:
+        raise ValueError(f"{who}: rankdir must be one of {_RANKDIRS}, got {rankdir!r}")
 
 
 def _reachable(root: Value, collapse: bool) -> set[Value]:

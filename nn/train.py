@@ -39,6 +39,7 @@ import autograd
 from autograd import Value
 from nn import losses as _losses
 from nn.data import batches
+from nn.explorer import Snapshots, TrainingPage, training_page
 from nn.module import Module
 from nn.optim import LRScheduler, Optimizer
 
@@ -67,7 +68,8 @@ class History:
     data), ``lr`` (the learning rate the epoch used), ``max_error`` (regression: the
     largest |target - output| seen during the epoch), and one list per metric in
     ``metrics`` (``accuracy``, ``val_accuracy``). ``stop_reason`` says why the run
-    ended: "epochs", "stop_when", "early_stopping" or "interrupted".
+    ended: "epochs", "stop_when", "early_stopping" or "interrupted". ``snapshots``
+    holds the parameters every k epochs when the run was ``fit(..., record=k)``.
     """
 
     loss: list[float] = field(default_factory=list)
@@ -78,6 +80,7 @@ class History:
     stop_reason: str = ""
     best_epoch: int | None = None
     seconds: float = 0.0
+    snapshots: Snapshots | None = None
 
     @property
     def epochs(self) -> int:
@@ -102,6 +105,22 @@ class History:
         out.update({name: list(values) for name, values in self.metrics.items()})
         out.update(stop_reason=self.stop_reason, best_epoch=self.best_epoch, seconds=self.seconds)
         return out
+
+    def explore(
+        self,
+        model: Module,
+        X: Any,
+        y: Any,
+        X_test: Any = None,
+        y_test: Any = None,
+        *,
+        title: str = "training",
+    ) -> TrainingPage:
+        """The training explorer of a 2-D classification run recorded with
+        ``fit(..., record=k)``: a page with a slider over the recorded epochs (see
+        `nn.explorer`). `model` is the model that was trained, ``(X, y)`` its training
+        data, ``(X_test, y_test)`` optional test data."""
+        return training_page(self, model, X, y, X_test, y_test, title=title)
 
     def plot(self, ax: Any = None) -> Any:
         """Loss curves (and accuracy, on a second axis) with matplotlib; returns the axes."""
@@ -496,6 +515,7 @@ def fit(
     early_stopping: EarlyStopping | None = None,
     progress: bool = True,
     seed: int | np.random.Generator | None = None,
+    record: int | None = None,
 ) -> History:
     """Train ``model`` on (X, y) and return the `History` of the run.
 
@@ -519,6 +539,9 @@ def fit(
     far is returned (``stop_reason == "interrupted"``) and the model is whole.
     Errors (a non-finite gradient, a bad batch) propagate with the epoch and batch
     named, after the optimizer has refused to change anything.
+
+    ``record=k`` keeps the parameters before training and every k epochs (and at the
+    end) in ``history.snapshots``, for `History.explore`.
     """
     X, y = _check_data(X, y, "fit")
     _check_epochs(epochs)
@@ -541,6 +564,8 @@ def fit(
         history.metrics.update({f"val_{name}": [] for name in chosen})
     if early_stopping is not None:
         early_stopping.reset()
+    if record is not None:
+        history.snapshots = Snapshots.start(record, model, _losses.decision_threshold(loss))
     start = time.perf_counter()
 
     with _deferred_interrupt() as interrupted, _progress(epochs, progress) as bar:
@@ -555,12 +580,16 @@ def fit(
                 if scheduler is not None:
                     scheduler.step()
                 bar(history)
+                if history.snapshots is not None:
+                    history.snapshots.after_epoch(history.epochs, model)
                 reason = _stop_reason(history, model, early_stopping, stop_when)
                 if reason is not None:
                     history.stop_reason = reason
                     break
         except KeyboardInterrupt:
             history.stop_reason = "interrupted"
+    if history.snapshots is not None:
+        history.snapshots.finish(history.epochs, model)
     if early_stopping is not None:
         early_stopping.restore(model)
     history.seconds = time.perf_counter() - start
