@@ -24,7 +24,7 @@ import random
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
-from autograd.engine import Value, _as_number, _fmt, no_grad, topological_order
+from autograd.engine import Value, _as_number, _fmt, no_grad, operation, topological_order
 
 __all__ = ["GradcheckError", "gradcheck", "numerical_grad"]
 
@@ -42,20 +42,31 @@ class GradcheckError(AssertionError):
     ``kind`` is ``"mismatch"`` or ``"kink"`` (not differentiable at this point).
     ``node`` is the node the report points at, in the graph of f at the checked
     point: the first node whose own derivative is wrong, or the kink; else None.
+    ``output`` is f's output at the checked point, so that
+    ``draw_dot(error.output, highlight=error.node)`` shows the node in its graph.
     Subclasses AssertionError so that pytest reports it as a failed check.
     """
 
     def __init__(
-        self, message: str, rows: list[Row], *, node: Value | None = None, kind: str = "mismatch"
+        self,
+        message: str,
+        rows: list[Row],
+        *,
+        node: Value | None = None,
+        kind: str = "mismatch",
+        output: Value | None = None,
     ) -> None:
         super().__init__(message)
         self.rows = rows
         self.node = node
         self.kind = kind
+        self.output = output
 
     def with_context(self, text: str) -> GradcheckError:
         """The same error with a line of context appended to its message."""
-        return GradcheckError(f"{self}\n{text}", self.rows, node=self.node, kind=self.kind)
+        return GradcheckError(
+            f"{self}\n{text}", self.rows, node=self.node, kind=self.kind, output=self.output
+        )
 
 
 def _check_inputs(inputs: Sequence[Value], func: str) -> list[Value]:
@@ -245,7 +256,7 @@ def gradcheck(
         (plus, f_plus), (minus, f_minus) = _both_sides(f, xs, u, eps, "gradcheck", where)
         kink = _crossed_kink(kinks, plus, minus)
         if kink is not None:
-            return _fail(_kink_error(kink, where), raise_exception)
+            return _fail(_kink_error(kink, where, out), raise_exception)
         a = math.fsum(g * c for g, c in zip(analytic, u))
         n = seed_grad * (f_plus - f_minus) / (2.0 * eps)
         rows.append(_row(k, label, a, n, atol, rtol))
@@ -334,13 +345,13 @@ def _crossed_kink(base: list[Value], plus: Value, minus: Value) -> Value | str |
     return "f records different operations on the two sides (Python control flow on data?)"
 
 
-def _kink_error(kink: Value | str, where: str) -> GradcheckError:
+def _kink_error(kink: Value | str, where: str, out: Value) -> GradcheckError:
     if isinstance(kink, str):
         text = (
             f"gradcheck: f is not differentiable at this point: {kink}, with {where}. "
             f"Check the gradient at a point farther from where f switches"
         )
-        return GradcheckError(text, [], kind="kink")
+        return GradcheckError(text, [], kind="kink", output=out)
     operands = ", ".join(_fmt(p.data) for p in kink.parents)
     corner = "a tie between its inputs" if kink.op in ("max", "min") else "its corner at 0"
     text = (
@@ -350,7 +361,7 @@ def _kink_error(kink: Value | str, where: str) -> GradcheckError:
         f"averages both sides, so they cannot be compared: check the gradient at a point "
         f"farther than eps from the kink, and the kink's convention with an exact assert"
     )
-    return GradcheckError(text, [], node=kink, kind="kink")
+    return GradcheckError(text, [], node=kink, kind="kink", output=out)
 
 
 # ----------------------------------------------------------------------- the report
@@ -364,7 +375,64 @@ def _mismatch_error(
         f"gradcheck failed for {failed} of {len(rows)} {what} "
         f"(eps={eps:g}, atol={atol:g}, rtol={rtol:g}; pass when |a - n| <= atol + rtol * |n|)"
     )
-    return GradcheckError(header + "\n" + _table(rows, first), rows)
+    faulty = _faulty_node(out, eps, atol, rtol)
+    if faulty is None:
+        where = (
+            "Every node's stored local derivatives agree with a finite difference of that "
+            "node alone, so the graph misses a path: a detach(), a .data or a plain float "
+            "in f cuts a gradient"
+        )
+        node = None
+    else:
+        node, slot, stored, numeric = faulty
+        where = (
+            f"The first node whose local derivative is wrong (error.node): the "
+            f"{_describe(node)}: d/d(operand {slot}) is stored as {stored:.8g}, a finite "
+            f"difference of the node alone gives {numeric:.8g}"
+        )
+    message = f"{header}\n{_table(rows, first)}\n{where}"
+    return GradcheckError(message, rows, node=node, output=out)
+
+
+def _describe(node: Value, most: int = 6) -> str:
+    """``swish node of (0.5)``: the node's op and its operands' numbers."""
+    data = [_fmt(p.data) for p in node.parents]
+    if len(data) > most:
+        data = [*data[:most], f"... {len(data)} operands"]
+    label = f" {node.label!r}" if node.label else ""
+    return f"{node.op} node{label} of ({', '.join(data)})"
+
+
+def _faulty_node(
+    out: Value, eps: float, atol: float, rtol: float
+) -> tuple[Value, int, float, float] | None:
+    """The first node of out's graph (inputs first) whose stored local derivative for one
+    parent slot disagrees with a central difference of that node's own operation, moved
+    in that slot alone: (node, slot, stored, numeric), or None when every node agrees.
+
+    A slot whose step leaves the operation's domain, or takes a kink to its other side,
+    cannot be compared and is skipped.
+    """
+    for node in topological_order(out):
+        if not node.parents:
+            continue
+        op, constants = operation(node)
+        data = [p.data for p in node.parents]
+        for slot, stored in enumerate(node.local_grads):
+            sides = []
+            for step in (eps, -eps):
+                moved = list(data)
+                moved[slot] += step
+                try:
+                    sides.append(op.apply(tuple(map(Value, moved)), constants))
+                except (ArithmeticError, ValueError):
+                    break
+            if len(sides) < 2 or (node.op in _KINK_OPS and _branch(sides[0]) != _branch(sides[1])):
+                continue
+            numeric = (sides[0].data - sides[1].data) / (2.0 * eps)
+            if abs(stored - numeric) > atol + rtol * abs(numeric):
+                return node, slot, stored, numeric
+    return None
 
 
 def _table(rows: list[Row], first: str = "input") -> str:

@@ -20,6 +20,7 @@ from autograd import (
     numerical_grad,
     topological_order,
 )
+from autograd.engine import OPS, _node
 
 
 def test_numerical_grad_matches_closed_forms() -> None:
@@ -83,7 +84,12 @@ def test_detached_input_fails_with_a_table_of_every_input() -> None:
     assert "eps=1e-06" in lines[0] and "atol=1e-05" in lines[0] and "rtol=0.001" in lines[0]
     header = lines[1].split()
     assert header == ["input", "label", "analytic", "numeric", "abs", "err", "rel", "err"]
-    assert len(lines) == 4  # header line, column names, one row per input
+    assert len(lines) == 5  # header line, column names, one row per input, the diagnosis
+    # every node is right about itself: the missing path is the detach()
+    assert lines[4].startswith("Every node's stored local derivatives agree")
+    assert "a detach(), a .data or a plain float" in lines[4]
+    assert err.node is None and err.kind == "mismatch"
+    assert err.output is not None and err.output.data == 6.0
 
     row_a, row_b = lines[2].split(), lines[3].split()
     assert row_a[:3] == ["0", "a", "3"]  # d(ab)/da = b, right
@@ -391,3 +397,59 @@ def test_fast_mode_and_an_input_listed_twice() -> None:
 def test_bad_options(option: str, value: object, error: type[Exception], message: str) -> None:
     with pytest.raises(error, match=message):
         gradcheck(lambda a: a, [Value(1.0)], **{option: value})  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------- the faulty node
+
+
+def _exp_with_a_wrong_derivative(v: Value) -> Value:
+    """exp(v) recorded as the engine's exp node, but storing half its local derivative."""
+    y = math.exp(v.data)
+    return _node(y, (OPS["exp"],), (v,), (0.5 * y,))
+
+
+def test_a_mismatch_names_the_first_node_whose_own_derivative_is_wrong() -> None:
+    x, y = Value(0.3, label="x"), Value(0.4, label="y")
+
+    def f(a: Value, b: Value) -> Value:
+        inner = (a * b).sin()  # right, and before the wrong node
+        return (_exp_with_a_wrong_derivative(inner) + b).tanh()
+
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(f, [x, y])
+    err = info.value
+    assert err.node is not None and err.node.op == "exp"
+    assert err.node.data == pytest.approx(math.exp(math.sin(0.12)), rel=1e-15)
+    assert err.output is not None and err.node in topological_order(err.output)
+    stored, numeric = 0.5 * math.exp(math.sin(0.12)), math.exp(math.sin(0.12))
+    message = str(err).splitlines()[-1]
+    assert message.startswith("The first node whose local derivative is wrong (error.node): ")
+    assert f"the exp node of ({math.sin(0.12):.6g})" in message
+    assert f"stored as {stored:.8g}, a finite difference of the node alone gives " in message
+    assert float(message.rsplit(" ", 1)[1]) == pytest.approx(numeric, rel=1e-7)  # 8 digits
+
+
+def test_the_faulty_node_is_the_first_wrong_one_in_topological_order() -> None:
+    def f(a: Value) -> Value:
+        first = _exp_with_a_wrong_derivative(a * 0.5)
+        first.label = "first"
+        second = _exp_with_a_wrong_derivative(first.sin())
+        return second * a
+
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(f, [Value(0.2)])
+    assert info.value.node is not None and info.value.node.label == "first"
+    assert "the exp node 'first' of (0.1)" in str(info.value)
+
+
+def test_a_node_near_its_kink_or_domain_edge_is_skipped_not_blamed() -> None:
+    # relu's operand is 1e-7 from its corner (not reached by the input's step, which the
+    # 1e-3 factor shrinks) and log's operand is within eps of 0: neither is blamed
+    def f(a: Value) -> Value:
+        corner = (a * 1e-3 + (1e-7 - 0.5e-3)).relu()
+        edge = (a * 1e-3 + (5e-7 - 0.5e-3)).log()
+        return _exp_with_a_wrong_derivative(a) + corner + edge * 1e-3
+
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(f, [Value(0.5)])
+    assert info.value.node is not None and info.value.node.op == "exp"
