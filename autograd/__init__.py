@@ -14,6 +14,7 @@ graph; `Value.backward()` applies the chain rule over that graph.
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from autograd.compile import compile
 from autograd.engine import Value, is_grad_enabled, no_grad, topological_order
 from autograd.functional import (
     dot,
@@ -34,6 +35,7 @@ __all__ = [
     "GradcheckError",
     "Value",
     "backward_steps",
+    "compile",
     "dot",
     "draw_dot",
     "explore",

@@ -18,7 +18,8 @@ from __future__ import annotations
 import math
 import numbers
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import wraps
 from operator import attrgetter
@@ -97,6 +98,43 @@ class no_grad:
                 return func(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
+
+
+# Tracing (`autograd.compile`): while a function is traced into a graph, a Python
+# branch on a Value would bake the example's branch into the graph for every row, so
+# comparisons, float() and bool() of a Value refuse. Per thread (a context variable, as
+# grad mode); `_tracers` counts the traces open in all threads, so outside a trace a
+# comparison reads one module global.
+_tracing_now: ContextVar[bool] = ContextVar("autograd_tracing", default=False)
+_tracers = 0
+_tracers_lock = threading.Lock()
+
+
+@contextmanager
+def _tracing() -> Iterator[None]:
+    """Inside: comparisons, float() and bool() of a Value raise (this thread only)."""
+    global _tracers
+    if _tracing_now.get():
+        raise RuntimeError("autograd.compile: a function is already being traced in this thread")
+    token = _tracing_now.set(True)
+    with _tracers_lock:
+        _tracers += 1
+    try:
+        yield
+    finally:
+        with _tracers_lock:
+            _tracers -= 1
+        _tracing_now.reset(token)
+
+
+def _refuse_branch(what: str) -> None:
+    if _tracing_now.get():
+        raise TypeError(
+            f"autograd.compile: {what} while tracing: the traced graph must not depend on "
+            f"the data, and a Python branch on a Value would replay the example's branch "
+            f"for every row. Write it with graph operations instead: v.relu(), v.abs(), "
+            f"autograd.max / autograd.min (e.g. max(0, v) is v.relu())"
+        )
 
 
 def _fmt(x: float) -> str:
@@ -212,18 +250,33 @@ class Value:
         return format(self.data, spec) if spec else repr(self)
 
     def __float__(self) -> float:
+        if _tracers:
+            _refuse_branch(f"float({self!r})")
         return self.data
 
+    def __bool__(self) -> bool:
+        if _tracers:
+            _refuse_branch(f"bool({self!r}) (an `if v:`)")
+        return True
+
     def __lt__(self, other: object) -> bool:
+        if _tracers:
+            _refuse_branch("a comparison `v < ...`")
         return self.data < _compare_data(other)
 
     def __le__(self, other: object) -> bool:
+        if _tracers:
+            _refuse_branch("a comparison `v <= ...`")
         return self.data <= _compare_data(other)
 
     def __gt__(self, other: object) -> bool:
+        if _tracers:
+            _refuse_branch("a comparison `v > ...`")
         return self.data > _compare_data(other)
 
     def __ge__(self, other: object) -> bool:
+        if _tracers:
+            _refuse_branch("a comparison `v >= ...`")
         return self.data >= _compare_data(other)
 
     # ``==`` and ``hash`` stay identity-based (object's): nodes are keys in sets and dicts.

@@ -18,7 +18,9 @@ class Row:
     name: str
     unit: str
     values: dict[str, float] = field(default_factory=dict)
-    kind: str = "time"  # "time": ratio as "Nx faster"; "size": ours / baseline; "score"
+    # "time": ratio as "Nx faster"; "cost": ours / baseline as "Nx numpy" (compiled
+    # mode against numpy); "size": ours / baseline; "score"
+    kind: str = "time"
     note: str = ""
 
 
@@ -93,6 +95,8 @@ def _ratio(row: Row, engine: str, baseline: str) -> str:
         return "—"
     if row.kind == "time":
         return f"{base / ours:.1f}x faster"
+    if row.kind == "cost":
+        return f"{ours / base:.1f}x {baseline}"
     if row.kind == "size":
         return f"{ours / base:.2f}x"
     return f"{ours - base:+.3g}" if row.unit == "accuracy" else f"{ours / base:,.0f}x"

@@ -25,6 +25,7 @@ from nn import _checks as checks
 
 __all__ = [
     "batches",
+    "load_digits",
     "make_blobs",
     "make_circles",
     "make_moons",
@@ -243,6 +244,29 @@ def water_heater(
 
 
 # ---------------------------------------------------------------- splitting and batching
+
+
+def load_digits() -> tuple[Floats, Ints]:
+    """The 8x8 handwritten digits: 1,797 images of the digits 0-9 (about 180 of each).
+
+    Returns ``X`` of shape (1797, 64), float64 in [0, 1]: each row one image, its 8
+    rows of 8 pixels one after the other (``X[i].reshape(8, 8)`` to draw it), the
+    original ink counts 0..16 divided by 16; and ``y``, int64 labels 0..9. The data
+    are scikit-learn's bundled copy of the UCI optical digits test set: no download,
+    but scikit-learn must be installed. The order is scikit-learn's (not shuffled):
+    split it with `train_test_split`.
+    """
+    try:
+        from sklearn.datasets import load_digits as _sklearn_digits
+    except ImportError:
+        raise ImportError(
+            "nn.data.load_digits needs scikit-learn, which ships the digits inside its "
+            "package: pip install scikit-learn (or pip install 'backproplab[notebooks]')"
+        ) from None
+    digits = _sklearn_digits()
+    X = np.asarray(digits.data, dtype=np.float64) / 16.0
+    y = np.asarray(digits.target, dtype=np.int64)
+    return X, y
 
 
 def _paired(where: str, X: ArrayLike, y: ArrayLike) -> tuple[NDArray[Any], NDArray[Any]]:

@@ -35,6 +35,7 @@ from numpy.typing import NDArray
 
 from autograd import Value, linear
 from autograd.functional import is_batch
+from nn import _checks as checks
 from nn import init as _init
 from nn.module import Module, PathLike, read_model_file
 
@@ -58,21 +59,29 @@ ACTIVATIONS: dict[str, ActivationFn | None] = {
 _NAME_OF = {fn: name for name, fn in ACTIVATIONS.items() if fn is not None}
 
 
-def _activation(activation: Activation) -> tuple[Activation, ActivationFn | None]:
+def _activation(
+    activation: Activation, where: str, name: str = "activation"
+) -> tuple[Activation, ActivationFn | None]:
     """(what to remember: a name, or the custom callable; the function to apply)."""
     if isinstance(activation, str):
         if activation not in ACTIVATIONS:
-            raise ValueError(
-                f"unknown activation {activation!r}; known: {', '.join(ACTIVATIONS)}, "
-                f"or pass a function Value -> Value"
+            checks.fail(
+                where,
+                name,
+                activation,
+                f"one of {', '.join(ACTIVATIONS)}",
+                "or pass a function Value -> Value",
             )
         return activation, ACTIVATIONS[activation]
     if callable(activation):
-        name = _NAME_OF.get(activation)
-        return (name, activation) if name is not None else (activation, activation)
-    raise TypeError(
-        f"activation must be a name ({', '.join(ACTIVATIONS)}) or a function Value -> Value, "
-        f"got {type(activation).__name__} {activation!r}"
+        known = _NAME_OF.get(activation)
+        return (known, activation) if known is not None else (activation, activation)
+    checks.fail(
+        where,
+        name,
+        activation,
+        f"a name ({', '.join(ACTIVATIONS)}) or a function Value -> Value",
+        error=TypeError,
     )
 
 
@@ -82,28 +91,13 @@ def _activation_repr(activation: Activation) -> str:
     return getattr(activation, "__name__", repr(activation))
 
 
-def _positive_int(n: object, what: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"{what} must be a positive int, got {n!r}")
-    return int(n)
-
-
-def _rng(seed: Seed) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is None or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)):
-        return np.random.default_rng(seed)
-    raise TypeError(f"seed / rng must be an int, a numpy Generator or None, got {seed!r}")
-
-
-def _initializer(init: _init.Initializer | None, activation: Activation) -> _init.Initializer:
+def _initializer(
+    init: _init.Initializer | None, activation: Activation, where: str
+) -> _init.Initializer:
     if init is None:
         return _init.default_for(activation if isinstance(activation, str) else "")
-    if not isinstance(init, _init.Initializer):
-        raise TypeError(
-            f"init must be an initialiser such as nn.init.uniform(-0.05, 0.05), got "
-            f"{type(init).__name__} {init!r}"
-        )
+    expected = "an initialiser such as nn.init.uniform(-0.05, 0.05)"
+    checks.instance(where, "init", init, _init.Initializer, expected)
     return init
 
 
@@ -196,9 +190,11 @@ class Neuron(Module):
         init: _init.Initializer | None = None,
         rng: Seed = None,
     ) -> None:
-        n = _positive_int(in_features, "Neuron in_features")
-        kind, fn = _activation(activation)
-        weights, biases = _draw(_initializer(init, kind), n, 1, _rng(rng), bool(bias))
+        n = checks.positive_int("Neuron", "in_features", in_features)
+        kind, fn = _activation(activation, "Neuron")
+        initializer = _initializer(init, kind, "Neuron")
+        gen, bias = checks.rng("Neuron", "rng", rng), checks.flag("Neuron", "bias", bias)
+        weights, biases = _draw(initializer, n, 1, gen, bias)
         b = None if biases is None else Value(biases[0])
         self._setup([Value(w) for w in weights[0]], b, kind, fn)
         self.label_parameters()
@@ -213,8 +209,8 @@ class Neuron(Module):
         Neuron(in_features=2, activation='sigmoid', bias=True)
         """
         values = [Value(w) for w in weights]
-        _positive_int(len(values), "Neuron.from_weights: the number of weights")
-        kind, fn = _activation(activation)
+        checks.positive_int("Neuron.from_weights", "len(weights)", len(values))
+        kind, fn = _activation(activation, "Neuron.from_weights")
         neuron = cls.__new__(cls)
         neuron._setup(values, None if bias is None else Value(bias), kind, fn)
         neuron.label_parameters()
@@ -276,14 +272,16 @@ class Layer(Module):
         init: _init.Initializer | None = None,
         rng: Seed = None,
     ) -> None:
-        n_in = _positive_int(in_features, "Layer in_features")
-        n_out = _positive_int(out_features, "Layer out_features")
-        kind, fn = _activation(activation)
-        weights, biases = _draw(_initializer(init, kind), n_in, n_out, _rng(rng), bool(bias))
+        n_in = checks.positive_int("Layer", "in_features", in_features)
+        n_out = checks.positive_int("Layer", "out_features", out_features)
+        kind, fn = _activation(activation, "Layer")
+        initializer = _initializer(init, kind, "Layer")
+        gen, bias = checks.rng("Layer", "rng", rng), checks.flag("Layer", "bias", bias)
+        weights, biases = _draw(initializer, n_in, n_out, gen, bias)
         self.in_features = n_in
         self.out_features = n_out
         self.activation = kind
-        self.bias = bool(bias)
+        self.bias = bias
         self.neurons = [
             Neuron.from_weights(row, None if biases is None else biases[k], kind)
             for k, row in enumerate(weights)
@@ -358,21 +356,27 @@ class MLP(Module):
         seed: Seed = None,
         bias: bool = True,
     ) -> None:
-        n_in = _positive_int(in_features, "MLP in_features")
+        n_in = checks.positive_int("MLP", "in_features", in_features)
         if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or not sizes:
-            raise ValueError(
-                f"MLP sizes must be a non-empty list of layer widths, e.g. [16, 16, 1], "
-                f"got {sizes!r}"
+            checks.fail(
+                "MLP", "sizes", sizes, "a non-empty list of layer widths", "e.g. [16, 16, 1]"
             )
-        widths = [_positive_int(s, f"MLP sizes[{i}]") for i, s in enumerate(sizes)]
-        hidden, _ = _activation(activation)
-        output = None if output_activation is None else _activation(output_activation)[0]
-        gen = _rng(seed)
+        widths = [checks.positive_int("MLP", f"sizes[{i}]", s) for i, s in enumerate(sizes)]
+        hidden, _ = _activation(activation, "MLP")
+        output = (
+            None
+            if output_activation is None
+            else _activation(output_activation, "MLP", "output_activation")[0]
+        )
+        if init is not None:
+            _initializer(init, hidden, "MLP")
+        gen = checks.rng("MLP", "seed", seed)
+        bias = checks.flag("MLP", "bias", bias)
         self.in_features = n_in
         self.sizes = widths
         self.activation = hidden
         self.output_activation = output
-        self.bias = bool(bias)
+        self.bias = bias
         fans = [n_in, *widths]
         last = len(widths) - 1
         self.layers = [
@@ -413,8 +417,7 @@ class MLP(Module):
         """Rebuild (with zero weights) from `config`; load the parameters afterwards."""
         keys = ("in_features", "sizes", "activation", "output_activation", "bias")
         c = _checked_config(config, keys)
-        if not isinstance(c["sizes"], list):
-            raise ValueError(f"sizes must be a list of ints, got {c['sizes']!r}")
+        checks.instance("from_config", "sizes", c["sizes"], list, "a list of ints")
         return cls(
             c["in_features"],
             c["sizes"],
@@ -441,16 +444,9 @@ def _saveable(activation: Activation, what: str) -> str:
 
 
 def _checked_config(config: Mapping[str, Any], keys: tuple[str, ...]) -> Mapping[str, Any]:
-    if not isinstance(config, Mapping):
-        raise ValueError(f"config must be an object, got {config!r}")
-    missing = [k for k in keys if k not in config]
-    extra = [k for k in config if k not in keys]
-    if missing or extra:
-        raise ValueError(f"config: missing {missing}, unexpected {extra}; expected {list(keys)}")
-    if not isinstance(config["activation"], str):
-        raise ValueError(f"activation must be a name, got {config['activation']!r}")
-    if not isinstance(config["bias"], bool):
-        raise ValueError(f"bias must be true or false, got {config['bias']!r}")
+    checks.exact_keys("from_config", "config", config, keys)
+    checks.instance("from_config", "activation", config["activation"], str, "a name")
+    checks.flag("from_config", "bias", config["bias"])
     return config
 
 

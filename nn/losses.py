@@ -38,6 +38,7 @@ from numpy.typing import NDArray
 import autograd
 from autograd import Value
 from autograd.functional import is_batch
+from nn import _checks as checks
 from nn.module import Module
 
 __all__ = [
@@ -101,8 +102,7 @@ def _decides_at(threshold: float) -> Callable[[_Loss], _Loss]:
 
 
 def _check_reduction(reduction: str, loss: str) -> None:
-    if reduction not in ("mean", "sum"):
-        raise ValueError(f"{loss}: reduction must be 'mean' or 'sum', got {reduction!r}")
+    checks.choice(loss, "reduction", reduction, ("mean", "sum"))
 
 
 def _plain(x: Any) -> Any:
@@ -116,15 +116,16 @@ def _is_seq(x: object) -> bool:
 
 
 def _number(t: object, loss: str, where: str) -> float:
-    if isinstance(t, bool) or not isinstance(t, numbers.Real):
-        raise TypeError(
-            f"{loss}: target {where} must be a number, got {type(t).__name__} {t!r}"
-            + ("; the prediction comes first, the target second" if isinstance(t, Value) else "")
+    if isinstance(t, Value):
+        checks.fail(
+            loss,
+            f"target {where}".strip(),
+            t,
+            "a number",
+            "the prediction comes first, the target second",
+            TypeError,
         )
-    x = float(t)
-    if not math.isfinite(x):
-        raise ValueError(f"{loss}: target {where} must be finite, got {x!r}")
-    return x
+    return checks.real(loss, f"target {where}".strip(), t)
 
 
 def _value(v: object, loss: str, where: str) -> Value:

@@ -10,8 +10,9 @@ any other Module's ``forward`` is called once per sample.
 
 `fit` reads as its steps: check the data and every target (`_checked_targets`),
 split off the validation data (`_split_validation`), then per epoch `_run_epoch`
-(each batch's loss and gradients come from one `GradientFn`, `_eager_gradients`
-through the engine), `_record_epoch`, `_record_validation`, and `_stop_reason`.
+(each batch's loss and gradients come from one `GradientFn`: `_eager_gradients`
+through the engine, or with ``compile=True`` `nn._compiled.CompiledTraining`,
+vectorised), `_record_epoch`, `_record_validation`, and `_stop_reason`.
 
 Stopping: after ``epochs``; or when ``stop_when(history)`` says so (`max_error_below`
 is the classic rule: every sample's error under a tolerance); or when
@@ -30,14 +31,16 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 from numpy.typing import NDArray
 
 import autograd
 from autograd import Value
+from nn import _checks as checks
 from nn import losses as _losses
+from nn._compiled import CompiledTraining
 from nn.data import batches
 from nn.explorer import Snapshots, TrainingPage, training_page
 from nn.module import Module
@@ -165,8 +168,8 @@ class MaxErrorBelow:
     tolerance: float
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.tolerance, (int, float)) and self.tolerance > 0):
-            raise ValueError(f"max_error_below: tolerance must be > 0, got {self.tolerance!r}")
+        tolerance = checks.positive("max_error_below", "tolerance", self.tolerance)
+        object.__setattr__(self, "tolerance", tolerance)  # frozen: set once, checked
 
     def __call__(self, history: History) -> bool:
         if not history.max_error:
@@ -201,10 +204,11 @@ class EarlyStopping:
     _epochs_seen: int = field(default=0, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.patience, int) or self.patience < 1:
-            raise ValueError(f"early_stopping: patience must be an int >= 1, got {self.patience!r}")
-        if not self.min_delta >= 0:
-            raise ValueError(f"early_stopping: min_delta must be >= 0, got {self.min_delta!r}")
+        self.patience = checks.positive_int("early_stopping", "patience", self.patience)
+        self.min_delta = checks.nonnegative("early_stopping", "min_delta", self.min_delta)
+        self.restore_best_weights = checks.flag(
+            "early_stopping", "restore_best_weights", self.restore_best_weights
+        )
 
     def reset(self) -> None:
         """Forget the previous run: no best loss yet."""
@@ -279,17 +283,28 @@ def _max_error(outputs: NDArray[np.float64], targets: NDArray[Any]) -> float:
 
 
 def _check_data(X: Any, y: Any, who: str) -> tuple[NDArray[np.float64], NDArray[Any]]:
-    X = np.asarray(X, dtype=float)
+    """X as a 2-D float array of finite numbers and y as an array with a row per sample;
+    the messages in the form of `nn._checks` (an array shown by its shape)."""
+    try:
+        X = np.asarray(X, dtype=float)
+    except (TypeError, ValueError) as err:
+        checks.fail(who, "X", X, "a 2-D array of numbers (samples, features)", str(err), TypeError)
     y = np.asarray(y)
     if X.ndim != 2:
-        raise ValueError(f"{who}: X must be 2-D (samples, features), got shape {X.shape}")
-    if len(X) != len(y):
-        raise ValueError(f"{who}: X has {len(X)} samples but y has {len(y)}")
+        _bad_array(who, "X", X, "2-D (samples, features)", "one row per sample")
+    if y.ndim == 0 or len(X) != len(y):
+        _bad_array(who, "y", y, f"one target per sample of X ({len(X)} samples)", "")
     if len(X) == 0:
-        raise ValueError(f"{who}: no samples")
+        _bad_array(who, "X", X, "at least one sample", "pass some data")
     if not np.all(np.isfinite(X)):
-        raise ValueError(f"{who}: X contains NaN or inf")
+        row = int(np.argwhere(~np.isfinite(X))[0][0])
+        _bad_array(who, "X", X, "finite numbers", f"row {row} holds NaN or inf")
     return X, y
+
+
+def _bad_array(who: str, name: str, array: NDArray[Any], expected: str, fix: str) -> NoReturn:
+    message = f"{who}: {name} must be {expected}; got {name} of shape {array.shape}"
+    raise ValueError(f"{message}: {fix}" if fix else message)
 
 
 def _one_output_targets(model: Module, X: NDArray[np.float64], y: NDArray[Any]) -> NDArray[Any]:
@@ -337,18 +352,35 @@ def evaluate(
     Regression results also carry ``max_error``, the largest |target - output|. For a
     model with one output, y may be of shape (n,) or (n, 1).
     """
+    checks.instance("evaluate", "model", model, Module, "an nn.Module such as nn.MLP(2, [1])")
+    if not callable(loss):
+        checks.fail("evaluate", "loss", loss, "a loss function such as nn.mse", error=TypeError)
     X, y = _check_data(X, y, "evaluate")
     y = _one_output_targets(model, X, y)
-    return _evaluate(model, X, y, loss, _metrics(metrics, y))
+    return _evaluate(model, X, y, loss, _metrics(metrics, y, "evaluate"))
+
+
+# (X, y) -> (the loss, the model's outputs as numbers), touching no gradient: how
+# `_evaluate` gets its numbers when fit runs compiled.
+PredictFn = Callable[[NDArray[np.float64], NDArray[Any]], tuple[float, NDArray[np.float64]]]
 
 
 def _evaluate(
-    model: Module, X: NDArray[np.float64], y: NDArray[Any], loss: LossFn, chosen: tuple[str, ...]
+    model: Module,
+    X: NDArray[np.float64],
+    y: NDArray[Any],
+    loss: LossFn,
+    chosen: tuple[str, ...],
+    predict: PredictFn | None = None,
 ) -> dict[str, float]:
-    with autograd.no_grad():
-        outputs = _forward(model, X.tolist())
-        result = {"loss": loss(outputs, y.tolist()).data}
-    numbers = _numbers(outputs)
+    if predict is not None:
+        value, numbers = predict(X, y)
+        result = {"loss": value}
+    else:
+        with autograd.no_grad():
+            outputs = _forward(model, X.tolist())
+            result = {"loss": loss(outputs, y.tolist()).data}
+        numbers = _numbers(outputs)
     if "accuracy" in chosen:
         result["accuracy"] = _accuracy(numbers, y, loss)
     if not _is_classification(y):
@@ -356,15 +388,13 @@ def _evaluate(
     return result
 
 
-def _metrics(metrics: Sequence[str] | None, y: NDArray[Any]) -> tuple[str, ...]:
+def _metrics(metrics: Sequence[str] | None, y: NDArray[Any], who: str) -> tuple[str, ...]:
     if metrics is None:
         return METRICS if _is_classification(y) else ()
     if isinstance(metrics, str):
         metrics = (metrics,)
-    unknown = [m for m in metrics if m not in METRICS]
-    if unknown:
-        raise ValueError(f"unknown metric(s) {unknown}; known: {list(METRICS)}")
-    return tuple(metrics)
+    checks.instance(who, "metrics", metrics, (list, tuple), f"a list of names from {METRICS}")
+    return tuple(checks.choice(who, f"metrics[{i}]", m, METRICS) for i, m in enumerate(metrics))
 
 
 # ----------------------------------------------------------------- fit
@@ -399,14 +429,15 @@ def _split_validation(
     if validation_data is not None and validation_split is not None:
         raise ValueError("fit: give validation_data or validation_split, not both")
     if validation_split is not None:
-        if not 0.0 < validation_split < 1.0:
-            raise ValueError(f"fit: validation_split must be in (0, 1), got {validation_split!r}")
+        validation_split = checks.fraction("fit", "validation_split", validation_split)
         n_val = max(1, round(len(X) * validation_split))
         if n_val >= len(X):
             raise ValueError("fit: validation_split leaves no training samples")
         return (X[:-n_val], y[:-n_val]), (X[-n_val:], y[-n_val:])
     if validation_data is None:
         return (X, y), None
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+        checks.fail("fit", "validation_data", validation_data, "a pair (X_val, y_val)")
     return (X, y), _check_data(*validation_data, "fit validation_data")
 
 
@@ -467,9 +498,14 @@ def _record_epoch(
 
 
 def _record_validation(
-    history: History, model: Module, validation: Data, loss: LossFn, chosen: tuple[str, ...]
+    history: History,
+    model: Module,
+    validation: Data,
+    loss: LossFn,
+    chosen: tuple[str, ...],
+    predict: PredictFn | None = None,
 ) -> None:
-    val = _evaluate(model, *validation, loss, chosen)
+    val = _evaluate(model, *validation, loss, chosen, predict)
     history.val_loss.append(val["loss"])
     for name in chosen:
         history.metrics[f"val_{name}"].append(val[name])
@@ -492,10 +528,30 @@ def _stop_reason(
     return None
 
 
-def _check_epochs(epochs: object) -> int:
-    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 0:
-        raise ValueError(f"fit: epochs must be an int >= 0, got {epochs!r}")
-    return epochs
+def _check_arguments(
+    model: Module,
+    loss: LossFn,
+    optimizer: Optimizer,
+    scheduler: LRScheduler | None,
+    stop_when: StopRule | None,
+    early_stopping: EarlyStopping | None,
+    who: str = "fit",
+) -> None:
+    """The kinds of fit's objects: a wrong one is a TypeError before anything runs."""
+    checks.instance(who, "model", model, Module, "an nn.Module such as nn.MLP(2, [16, 1])")
+    if not callable(loss):
+        checks.fail(who, "loss", loss, "a loss function such as nn.mse", error=TypeError)
+    checks.instance(
+        who, "optimizer", optimizer, Optimizer, "an nn.optim optimizer such as Adam(params)"
+    )
+    if scheduler is not None:
+        checks.instance(who, "scheduler", scheduler, LRScheduler, "an nn.optim scheduler or None")
+    if stop_when is not None and not callable(stop_when):
+        checks.fail(who, "stop_when", stop_when, "a function of the History", error=TypeError)
+    if early_stopping is not None:
+        checks.instance(
+            who, "early_stopping", early_stopping, EarlyStopping, "nn.early_stopping(...) or None"
+        )
 
 
 def fit(
@@ -515,6 +571,7 @@ def fit(
     early_stopping: EarlyStopping | None = None,
     progress: bool = True,
     seed: int | np.random.Generator | None = None,
+    compile: bool = False,
     record: int | None = None,
 ) -> History:
     """Train ``model`` on (X, y) and return the `History` of the run.
@@ -540,11 +597,23 @@ def fit(
     Errors (a non-finite gradient, a bad batch) propagate with the epoch and batch
     named, after the optimizer has refused to change anything.
 
+    ``compile=True`` traces the model once (`autograd.compile`) and runs every batch
+    vectorised with numpy: the forward pass, the loss's gradient (batch forms of every
+    loss in `nn.losses`; another loss goes through the engine), the backward pass. The
+    parameters follow the same trajectory as eager training, to rounding. The model
+    must not branch on its Values (see `autograd.compile`).
+
     ``record=k`` keeps the parameters before training and every k epochs (and at the
     end) in ``history.snapshots``, for `History.explore`.
     """
+    _check_arguments(model, loss, optimizer, scheduler, stop_when, early_stopping)
     X, y = _check_data(X, y, "fit")
-    _check_epochs(epochs)
+    epochs = checks.integer("fit", "epochs", epochs, minimum=0)
+    if batch_size is not None:
+        batch_size = checks.positive_int("fit", "batch_size", batch_size)
+    progress = checks.flag("fit", "progress", progress)
+    compile = checks.flag("fit", "compile", compile)
+    rng = checks.rng("fit", "seed", seed)
     train, validation = _split_validation(X, y, validation_data, validation_split)
     if early_stopping is not None and validation is None:
         raise ValueError(
@@ -555,10 +624,15 @@ def fit(
     if validation is not None:
         Xv, yv = validation
         validation = (Xv, _checked_targets(model, Xv, yv, loss, "fit validation_data"))
-    chosen = _metrics(metrics, train[1])
+    chosen = _metrics(metrics, train[1], "fit")
     regression = not _is_classification(train[1])
-    gradients = _eager_gradients(model, loss)
-    rng = np.random.default_rng(seed)
+    gradients: GradientFn
+    predict: PredictFn | None = None
+    if compile:  # traced once on the first row, then vectorised over every batch
+        compiled = CompiledTraining(model, loss, train[0][0])
+        gradients, predict = compiled.gradients, compiled.predict
+    else:
+        gradients = _eager_gradients(model, loss)
     history = History(metrics={name: [] for name in chosen})
     if validation is not None:
         history.metrics.update({f"val_{name}": [] for name in chosen})
@@ -576,7 +650,7 @@ def fit(
                 seen = _run_epoch(epoch, train, gradients, optimizer, batch_size, rng, interrupted)
                 _record_epoch(history, seen, lr, loss, chosen, regression)
                 if validation is not None:
-                    _record_validation(history, model, validation, loss, chosen)
+                    _record_validation(history, model, validation, loss, chosen, predict)
                 if scheduler is not None:
                     scheduler.step()
                 bar(history)

@@ -1,38 +1,82 @@
-"""`python -m nn`, end to end in a subprocess, and its option checking."""
+"""`python -m nn`, end to end in a subprocess: what it prints, what it writes, its option
+checking, its default learning rates, and Ctrl-C (real signals)."""
 
 from __future__ import annotations
 
+import re
+import signal
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+import nn
+from nn.__main__ import OPTIMIZERS
+
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+REPO = Path(__file__).resolve().parents[2]
+COMMAND = [sys.executable, "-m", "nn", "--no-progress"]
 
 
-def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "nn", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=None,
-    )
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*COMMAND, *args], cwd=REPO, capture_output=True, text=True, timeout=600)
 
 
-def test_cli_trains_and_writes_three_valid_files(tmp_path: Path) -> None:
+def _printed(stdout: str, line: str) -> dict[str, float]:
+    """The numbers of a summary line such as ``test:      loss 0.1234, accuracy 97.5%``."""
+    match = re.search(rf"^{line}:\s+loss (\S+), accuracy (\S+)%$", stdout, re.MULTILINE)
+    assert match is not None, stdout
+    return {"loss": float(match[1]), "accuracy": float(match[2]) / 100}
+
+
+def _numpy_loss_and_accuracy(
+    state: dict[str, float], sizes: list[int], X: np.ndarray, y: np.ndarray
+) -> tuple[float, float]:
+    """Cross-entropy and accuracy of a tanh MLP with a linear output, in numpy from its
+    named weights (layers.i.neurons.k.w.j, layers.i.neurons.k.b)."""
+    a = X
+    for i, width in enumerate(sizes):
+        fan_in = a.shape[1]
+        W = np.array(
+            [[state[f"layers.{i}.neurons.{k}.w.{j}"] for j in range(fan_in)] for k in range(width)]
+        )
+        b = np.array([state[f"layers.{i}.neurons.{k}.b"] for k in range(width)])
+        z = a @ W.T + b
+        a = np.tanh(z) if i < len(sizes) - 1 else z
+    shifted = a - a.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return float(-log_p[np.arange(len(y)), y].mean()), float(np.mean(a.argmax(axis=1) == y))
+
+
+def test_cli_prints_the_numbers_of_the_model_it_saves(tmp_path: Path) -> None:
     out = tmp_path / "results"
-    repo = Path(__file__).resolve().parents[2]
-    result = _run("--epochs", "3", "--hidden", "4", "--out", str(out), "--seed", "1", cwd=repo)
+    result = _run("--epochs", "3", "--hidden", "4", "--out", str(out), "--seed", "1")
     assert result.returncode == 0, result.stderr
-    for line in ("data:", "model:", "optimizer:", "train:", "test:", "stopped:"):
-        assert line in result.stdout
-    assert "accuracy" in result.stdout
+    assert "data:      moons, 150 train / 50 test samples, 2 classes" in result.stdout
+    # 2 inputs -> 4 -> 2: (2 * 4 + 4) + (4 * 2 + 2) parameters
+    assert "model:     MLP(2, [4, 2]), tanh, 22 parameters" in result.stdout
+    assert "optimizer: adam, lr 0.02, batch size 32, 3 epochs" in result.stdout
+    assert re.search(r"^stopped:   epochs after 3 epochs, [\d.]+ s$", result.stdout, re.MULTILINE)
+    # the printed losses and accuracies are those of the saved model, recomputed in numpy
+    model = nn.load_model(out / "model.json")
+    assert f"wrote:     {out / 'model.json'}" in result.stdout
+    X, y = nn.data.make_moons(n_samples=200, noise=0.1, seed=1)
+    X_train, X_test, y_train, y_test = nn.data.train_test_split(
+        X, y, test_size=0.25, seed=1, stratify=True
+    )
+    for line, (Xs, ys) in (("train", (X_train, y_train)), ("test", (X_test, y_test))):
+        loss, accuracy = _numpy_loss_and_accuracy(model.state_dict(), [4, 2], Xs, ys)
+        assert _printed(result.stdout, line) == {
+            "loss": pytest.approx(loss, abs=5e-5),
+            "accuracy": pytest.approx(accuracy, abs=5e-4),
+        }
     for name in ("loss.png", "decision_boundary.png"):
         assert (out / name).read_bytes()[:8] == PNG_MAGIC
+        assert f"wrote:     {out / name}" in result.stdout
     svg = ET.parse(out / "neuron_graph.svg").getroot()
     assert svg.tag.endswith("svg")
     texts = "".join(t.text or "" for t in svg.iter() if t.tag.endswith("text"))
@@ -47,13 +91,118 @@ def test_cli_trains_and_writes_three_valid_files(tmp_path: Path) -> None:
         ("--activation", "gelu", "tanh"),
         ("--hidden", "16,x", "16,16"),
         ("--lr", "-1", "positive"),
+        ("--lr", "inf", "positive"),
+        ("--lr", "nan", "positive"),
+        ("--lr", "1e-400", "positive"),
         ("--epochs", "0", "positive"),
+        ("--epochs", "2.5", "positive"),
+        ("--batch-size", "0", "positive"),
+        ("--seed", "-1", ">= 0"),
+        ("--seed", "x", ">= 0"),
     ],
 )
-def test_bad_option_values_list_what_is_allowed(
+def test_bad_option_values_are_usage_errors_listing_what_is_allowed(
     option: str, value: str, listed: str, tmp_path: Path
 ) -> None:
-    result = _run(option, value, "--out", str(tmp_path), cwd=Path(__file__).resolve().parents[2])
+    result = _run(option, value, "--out", str(tmp_path))
     assert result.returncode == 2
-    assert listed in result.stderr
+    assert listed in result.stderr and "Traceback" not in result.stderr
     assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [("a_file", "exists and is not a folder"), ("a_file/below", "cannot write there")],
+)
+def test_an_unusable_out_folder_is_a_usage_error_before_training(
+    where: str, message: str, tmp_path: Path
+) -> None:
+    (tmp_path / "a_file").write_text("keep me")
+    result = _run("--out", str(tmp_path / where))
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout == ""  # nothing was trained
+    assert (tmp_path / "a_file").read_text() == "keep me"
+
+
+def test_the_out_folder_is_created_with_its_parents(tmp_path: Path) -> None:
+    out = tmp_path / "new" / "deeper"
+    result = _run("--epochs", "1", "--hidden", "2", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        "decision_boundary.png",
+        "loss.png",
+        "model.json",
+        "neuron_graph.svg",
+    ]
+
+
+def test_help_states_every_default_learning_rate() -> None:
+    result = _run("--help")
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())  # argparse wraps lines anywhere
+    for name, choice in OPTIMIZERS.items():
+        assert f"{name} {choice.default_lr:g}" in text
+
+
+@pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
+def test_every_optimizer_reaches_95_percent_on_moons_with_its_defaults(
+    optimizer: str, tmp_path: Path
+) -> None:
+    result = _run("--optimizer", optimizer, "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert f"lr {OPTIMIZERS[optimizer].default_lr:g}," in result.stdout
+    assert "120 epochs" in result.stdout
+    assert _printed(result.stdout, "test")["accuracy"] >= 0.95
+
+
+def _start_long_run(out: Path) -> subprocess.Popen[str]:
+    process = subprocess.Popen(
+        [*COMMAND, "--epochs", "100000", "--hidden", "4", "--out", str(out)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    for line in process.stdout:  # the summary is flushed line by line
+        if line.startswith("optimizer:"):
+            break
+    time.sleep(2.0)  # into the epochs
+    return process
+
+
+def test_ctrl_c_stops_training_writes_everything_and_exits_130(tmp_path: Path) -> None:
+    process = _start_long_run(tmp_path)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=300)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert re.search(r"^stopped:   interrupted after \d+ epochs", stdout, re.MULTILINE), stdout
+    model = nn.load_model(tmp_path / "model.json")  # the interrupted run's model
+    untrained = nn.MLP(2, [4, 2], seed=0)
+    assert model.state_dict() != untrained.state_dict()
+    for name in ("loss.png", "decision_boundary.png"):
+        assert (tmp_path / name).read_bytes()[:8] == PNG_MAGIC
+    assert (tmp_path / "neuron_graph.svg").exists()
+
+
+def test_a_second_ctrl_c_while_writing_ends_without_a_traceback(tmp_path: Path) -> None:
+    process = _start_long_run(tmp_path)
+    process.send_signal(signal.SIGINT)
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("stopped:"):
+            process.send_signal(signal.SIGINT)  # while it evaluates and writes
+            break
+    _, stderr = process.communicate(timeout=300)
+    assert process.returncode == 130
+    assert "interrupted: stopped without finishing the output" in stderr
+    assert "Traceback" not in stderr
+    # whatever was written is whole: no temporary file is left, every file reads
+    assert not [p for p in tmp_path.iterdir() if ".tmp" in p.name]
+    if (tmp_path / "model.json").exists():
+        nn.load_model(tmp_path / "model.json")
+    for name in ("loss.png", "decision_boundary.png"):
+        if (tmp_path / name).exists():
+            assert (tmp_path / name).read_bytes()[:8] == PNG_MAGIC

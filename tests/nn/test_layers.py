@@ -135,16 +135,28 @@ def test_custom_callable_activation() -> None:
     assert "activation=square" in repr(neuron)
 
 
-def test_unknown_activation_lists_the_known_ones() -> None:
-    with pytest.raises(
-        ValueError,
-        match="unknown activation 'gelu'; known: linear, tanh, relu, sigmoid, leaky_relu, softplus",
-    ):
-        nn.Neuron(2, activation="gelu")
-    with pytest.raises(TypeError, match="activation must be a name"):
-        nn.Layer(2, 2, activation=3)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="unknown activation 'Tanh'"):
-        nn.MLP(2, [2], output_activation="Tanh")
+@pytest.mark.parametrize(
+    ("build", "error", "message"),
+    [
+        (
+            lambda: nn.Neuron(2, activation="gelu"),
+            ValueError,
+            "Neuron: activation must be one of linear, tanh, relu, sigmoid, leaky_relu, "
+            "softplus; got activation='gelu'",
+        ),
+        (lambda: nn.Layer(2, 2, activation=3), TypeError, "Layer: activation must be a name"),
+        (
+            lambda: nn.MLP(2, [2], output_activation="Tanh"),
+            ValueError,
+            "MLP: output_activation must be one of linear, tanh",
+        ),
+    ],
+)
+def test_unknown_activation_lists_the_known_ones(
+    build: Callable[[], object], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        build()
 
 
 def test_inputs_floats_tuple_numpy_and_values_agree() -> None:
@@ -239,28 +251,58 @@ def test_mlp_without_bias() -> None:
 
 
 @pytest.mark.parametrize(
-    ("build", "message"),
+    ("build", "error", "message"),
     [
-        (lambda: nn.Neuron(0), "Neuron in_features must be a positive int, got 0"),
-        (lambda: nn.Neuron(True), "Neuron in_features must be a positive int, got True"),
-        (lambda: nn.Layer(2, -1), "Layer out_features must be a positive int, got -1"),
-        (lambda: nn.Layer(2.0, 1), "Layer in_features must be a positive int, got 2.0"),
-        (lambda: nn.MLP(2, []), "MLP sizes must be a non-empty list"),
-        (lambda: nn.MLP(2, 3), "MLP sizes must be a non-empty list"),
-        (lambda: nn.MLP(2, [3, 0]), r"MLP sizes\[1\] must be a positive int, got 0"),
-        (lambda: nn.MLP(0, [3]), "MLP in_features must be a positive int, got 0"),
+        (lambda: nn.Neuron(0), ValueError, "Neuron: in_features must be an int >= 1; got .*=0"),
+        (lambda: nn.Neuron(True), TypeError, "Neuron: in_features must be an int >= 1; .*True"),
+        (lambda: nn.Layer(2, -1), ValueError, "Layer: out_features must be an int >= 1; .*-1"),
+        (lambda: nn.Layer(2.0, 1), TypeError, "Layer: in_features .*=2.0: pass 2"),
+        (lambda: nn.MLP(2, []), ValueError, "MLP: sizes must be a non-empty list"),
+        (lambda: nn.MLP(2, 3), ValueError, "MLP: sizes must be a non-empty list"),
+        (lambda: nn.MLP(2, [3, 0]), ValueError, r"MLP: sizes\[1\] must be an int >= 1"),
+        (lambda: nn.MLP(0, [3]), ValueError, "MLP: in_features must be an int >= 1"),
+        (lambda: nn.MLP(2, [1], bias=1), TypeError, "MLP: bias must be True or False"),
+        (lambda: nn.Neuron(2, bias="no"), TypeError, "Neuron: bias must be True or False"),
     ],
 )
-def test_bad_sizes_raise_value_error(build: Callable[[], object], message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+def test_bad_sizes_and_flags_name_the_argument(
+    build: Callable[[], object], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
         build()
 
 
-def test_bad_init_and_seed_types() -> None:
-    with pytest.raises(TypeError, match=r"init must be an initialiser such as nn\.init\.uniform"):
-        nn.Neuron(2, init=lambda fi, fo, rng: np.zeros((fo, fi)))  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="seed / rng must be an int, a numpy Generator or None"):
-        nn.MLP(2, [1], seed="zero")  # type: ignore[arg-type]
+@pytest.mark.parametrize(
+    ("build", "error", "message"),
+    [
+        (
+            lambda: nn.Neuron(2, init=lambda fi, fo, rng: np.zeros((fo, fi))),
+            TypeError,
+            r"Neuron: init must be an initialiser such as nn\.init\.uniform",
+        ),
+        (
+            lambda: nn.MLP(2, [1], init="xavier"),
+            TypeError,
+            r"MLP: init must be an initialiser",
+        ),
+        (
+            lambda: nn.MLP(2, [1], seed="zero"),
+            TypeError,
+            "MLP: seed must be None, an int >= 0 or a numpy Generator",
+        ),
+        (
+            lambda: nn.MLP(2, [1], seed=-1),
+            ValueError,
+            "MLP: seed must be None, an int >= 0 or a numpy Generator; got seed=-1",
+        ),
+        (lambda: nn.Layer(2, 1, rng=1.5), TypeError, "Layer: rng must be None, an int >= 0"),
+    ],
+)
+def test_bad_init_and_seed(
+    build: Callable[[], object], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        build()
 
 
 def test_a_broken_initialiser_is_caught_at_build_time() -> None:
@@ -324,7 +366,7 @@ def test_from_weights_builds_a_given_neuron() -> None:
     assert nn.Neuron.from_weights([1.0], bias=None).b is None
     with pytest.raises(ValueError, match="finite"):
         nn.Neuron.from_weights([math.nan])
-    with pytest.raises(ValueError, match="positive int, got 0"):
+    with pytest.raises(ValueError, match=r"len\(weights\) must be an int >= 1; got .*=0"):
         nn.Neuron.from_weights([])
 
 

@@ -329,13 +329,13 @@ ERRORS: list[tuple[Callable[[], object], type[Exception], str]] = [
         "one sample .* but the target is a list of 2 lists.*one target row \\[t\\] per prediction",
     ),
     (lambda: nn.sse([1.0, 2.0], [1.0, 2.0]), TypeError, "prediction output 0 must be a Value"),
-    (lambda: nn.sse(vals([1.0]), ["1"]), TypeError, "target 0 must be a number, got str"),
-    (lambda: nn.sse(vals([1.0]), [math.nan]), ValueError, "must be finite"),
-    (lambda: nn.sse(vals([1.0]), [True]), TypeError, "must be a number, got bool"),
+    (lambda: nn.sse(vals([1.0]), ["1"]), TypeError, "sse: target 0 must be a finite number; .*str"),
+    (lambda: nn.sse(vals([1.0]), [math.nan]), ValueError, "must be a finite number; .*nan"),
+    (lambda: nn.sse(vals([1.0]), [True]), TypeError, "must be a finite number; .*True \\(bool\\)"),
     (
         lambda: nn.mse(vals([1.0]), [1.0], reduction="none"),
         ValueError,
-        "reduction must be 'mean' or 'sum', got 'none'",
+        "mse: reduction must be one of 'mean', 'sum'; got reduction='none'",
     ),  # type: ignore[arg-type]
     (
         lambda: nn.cross_entropy(vals([1.0, 2.0]), 2),

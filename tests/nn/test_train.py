@@ -155,8 +155,6 @@ def test_max_error_below_refuses_classification_and_bad_tolerance() -> None:
             stop_when=max_error_below(0.1),
             progress=False,
         )
-    with pytest.raises(ValueError, match="tolerance"):
-        max_error_below(0.0)
 
 
 def test_stop_when_takes_any_callable_on_the_history() -> None:
@@ -333,27 +331,74 @@ def test_optimizer_refusal_inside_fit_names_the_batch_and_changes_nothing() -> N
     assert all(math.isfinite(v) for v in first_batch_only.values())
 
 
-def test_fit_rejects_bad_arguments() -> None:
+FIT_ERRORS = [
+    # (fit's keyword arguments changed from a good call, the error, what it says)
+    ({"y": np.zeros(5, dtype=int)}, ValueError, "fit: y must be one target per sample of X"),
+    ({"X": np.zeros((10, 2, 1))}, ValueError, r"fit: X must be 2-D .*shape \(10, 2, 1\)"),
+    ({"X": np.full((10, 2), np.nan)}, ValueError, "fit: X must be finite numbers.*row 0"),
+    ({"X": [["a", "b"]] * 10}, TypeError, "fit: X must be a 2-D array of numbers"),
+    ({"epochs": -1}, ValueError, "fit: epochs must be an int >= 0; got epochs=-1"),
+    ({"epochs": True}, TypeError, "fit: epochs must be an int >= 0; got epochs=True"),
+    ({"epochs": 2.0}, TypeError, "fit: epochs .*: pass 2"),
+    ({"batch_size": 0}, ValueError, "fit: batch_size must be an int >= 1"),
+    ({"validation_split": 1.5}, ValueError, "fit: validation_split must be a finite number"),
+    ({"validation_split": "0.5"}, TypeError, r"validation_split='0.5' \(str\).*float\('0.5'\)"),
+    (
+        {"validation_split": 0.5, "validation_data": ([[0.0, 0.0]], [0])},
+        ValueError,
+        "give validation_data or validation_split, not both",
+    ),
+    ({"validation_data": [[0.0, 0.0]]}, ValueError, r"validation_data must be a pair \(X_val"),
+    ({"metrics": ["f1"]}, ValueError, r"fit: metrics\[0\] must be one of 'accuracy'"),
+    ({"seed": -1}, ValueError, "fit: seed must be None, an int >= 0 or a numpy Generator"),
+    ({"progress": 1}, TypeError, "fit: progress must be True or False"),
+    ({"optimizer": "adam"}, TypeError, "fit: optimizer must be an nn.optim optimizer"),
+    ({"loss": "mse"}, TypeError, "fit: loss must be a loss function"),
+    ({"scheduler": 0.5}, TypeError, "fit: scheduler must be an nn.optim scheduler"),
+    ({"stop_when": 3}, TypeError, "fit: stop_when must be a function of the History"),
+    ({"early_stopping": 5}, TypeError, r"fit: early_stopping must be nn.early_stopping\(...\)"),
+    ({"model": "mlp"}, TypeError, "fit: model must be an nn.Module"),
+]
+
+
+@pytest.mark.parametrize(("change", "error", "message"), FIT_ERRORS)
+def test_fit_rejects_bad_arguments_naming_them_and_changes_nothing(
+    change: dict[str, object], error: type[Exception], message: str
+) -> None:
     X, y = _moons(10)
     model = MLP(2, [2], seed=0)
-    opt = SGD(model.parameters(), lr=0.1)
-    with pytest.raises(ValueError, match="samples"):
-        fit(model, X, y[:5], loss=losses.cross_entropy, optimizer=opt, epochs=1)
-    with pytest.raises(ValueError, match="epochs"):
-        fit(model, X, y, loss=losses.cross_entropy, optimizer=opt, epochs=-1)
-    with pytest.raises(ValueError, match="validation_split"):
-        fit(model, X, y, loss=losses.cross_entropy, optimizer=opt, epochs=1, validation_split=1.5)
-    with pytest.raises(ValueError, match="unknown metric"):
-        fit(model, X, y, loss=losses.cross_entropy, optimizer=opt, epochs=1, metrics=["f1"])
-    with pytest.raises(ValueError, match="NaN"):
-        fit(
-            model,
-            np.full((3, 2), np.nan),
-            [0, 1, 0],
-            loss=losses.cross_entropy,
-            optimizer=opt,
-            epochs=1,
-        )
+    before = model.state_dict()
+    arguments: dict[str, object] = {
+        "model": model,
+        "X": X,
+        "y": y,
+        "loss": losses.cross_entropy,
+        "optimizer": SGD(model.parameters(), lr=0.1),
+        "epochs": 1,
+        "progress": False,
+    }
+    arguments.update(change)
+    with pytest.raises(error, match=message):
+        fit(**arguments)  # type: ignore[arg-type]
+    assert model.state_dict() == before
+
+
+@pytest.mark.parametrize(
+    ("build", "error", "message"),
+    [
+        (lambda: early_stopping(patience=True), TypeError, "early_stopping: patience must be"),
+        (lambda: early_stopping(patience=0), ValueError, "patience must be an int >= 1"),
+        (lambda: early_stopping(min_delta=-0.1), ValueError, "min_delta must be a finite number"),
+        (lambda: early_stopping(restore_best_weights="yes"), TypeError, "True or False"),
+        (lambda: max_error_below(0.0), ValueError, "max_error_below: tolerance must be"),
+        (lambda: max_error_below("0.1"), TypeError, "max_error_below: tolerance must be"),
+    ],
+)
+def test_stopping_rules_check_their_arguments(
+    build: Callable[[], object], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        build()
 
 
 def test_accuracy_follows_the_loss_convention() -> None:
