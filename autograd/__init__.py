@@ -29,6 +29,8 @@ from autograd.functional import (
     sum,
 )
 from autograd.gradcheck import GradcheckError, gradcheck, numerical_grad
+from autograd.higher import grad, hessian, hvp, jacobian, jvp
+from autograd.primitive import primitive
 
 __all__ = [
     "BackwardStep",
@@ -39,8 +41,13 @@ __all__ = [
     "dot",
     "draw_dot",
     "explore",
+    "grad",
     "gradcheck",
+    "hessian",
+    "hvp",
     "is_grad_enabled",
+    "jacobian",
+    "jvp",
     "linear",
     "log_softmax",
     "logsumexp",
@@ -50,6 +57,7 @@ __all__ = [
     "min",
     "no_grad",
     "numerical_grad",
+    "primitive",
     "save_graph",
     "softmax",
     "sum",
