@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from autograd.engine import Value, _as_number, _fmt, no_grad, operation, topological_order
+from autograd.functional import sum as autograd_sum
+from autograd.higher import grad as _grad
 
 __all__ = ["GradcheckError", "gradcheck", "numerical_grad"]
 
@@ -189,6 +191,7 @@ def gradcheck(
     fast_mode: bool = False,
     directions: int = 3,
     seed: int | None = 0,
+    order: int = 1,
     raise_exception: bool = True,
 ) -> bool:
     """Check the engine's gradient of ``f(*inputs)`` against central differences.
@@ -224,6 +227,18 @@ def gradcheck(
     direction and 5e-4 for the default three. An exact check (``atol = rtol = 0``)
     misses nothing but rounding. The rows of the report are then the directions.
 
+    **Order 2** (``order=2``, as HIPS autograd's ``check_grads(order=2)`` and torch's
+    ``gradgradcheck``) also checks every second derivative, once the first pass: the
+    gradient is differentiated again (``autograd.grad(..., create_graph=True)``, which
+    uses each operation's derivative rule written with Value operations) and compared,
+    entry by entry, with central differences of the gradient, ``(g(x + eps e_i) -
+    g(x - eps e_i)) / (2 eps)`` (in fast mode: ``H u`` along each direction). On a
+    mismatch the report names the first node whose rule is wrong: one that disagrees
+    with the stored local derivatives, or whose own derivative disagrees with their
+    finite difference (a rule built from ``.data``). A primitive without a rule raises
+    the error that names it. For a third derivative, check a first derivative at order 2
+    (the ValueError for ``order=3`` shows how).
+
     The ``grad`` of every Value in the graph is left as it was before the call.
     """
     xs = _check_inputs(inputs, "gradcheck")
@@ -234,37 +249,163 @@ def gradcheck(
     if not isinstance(fast_mode, bool):
         raise TypeError(f"gradcheck: fast_mode must be True or False, got {fast_mode!r}")
     n_dirs = _count(directions, "directions")
+    _check_order(order)
+    tol = (eps, atol, rtol)
     out = _call(f, xs, "gradcheck")
-    analytic = _analytic_grad(out, xs, seed_grad)
     kinks = _kink_nodes(out)
 
     if fast_mode:
         rng = random.Random(seed)
         probes = [
-            (
+            _Probe(
                 [rng.gauss(0.0, 1.0) for _ in xs],
                 "",
                 f"the point moved by +-{eps:g} along direction {k}",
             )
             for k in range(n_dirs)
         ]
+        what = f"random directions (fast mode, seed {seed})"
     else:
-        probes = [(_basis(len(xs), i), xs[i].label, _moved(xs, i, eps)) for i in range(len(xs))]
+        probes = [
+            _Probe(_basis(len(xs), i), xs[i].label, _moved(xs, i, eps)) for i in range(len(xs))
+        ]
+        what = "inputs"
 
-    rows: list[Row] = []
-    for k, (u, label, where) in enumerate(probes):
-        (plus, f_plus), (minus, f_minus) = _both_sides(f, xs, u, eps, "gradcheck", where)
-        kink = _crossed_kink(kinks, plus, minus)
+    for probe in probes:  # f on both sides of the point, along each probe's direction
+        plus, minus = _both_sides(f, xs, probe.direction, eps, "gradcheck", probe.where)
+        kink = _crossed_kink(kinks, plus[0], minus[0])
         if kink is not None:
-            return _fail(_kink_error(kink, where, out), raise_exception)
-        a = math.fsum(g * c for g, c in zip(analytic, u))
-        n = seed_grad * (f_plus - f_minus) / (2.0 * eps)
-        rows.append(_row(k, label, a, n, atol, rtol))
+            return _fail(_kink_error(kink, probe.where, out), raise_exception)
+        probe.values = (plus[1], minus[1])
+        if order == 2:  # the gradient on both sides: a finite difference of the gradient
+            probe.gradients = (
+                _analytic_grad(plus[0], xs, seed_grad),
+                _analytic_grad(minus[0], xs, seed_grad),
+            )
+
+    error = _first_order(out, xs, probes, seed_grad, tol, what, fast_mode)
+    if error is None and order == 2:
+        error = _second_order(out, xs, probes, seed_grad, tol, what, fast_mode)
+    return True if error is None else _fail(error, raise_exception)
+
+
+class _Probe:
+    """One direction along which f is evaluated on both sides of the point: its numbers,
+    label and description; then f's values there (and its gradients, for order 2)."""
+
+    __slots__ = ("direction", "gradients", "label", "values", "where")
+
+    def __init__(self, direction: list[float], label: str, where: str) -> None:
+        self.direction = direction
+        self.label = label
+        self.where = where
+        self.values = (0.0, 0.0)
+        self.gradients: tuple[list[float], list[float]] = ([], [])
+
+
+def _first_order(
+    out: Value,
+    xs: list[Value],
+    probes: list[_Probe],
+    seed: float,
+    tol: tuple[float, float, float],
+    what: str,
+    fast_mode: bool,
+) -> GradcheckError | None:
+    """Compare the gradient from one backward pass with the central differences."""
+    eps, atol, rtol = tol
+    analytic = _analytic_grad(out, xs, seed)
+    rows = []
+    for k, probe in enumerate(probes):
+        a = math.fsum(g * c for g, c in zip(analytic, probe.direction))
+        n = seed * (probe.values[0] - probe.values[1]) / (2.0 * eps)
+        rows.append(_row(k, probe.label, a, n, atol, rtol))
     if all(row[-1] for row in rows):
-        return True
-    what = f"random directions (fast mode, seed {seed})" if fast_mode else "inputs"
+        return None
     first = "direction" if fast_mode else "input"
-    return _fail(_mismatch_error(rows, what, first, out, eps, atol, rtol), raise_exception)
+    header = _header(rows, what, tol)
+    faulty = _faulty_node(out, eps, atol, rtol)
+    if faulty is None:
+        where = (
+            "Every node's stored local derivatives agree with a finite difference of that "
+            "node alone, so the graph misses a path: a detach(), a .data or a plain float "
+            "in f cuts a gradient"
+        )
+        node = None
+    else:
+        node, slot, stored, numeric = faulty
+        where = (
+            f"The first node whose local derivative is wrong (error.node): the "
+            f"{_describe(node)}: d/d(operand {slot}) is stored as {stored:.8g}, a finite "
+            f"difference of the node alone gives {numeric:.8g}"
+        )
+    message = f"{header}\n{_table(rows, first)}\n{where}"
+    return GradcheckError(message, rows, node=node, output=out)
+
+
+def _second_order(
+    out: Value,
+    xs: list[Value],
+    probes: list[_Probe],
+    seed: float,
+    tol: tuple[float, float, float],
+    what: str,
+    fast_mode: bool,
+) -> GradcheckError | None:
+    """Compare the second derivatives from differentiating the gradient again (with
+    ``create_graph=True``) with central differences of the gradient."""
+    eps, atol, rtol = tol
+    first = _grad(out, xs, create_graph=True)
+    names = [x.label or str(i) for i, x in enumerate(xs)]
+    n = len(xs)
+    if not fast_mode:  # the Hessian, row j the gradient of first[j]: n reverse sweeps
+        hessian = [[g.data for g in _grad(g_j, xs)] for g_j in first]
+    rows = []
+    for k, probe in enumerate(probes):
+        if fast_mode:  # H u: the gradient of (gradient . u), one more reverse sweep
+            directional = [g * u for g, u in zip(first, probe.direction) if u]
+            column = [seed * g.data for g in _grad(autograd_sum(directional), xs)]
+        else:
+            column = [seed * row[k] for row in hessian]
+        plus, minus = probe.gradients
+        for j in range(n):
+            numeric = (plus[j] - minus[j]) / (2.0 * eps)
+            label = f"{names[j]} / u{k}" if fast_mode else f"{names[j]},{names[k]}"
+            rows.append(_row(k * n + j, label, column[j], numeric, atol, rtol))
+    if all(row[-1] for row in rows):
+        return None
+    header = _header(rows, f"second derivatives (order 2, along the {what})", tol)
+    faulty = _faulty_rule(out, eps, atol, rtol)
+    if faulty is None:
+        where = (
+            "Every node's derivative rule as Value operations agrees with its stored local "
+            "derivatives and with their finite differences"
+        )
+        node = None
+    else:
+        node, where = faulty
+    message = f"{header}\n{_table(rows, 'entry')}\n{where}"
+    return GradcheckError(message, rows, node=node, output=out)
+
+
+def _header(rows: list[Row], what: str, tol: tuple[float, float, float]) -> str:
+    eps, atol, rtol = tol
+    failed = sum(not row[-1] for row in rows)
+    return (
+        f"gradcheck failed for {failed} of {len(rows)} {what} "
+        f"(eps={eps:g}, atol={atol:g}, rtol={rtol:g}; pass when |a - n| <= atol + rtol * |n|)"
+    )
+
+
+def _check_order(order: int) -> None:
+    if isinstance(order, bool) or not isinstance(order, int):
+        raise TypeError(f"gradcheck: order must be the int 1 or 2, got {order!r}")
+    if order not in (1, 2):
+        raise ValueError(
+            f"gradcheck: order must be 1 or 2, got {order!r}. For a third derivative, check "
+            f"the second derivatives of a first derivative: gradcheck(lambda *v: "
+            f"autograd.grad(f(*v), list(v), create_graph=True)[0], inputs, order=2)"
+        )
 
 
 def _fail(error: GradcheckError, raise_exception: bool) -> bool:
@@ -367,33 +508,6 @@ def _kink_error(kink: Value | str, where: str, out: Value) -> GradcheckError:
 # ----------------------------------------------------------------------- the report
 
 
-def _mismatch_error(
-    rows: list[Row], what: str, first: str, out: Value, eps: float, atol: float, rtol: float
-) -> GradcheckError:
-    failed = sum(not row[-1] for row in rows)
-    header = (
-        f"gradcheck failed for {failed} of {len(rows)} {what} "
-        f"(eps={eps:g}, atol={atol:g}, rtol={rtol:g}; pass when |a - n| <= atol + rtol * |n|)"
-    )
-    faulty = _faulty_node(out, eps, atol, rtol)
-    if faulty is None:
-        where = (
-            "Every node's stored local derivatives agree with a finite difference of that "
-            "node alone, so the graph misses a path: a detach(), a .data or a plain float "
-            "in f cuts a gradient"
-        )
-        node = None
-    else:
-        node, slot, stored, numeric = faulty
-        where = (
-            f"The first node whose local derivative is wrong (error.node): the "
-            f"{_describe(node)}: d/d(operand {slot}) is stored as {stored:.8g}, a finite "
-            f"difference of the node alone gives {numeric:.8g}"
-        )
-    message = f"{header}\n{_table(rows, first)}\n{where}"
-    return GradcheckError(message, rows, node=node, output=out)
-
-
 def _describe(node: Value, most: int = 6) -> str:
     """``swish node of (0.5)``: the node's op and its operands' numbers."""
     data = [_fmt(p.data) for p in node.parents]
@@ -452,3 +566,59 @@ def _table(rows: list[Row], first: str = "input") -> str:
     widths = [max(len(r[c]) for r in [head, *body]) for c in range(len(head))]
     lines = ["  ".join(cell.rjust(w) for cell, w in zip(r, widths)) for r in [head, *body]]
     return "\n".join(lines)
+
+
+def _faulty_rule(out: Value, eps: float, atol: float, rtol: float) -> tuple[Value, str] | None:
+    """The first node of out's graph whose derivative rule as Value operations (what
+    ``create_graph=True`` differentiates) is wrong, and what is wrong, or None.
+
+    Its rule must give the stored local derivatives, and the rule's own derivative in
+    each parent slot must match a central difference of the stored local derivatives
+    (the node applied again with that slot moved by +-eps): a rule that agrees in value
+    but is built from ``.data`` or plain floats fails the second test.
+    """
+    for node in topological_order(out):
+        if not node.parents:
+            continue
+        op, constants = operation(node)
+        data = [p.data for p in node.parents]
+        for slot, (rule, stored) in enumerate(zip(op.derivatives(node), node.local_grads)):
+            value = rule.data if isinstance(rule, Value) else float(rule)
+            if abs(value - stored) > atol + rtol * abs(stored):
+                return node, (
+                    f"The first node whose derivative rule as Value operations is wrong "
+                    f"(error.node): the {_describe(node)}: its rule gives d/d(operand {slot}) "
+                    f"= {value:.8g}, the stored local derivative is {stored:.8g}"
+                )
+        leaves = tuple(Value(x) for x in data)
+        again = op.apply(leaves, constants)
+        for slot, rule in enumerate(op.derivatives(again)):
+            analytic = (
+                [g.data for g in _grad(rule, list(leaves))]
+                if isinstance(rule, Value)
+                else [0.0] * len(leaves)
+            )
+            for other in range(len(leaves)):
+                sides = []
+                for step in (eps, -eps):
+                    moved = list(data)
+                    moved[other] += step
+                    try:
+                        sides.append(op.apply(tuple(map(Value, moved)), constants))
+                    except (ArithmeticError, ValueError):
+                        break
+                if len(sides) < 2 or (
+                    node.op in _KINK_OPS and _branch(sides[0]) != _branch(sides[1])
+                ):
+                    continue
+                numeric = (sides[0].local_grads[slot] - sides[1].local_grads[slot]) / (2 * eps)
+                if abs(analytic[other] - numeric) > atol + rtol * abs(numeric):
+                    return node, (
+                        f"The first node whose derivative rule as Value operations is wrong "
+                        f"(error.node): the {_describe(node)}: the derivative of its rule for "
+                        f"d/d(operand {slot}) with respect to operand {other} is "
+                        f"{analytic[other]:.8g}, a finite difference of the stored local "
+                        f"derivatives gives {numeric:.8g} (a rule must be built from Value "
+                        f"operations, not from .data or plain floats)"
+                    )
+    return None

@@ -18,9 +18,9 @@ from autograd import (
     gradcheck,
     is_grad_enabled,
     numerical_grad,
+    primitive,
     topological_order,
 )
-from autograd.engine import OPS, _node
 
 
 def test_numerical_grad_matches_closed_forms() -> None:
@@ -402,10 +402,11 @@ def test_bad_options(option: str, value: object, error: type[Exception], message
 # ------------------------------------------------------------------- the faulty node
 
 
-def _exp_with_a_wrong_derivative(v: Value) -> Value:
-    """exp(v) recorded as the engine's exp node, but storing half its local derivative."""
-    y = math.exp(v.data)
-    return _node(y, (OPS["exp"],), (v,), (0.5 * y,))
+@primitive
+def half_exp(x: float) -> tuple[float, tuple[float]]:
+    """exp(x), storing half its local derivative (planted)."""
+    y = math.exp(x)
+    return y, (0.5 * y,)
 
 
 def test_a_mismatch_names_the_first_node_whose_own_derivative_is_wrong() -> None:
@@ -413,33 +414,33 @@ def test_a_mismatch_names_the_first_node_whose_own_derivative_is_wrong() -> None
 
     def f(a: Value, b: Value) -> Value:
         inner = (a * b).sin()  # right, and before the wrong node
-        return (_exp_with_a_wrong_derivative(inner) + b).tanh()
+        return (half_exp(inner) + b).tanh()
 
     with pytest.raises(GradcheckError) as info:
         gradcheck(f, [x, y])
     err = info.value
-    assert err.node is not None and err.node.op == "exp"
+    assert err.node is not None and err.node.op == "half_exp"
     assert err.node.data == pytest.approx(math.exp(math.sin(0.12)), rel=1e-15)
     assert err.output is not None and err.node in topological_order(err.output)
     stored, numeric = 0.5 * math.exp(math.sin(0.12)), math.exp(math.sin(0.12))
     message = str(err).splitlines()[-1]
     assert message.startswith("The first node whose local derivative is wrong (error.node): ")
-    assert f"the exp node of ({math.sin(0.12):.6g})" in message
+    assert f"the half_exp node of ({math.sin(0.12):.6g})" in message
     assert f"stored as {stored:.8g}, a finite difference of the node alone gives " in message
     assert float(message.rsplit(" ", 1)[1]) == pytest.approx(numeric, rel=1e-7)  # 8 digits
 
 
 def test_the_faulty_node_is_the_first_wrong_one_in_topological_order() -> None:
     def f(a: Value) -> Value:
-        first = _exp_with_a_wrong_derivative(a * 0.5)
+        first = half_exp(a * 0.5)
         first.label = "first"
-        second = _exp_with_a_wrong_derivative(first.sin())
+        second = half_exp(first.sin())
         return second * a
 
     with pytest.raises(GradcheckError) as info:
         gradcheck(f, [Value(0.2)])
     assert info.value.node is not None and info.value.node.label == "first"
-    assert "the exp node 'first' of (0.1)" in str(info.value)
+    assert "the half_exp node 'first' of (0.1)" in str(info.value)
 
 
 def test_a_node_near_its_kink_or_domain_edge_is_skipped_not_blamed() -> None:
@@ -448,8 +449,159 @@ def test_a_node_near_its_kink_or_domain_edge_is_skipped_not_blamed() -> None:
     def f(a: Value) -> Value:
         corner = (a * 1e-3 + (1e-7 - 0.5e-3)).relu()
         edge = (a * 1e-3 + (5e-7 - 0.5e-3)).log()
-        return _exp_with_a_wrong_derivative(a) + corner + edge * 1e-3
+        return half_exp(a) + corner + edge * 1e-3
 
     with pytest.raises(GradcheckError) as info:
         gradcheck(f, [Value(0.5)])
-    assert info.value.node is not None and info.value.node.op == "exp"
+    assert info.value.node is not None and info.value.node.op == "half_exp"
+
+
+# ------------------------------------------------------------ primitives and order 2
+
+
+@primitive
+def cube(x: float) -> tuple[float, tuple[float]]:
+    return x**3, (3 * x**2,)
+
+
+@cube.defderiv
+def _cube_rule(x: Value) -> tuple[Value]:
+    return (3 * x * x,)
+
+
+@primitive
+def cube_rule_from_data(x: float) -> tuple[float, tuple[float]]:
+    return x**3, (3 * x**2,)
+
+
+@cube_rule_from_data.defderiv
+def _rule_from_data(x: Value) -> tuple[Value]:
+    return (3 * x * x.data,)  # right in value, but x.data is a constant to the engine
+
+
+@primitive
+def cube_wrong_rule(x: float) -> tuple[float, tuple[float]]:
+    return x**3, (3 * x**2,)
+
+
+@cube_wrong_rule.defderiv
+def _wrong_rule(x: Value) -> tuple[Value]:
+    return (2 * x * x,)  # wrong in value: 2 x^2 where the floats say 3 x^2
+
+
+@primitive
+def square_half_derivative(x: float) -> tuple[float, tuple[float]]:
+    return x * x, (x,)  # planted: the derivative of x^2 is 2x
+
+
+def test_a_primitive_with_a_wrong_derivative_is_named() -> None:
+    x = Value(0.5, label="x")
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda v: square_half_derivative(v.sin()) * v, [x])
+    err = info.value
+    assert err.node is not None and err.node.op == "square_half_derivative"
+    last = str(err).splitlines()[-1]
+    s = math.sin(0.5)
+    assert f"the square_half_derivative node of ({s:.6g}): d/d(operand 0) is stored as " in last
+    assert f"stored as {s:.8g}, a finite difference of the node alone gives " in last
+    assert float(last.rsplit(" ", 1)[1]) == pytest.approx(2 * s, rel=1e-7)
+    assert gradcheck(lambda v: cube(v.sin()) * v, [x])  # the right one passes
+
+
+def test_order_2_passes_right_second_derivatives_of_builtins_and_primitives() -> None:
+    xs = [Value(0.3, label="x"), Value(-0.7, label="y")]
+    f = lambda a, b: (a * b).sin() + a.exp() * b * b + cube(a - b)  # noqa: E731
+    assert gradcheck(f, xs, order=2) is True
+    assert gradcheck(f, xs, order=2, grad=-2.5) is True
+    assert gradcheck(f, xs, order=2, fast_mode=True, directions=2) is True
+    assert [(x.data, x.grad) for x in xs] == [(0.3, 0.0), (-0.7, 0.0)]
+
+
+def test_order_2_catches_a_rule_built_from_data_and_names_the_primitive() -> None:
+    x = Value(0.7, label="x")
+    assert gradcheck(cube_rule_from_data, [x]) is True  # the first derivative is right
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(cube_rule_from_data, [x], order=2)
+    err = info.value
+    lines = str(err).splitlines()
+    assert lines[0].startswith("gradcheck failed for 1 of 1 second derivatives (order 2")
+    assert lines[1].split()[:2] == ["entry", "label"]
+    _, label, analytic, numeric, *_, ok = err.rows[0]
+    assert (label, ok) == ("x,x", False)
+    assert analytic == pytest.approx(3 * 0.7, rel=1e-12)  # d/dx of 3 x * 0.7
+    assert numeric == pytest.approx(6 * 0.7, rel=1e-6)  # d2 x^3 / dx2 = 6 x
+    assert err.node is not None and err.node.op == "cube_rule_from_data"
+    assert (
+        "the derivative of its rule for d/d(operand 0) with respect to operand 0 is 2.1"
+        in lines[-1]
+    )
+    assert "not from .data or plain floats" in lines[-1]
+
+
+def test_order_2_catches_a_rule_that_disagrees_with_the_stored_derivative() -> None:
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda v: cube_wrong_rule(v) + v.sin(), [Value(0.7)], order=2)
+    err = info.value
+    assert err.node is not None and err.node.op == "cube_wrong_rule"
+    assert (
+        f"its rule gives d/d(operand 0) = {2 * 0.49:.8g}, the stored local derivative is "
+        f"{3 * 0.49:.8g}" in str(err)
+    )
+    _, _, analytic, numeric, *_ = err.rows[0]
+    assert analytic == pytest.approx(4 * 0.7 - math.sin(0.7), rel=1e-12)
+    assert numeric == pytest.approx(6 * 0.7 - math.sin(0.7), rel=1e-6)
+
+
+def test_order_2_in_fast_mode_catches_a_wrong_rule() -> None:
+    xs = [Value(0.7), Value(0.2)]
+    with pytest.raises(GradcheckError, match=r"second derivatives \(order 2, along the random"):
+        gradcheck(lambda a, b: cube_rule_from_data(a) * b, xs, order=2, fast_mode=True)
+    assert gradcheck(lambda a, b: cube(a) * b, xs, order=2, fast_mode=True)
+
+
+@primitive
+def softsign(x: float) -> tuple[float, tuple[float]]:
+    return x / (1 + abs(x)), (1 / (1 + abs(x)) ** 2,)  # right, and no Value-op rule
+
+
+def test_order_2_without_a_rule_says_which_primitive_needs_one() -> None:
+    assert gradcheck(lambda v: softsign(v) * v, [Value(0.5)])
+    with pytest.raises(NotImplementedError, match="primitive softsign has no derivative rule"):
+        gradcheck(lambda v: softsign(v) * v, [Value(0.5)], order=2)
+
+
+def test_order_2_reports_a_kink_as_not_differentiable() -> None:
+    with pytest.raises(GradcheckError, match="not differentiable at this point") as info:
+        gradcheck(lambda v: v.relu() * v, [Value(0.0)], order=2)
+    assert info.value.kind == "kink"
+
+
+def test_a_third_derivative_as_the_order_3_message_says() -> None:
+    with pytest.raises(ValueError, match="order must be 1 or 2, got 3") as info:
+        gradcheck(cube, [Value(0.5)], order=3)
+    assert "create_graph=True" in str(info.value)
+    f = lambda v: v.sin() * cube(v)  # noqa: E731
+    first = lambda *v: autograd.grad(f(*v), list(v), create_graph=True)[0]  # noqa: E731
+    assert gradcheck(first, [Value(0.5)], order=2)  # checks f'' and f'''
+    with pytest.raises(GradcheckError):  # and catches a rule that cannot be differentiated
+        gradcheck(
+            lambda v: autograd.grad(cube_rule_from_data(v), [v], create_graph=True)[0],
+            [Value(0.5)],
+            order=2,
+        )
+
+
+@pytest.mark.parametrize(
+    ("order", "error"),
+    [(0, ValueError), (-1, ValueError), (2.0, TypeError), ("2", TypeError), (True, TypeError)],
+)
+def test_bad_orders(order: object, error: type[Exception]) -> None:
+    with pytest.raises(error, match="gradcheck: order must be"):
+        gradcheck(lambda a: a, [Value(1.0)], order=order)  # type: ignore[arg-type]
+
+
+def test_raise_exception_false_returns_false_for_every_kind_of_failure() -> None:
+    x = Value(0.7)
+    assert gradcheck(square_half_derivative, [x], raise_exception=False) is False
+    assert gradcheck(cube_rule_from_data, [x], order=2, raise_exception=False) is False
+    assert gradcheck(lambda v: v.abs(), [Value(0.0)], raise_exception=False) is False

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
 from autograd import GradcheckError, Value, testing, topological_order
+from autograd.engine import OPS, operation
 from autograd.testing import BUILTIN_OPS, MARGIN, Graph, Op, assert_gradients, floats_in, graphs
 
 FAST = settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -25,13 +26,32 @@ def test_random_graphs_over_every_op_pass_gradcheck(graph: Graph) -> None:
     assert_gradients(graph)
 
 
+@settings(max_examples=40, deadline=None)
+@given(graphs(steps=(1, 5)))
+def test_random_graphs_pass_the_second_order_check(graph: Graph) -> None:
+    assert_gradients(graph, order=2)
+
+
 @pytest.mark.parametrize("op", BUILTIN_OPS, ids=[op.name for op in BUILTIN_OPS])
 @FAST
 @given(data=st.data())
 def test_a_graph_that_includes_an_op_uses_it_and_passes(op: Op, data: st.DataObject) -> None:
-    graph = data.draw(graphs(include=[op]))
+    graph = data.draw(graphs(include=[op], steps=(1, 4)))
     assert op in [step_op for step_op, _ in graph.steps]
-    assert_gradients(graph)
+    assert_gradients(graph, order=2)
+
+
+def test_the_graphs_use_every_operation_of_the_engine() -> None:
+    kinds: set[str] = set()
+
+    @settings(max_examples=150, deadline=None, database=None, derandomize=True)
+    @given(graphs(steps=(4, 10)))
+    def collect(graph: Graph) -> None:
+        out = graph(*graph.values())
+        kinds.update(operation(v)[0].name for v in topological_order(out) if v.parents)
+
+    collect()
+    assert set(OPS) - {"leaf"} <= kinds, sorted(set(OPS) - {"leaf"} - kinds)
 
 
 def _interior(graph: Graph) -> list[Value]:
@@ -99,7 +119,8 @@ def _depth(graph: Graph) -> int:
     ],
 )
 def test_the_graphs_reach_every_shape(shape: object) -> None:
-    graph = find(graphs(steps=(1, 10)), shape, settings=settings(max_examples=2000))  # type: ignore[arg-type]
+    rules = settings(max_examples=2000, derandomize=True, database=None)
+    graph = find(graphs(steps=(1, 10)), shape, settings=rules)  # type: ignore[arg-type]
     assert shape(graph)  # type: ignore[operator]
 
 
