@@ -605,3 +605,21 @@ def test_raise_exception_false_returns_false_for_every_kind_of_failure() -> None
     assert gradcheck(square_half_derivative, [x], raise_exception=False) is False
     assert gradcheck(cube_rule_from_data, [x], order=2, raise_exception=False) is False
     assert gradcheck(lambda v: v.abs(), [Value(0.0)], raise_exception=False) is False
+
+
+def test_draw_dot_highlights_the_node_a_gradcheck_error_names() -> None:
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda v: half_exp(v.sin()) * v, [Value(0.5, label="x")])
+    err = info.value
+    assert err.output is not None and err.node is not None
+    source = autograd.draw_dot(err.output, highlight=err.node).source
+    marked = [line.strip() for line in source.splitlines() if "#d62728" in line]
+    assert len(marked) == 2  # the node's box and the operation that made it, nothing else
+    box, op = sorted(marked, key=lambda line: not line.startswith("v"))
+    assert f"data {math.exp(math.sin(0.5)):.4f}" in box
+    assert op.startswith("op") and "label=half_exp" in op
+    assert "#d62728" not in autograd.draw_dot(err.output).source  # only when asked
+    with pytest.raises(ValueError, match=r"highlight .* is not among the Values drawn"):
+        autograd.draw_dot(err.output, highlight=Value(1.0))
+    with pytest.raises(TypeError, match="highlight must be a Value of the graph, got str"):
+        autograd.draw_dot(err.output, highlight="x")  # type: ignore[arg-type]
