@@ -623,3 +623,40 @@ def test_draw_dot_highlights_the_node_a_gradcheck_error_names() -> None:
         autograd.draw_dot(err.output, highlight=Value(1.0))
     with pytest.raises(TypeError, match="highlight must be a Value of the graph, got str"):
         autograd.draw_dot(err.output, highlight="x")  # type: ignore[arg-type]
+
+
+# The README's tour of primitives and higher derivatives, exactly as proposed to the lead.
+README_TOUR = """
+import math
+from autograd import Value, grad, gradcheck, hessian, primitive
+
+@primitive
+def swish(x):                     # your own op: its value and its local derivatives
+    s = 1.0 / (1.0 + math.exp(-x))
+    return x * s, (s * (1.0 + x * (1.0 - s)),)
+
+@swish.defderiv                   # the same derivative as Value ops: differentiable again
+def _(x):
+    s = x.sigmoid()
+    return (s * (1.0 + x * (1.0 - s)),)
+
+x = Value(0.5)
+(dy,) = grad(swish(x) * 2, [x], create_graph=True)   # a Value with a graph of its own
+(d2y,) = grad(dy, [x])                               # the second derivative
+gradcheck(lambda v: swish(v) * 2, [x], order=2)      # both, against finite differences
+hessian(lambda w1, w2: (w1 - 4) ** 2 + 2 * (w2 - 3) ** 2, [0.0, 0.0])  # [[2, 0], [0, 4]]
+"""
+
+
+def test_the_readme_tour_of_primitives_and_higher_derivatives_runs() -> None:
+    names: dict[str, object] = {}
+    exec(compile(README_TOUR, "README tour", "exec"), names)
+    s = 1.0 / (1.0 + math.exp(-0.5))
+    dy, d2y = names["dy"], names["d2y"]
+    assert isinstance(dy, Value) and isinstance(d2y, Value)
+    assert dy.data == pytest.approx(2 * (s + 0.5 * s * (1 - s)), rel=1e-12)
+    assert d2y.data == pytest.approx(2 * s * (1 - s) * (2 + 0.5 * (1 - 2 * s)), rel=1e-12)
+    assert dy.parents  # it has a graph
+    last = README_TOUR.strip().splitlines()[-1].split("  #")[0]
+    assert eval(last, names) == [[2.0, 0.0], [0.0, 4.0]]
+    assert eval("gradcheck(lambda v: swish(v) * 2, [x], order=2)", names) is True
