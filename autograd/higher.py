@@ -25,11 +25,13 @@ forward sweep, where reverse mode needs one sweep per output.
 
 from __future__ import annotations
 
+import gc
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd.engine import Value, _as_number, _leaf, operation, topological_order
+from autograd.functional import sum as _sum
 
 __all__ = ["grad", "hessian", "hvp", "jacobian", "jvp"]
 
@@ -188,19 +190,49 @@ def _reverse_values(
     order: list[Value], reaches: set[Value], outputs: list[Value], seeds: list[_Grad]
 ) -> dict[Value, _Grad]:
     """The reverse sweep with Value operations: each node's gradient is a Value built
-    from the derivative rules, so it has a graph of its own."""
-    grads: dict[Value, _Grad] = {}
+    from the derivative rules, so it has a graph of its own.
+
+    A node's gradient is the sum of what its consumers send it; they are all done
+    before it (reverse topological order), so the contributions are collected in a
+    list and become ONE ``sum`` node when the node is reached, not a chain of ``+``.
+    The cyclic garbage collector is paused meanwhile: the sweep makes many long-lived
+    nodes and no reference cycles, and the collector's passes over the growing graph
+    otherwise cost more than the sweep itself (three times, for micrograd's demo).
+    """
+    parts: dict[Value, list[_Grad]] = {}
     for out, seed in zip(outputs, seeds):
-        grads[out] = _plus(grads.get(out, 0.0), seed)
-    for node in reversed(order):
-        g = grads.get(node, 0.0)
-        if isinstance(g, float) and g == 0.0:
-            continue
-        op, _ = operation(node)
-        for parent, local in zip(node.parents, op.derivatives(node)):
-            if parent in reaches:
-                grads[parent] = _plus(grads.get(parent, 0.0), _times(g, local))
-    return grads
+        parts.setdefault(out, []).append(seed)
+    totals: dict[Value, _Grad] = {}
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for node in reversed(order):
+            g = totals[node] = _total(parts.pop(node, []))
+            if isinstance(g, float) and g == 0.0:
+                continue
+            op, _ = operation(node)
+            for parent, local in zip(node.parents, op.derivatives(node)):
+                if parent in reaches:
+                    part = _times(g, local)
+                    if not (isinstance(part, float) and part == 0.0):
+                        parts.setdefault(parent, []).append(part)
+        for leaf, leaf_parts in parts.items():
+            totals[leaf] = _total(leaf_parts)
+    finally:
+        if collecting:
+            gc.enable()
+    return totals
+
+
+def _total(parts: list[_Grad]) -> _Grad:
+    """The sum of a node's gradient contributions: a number, one Value, or a ``sum``
+    node of the Values (plus the numbers, as a constant)."""
+    values = [p for p in parts if isinstance(p, Value)]
+    number = math.fsum([p for p in parts if not isinstance(p, Value)])
+    if not values:
+        return number
+    total = values[0] if len(values) == 1 else _sum(values)
+    return total + number if number else total
 
 
 def _times(g: _Grad, local: _Grad) -> _Grad:
@@ -212,14 +244,6 @@ def _times(g: _Grad, local: _Grad) -> _Grad:
     if local == 1.0:
         return g
     return g * local
-
-
-def _plus(a: _Grad, b: _Grad) -> _Grad:
-    if isinstance(a, float) and a == 0.0:
-        return b
-    if isinstance(b, float) and b == 0.0:
-        return a
-    return a + b
 
 
 def _as_value(g: _Grad) -> Value:
@@ -237,9 +261,7 @@ def _checked_grad(g: float, node: Value | None, what: str = "gradient") -> float
 
 
 def _weighted_sum(values: list[Value], weights: list[float]) -> Value | None:
-    total: _Grad = 0.0
-    for value, w in zip(values, weights):
-        total = _plus(total, _times(w, value))
+    total = _total([_times(w, value) for value, w in zip(values, weights)])
     return total if isinstance(total, Value) and total.parents else None
 
 

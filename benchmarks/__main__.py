@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from benchmarks import compiled, engine, training
+from benchmarks import compiled, engine, higher, training
 from benchmarks.common import format_table, machine
 
 
@@ -17,13 +17,17 @@ def main() -> None:
     if args.quick:
         rows = engine.run(n=2_000, repeats=2, max_depth=10_000) + training.run(steps=5)
         compiled_rows = compiled.run(steps=5, repeats=2)
+        higher_rows = higher.run(repeats=2)
     else:
         rows = engine.run() + training.run()
         compiled_rows = compiled.run()
+        higher_rows = higher.run()
     print(f"machine: {machine()}")
     print(format_table(rows, engine.ENGINES, baseline="micrograd"))
     print("\nCompiled batch mode (autograd.compile) against eager mode and numpy:\n")
     print(format_table(compiled_rows, compiled.ENGINES, baseline="numpy"))
+    print("\nHigher derivatives (autograd.grad with create_graph=True) against backward():\n")
+    print(format_table(higher_rows, higher.ENGINES, baseline="backward()"))
     print(f"\n(benchmarks ran in {time.perf_counter() - start:.0f} s)")
 
 

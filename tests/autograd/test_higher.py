@@ -13,8 +13,10 @@ import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
+import torch
 
 import autograd
 from autograd import Value, no_grad
@@ -496,3 +498,94 @@ def test_functional_api_rejects_bad_arguments(
 ) -> None:
     with pytest.raises(error, match=message):
         call()
+
+
+# ------------------------------------------------------------ against PyTorch (float64)
+
+# Operations written twice, for Values and for float64 tensors, kept inside their
+# domains (positive logs and bases, no kinks) so that every second derivative exists.
+UNARY: list[tuple[str, Callable[[Any], Any], Callable[[Any], Any]]] = [
+    ("tanh", lambda v: v.tanh(), torch.tanh),
+    ("sigmoid", lambda v: v.sigmoid(), torch.sigmoid),
+    ("sin", lambda v: v.sin(), torch.sin),
+    ("cos", lambda v: v.cos(), torch.cos),
+    ("softplus", lambda v: v.softplus(), torch.nn.functional.softplus),
+    ("exp of tanh", lambda v: v.tanh().exp(), lambda t: torch.exp(torch.tanh(t))),
+    ("log", lambda v: (v * v + 0.5).log(), lambda t: torch.log(t * t + 0.5)),
+    ("sqrt", lambda v: (v * v + 1.0).sqrt(), lambda t: torch.sqrt(t * t + 1.0)),
+    ("cube", lambda v: v**3, lambda t: t**3),
+    ("c / x", lambda v: 2.0 / (v * v + 1.0), lambda t: 2.0 / (t * t + 1.0)),
+    ("c ** x", lambda v: 1.5 ** v.tanh(), lambda t: 1.5 ** torch.tanh(t)),
+    ("affine", lambda v: 0.5 - v * 1.25, lambda t: 0.5 - t * 1.25),
+]
+BINARY: list[tuple[str, Callable[[Any, Any], Any], Callable[[Any, Any], Any]]] = [
+    ("add", lambda a, b: a + b, lambda a, b: a + b),
+    ("sub", lambda a, b: a - b, lambda a, b: a - b),
+    ("mul", lambda a, b: a * b, lambda a, b: a * b),
+    ("div", lambda a, b: a / (b * b + 1.0), lambda a, b: a / (b * b + 1.0)),
+    ("pow", lambda a, b: (a * a + 0.5) ** b.tanh(), lambda a, b: (a * a + 0.5) ** torch.tanh(b)),
+]
+NARY: list[tuple[str, Callable[[list[Any]], Any], Callable[[Any], Any]]] = [
+    ("dot", lambda vs: autograd.dot(vs[:2], vs[2:4]), lambda t: t[:2] @ t[2:4]),
+    (
+        "linear",
+        lambda vs: autograd.linear(vs[2:4], [vs[:2]], [vs[3]])[0],
+        lambda t: t[:2] @ t[2:4] + t[3],
+    ),
+    ("logsumexp", lambda vs: autograd.logsumexp(vs), lambda t: torch.logsumexp(t, 0)),
+    ("softmax", lambda vs: autograd.softmax(vs)[0], lambda t: torch.softmax(t, 0)[0]),
+    ("log_softmax", lambda vs: autograd.log_softmax(vs)[1], lambda t: torch.log_softmax(t, 0)[1]),
+    ("mean", lambda vs: autograd.mean(vs), lambda t: torch.mean(t)),
+    ("sum", lambda vs: autograd.sum(vs), lambda t: torch.sum(t)),
+]
+
+
+def random_expression(seed: int) -> Callable[[list[Any], bool], Any]:
+    """A random graph over four inputs (reused nodes, diamonds), the same for Values
+    (``torch_side=False``) and tensors; its output is a scalar."""
+    rng = random.Random(seed)
+    steps = []
+    for _ in range(10):
+        kind = rng.choice(["unary", "unary", "binary", "binary", "nary"])
+        table = {"unary": UNARY, "binary": BINARY, "nary": NARY}[kind]
+        steps.append((kind, rng.randrange(len(table)), [rng.random() for _ in range(4)]))
+
+    def run(xs: list[Any], torch_side: bool) -> Any:
+        pool = list(xs)
+        for kind, k, picks in steps:
+            args = [pool[int(p * len(pool))] for p in picks]
+            side = 2 if torch_side else 1
+            if kind == "unary":
+                pool.append(UNARY[k][side](args[0]))
+            elif kind == "binary":
+                pool.append(BINARY[k][side](args[0], args[1]))
+            else:
+                pool.append(NARY[k][side](torch.stack(args) if torch_side else args))
+        tail = pool[-3:]
+        return tail[0] + tail[1] * tail[2] if len(tail) == 3 else tail[-1]
+
+    return run
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_values_gradients_and_hessians_agree_with_torch_float64(seed: int) -> None:
+    run = random_expression(seed)
+    rng = random.Random(1000 + seed)
+    xs = [rng.uniform(-1.5, 1.5) for _ in range(4)]
+    vs = [Value(x) for x in xs]
+    out = run(vs, False)
+    gradient = autograd.grad(out, vs, create_graph=True)
+    hessian = [[g.data for g in autograd.grad(d, vs)] for d in gradient]
+
+    ts = torch.tensor(xs, dtype=torch.float64, requires_grad=True)
+    t_out = run(list(ts), True)
+    (t_grad,) = torch.autograd.grad(t_out, ts, create_graph=True)
+    t_hessian = [
+        torch.autograd.grad(t_grad[i], ts, retain_graph=True)[0].tolist() for i in range(4)
+    ]
+
+    scale = max(1.0, max(abs(x) for row in t_hessian for x in row))
+    assert out.data == pytest.approx(t_out.item(), rel=1e-9)
+    assert [g.data for g in gradient] == pytest.approx(t_grad.tolist(), rel=1e-9, abs=1e-12)
+    for ours, theirs in zip(hessian, t_hessian):
+        assert ours == pytest.approx(theirs, rel=1e-9, abs=1e-12 * scale)
