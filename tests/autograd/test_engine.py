@@ -8,6 +8,7 @@ of random inputs and graphs are checked against central differences with `gradch
 from __future__ import annotations
 
 import asyncio
+import copy
 import decimal
 import math
 import sys
@@ -847,6 +848,29 @@ def test_a_data_set_to_a_non_finite_number_by_hand_is_named_as_such(op: str, bad
     shown = "nan" if math.isnan(bad) else "inf"
     with pytest.raises(ValueError, match=r"operand \d is " + shown + r", not a finite.*v\.data"):
         ON_A_BROKEN_VALUE[op](v)
+
+
+def test_a_subclass_of_value_makes_leaves_of_its_own_class() -> None:
+    class Parameter(Value):
+        __slots__ = ()
+
+    w = Parameter(np.float64(0.5), label="w")
+    assert type(w) is Parameter
+    assert (w.data, w.grad, w.label, w.op, w.parents, w.local_grads) == (0.5, 0.0, "w", "", (), ())
+    y = w * w
+    y.backward()
+    assert type(y) is Value and w.grad == 1.0
+
+
+@pytest.mark.parametrize("copy_of", [copy.copy, copy.deepcopy], ids=["copy", "deepcopy"])
+def test_a_copy_of_a_leaf_is_a_new_leaf_with_the_same_fields(
+    copy_of: Callable[[Value], Value],
+) -> None:
+    v = Value(2.5, label="w")
+    v.grad = 0.75
+    c = copy_of(v)
+    assert c is not v
+    assert (c.data, c.grad, c.label, c.op, c.parents) == (2.5, 0.75, "w", "", ())
 
 
 def test_value_of_a_value_and_bad_label() -> None:
