@@ -24,7 +24,7 @@ import random
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
-from autograd.engine import Value, _as_number, _fmt, no_grad, operation, topological_order
+from autograd.engine import OPS, Value, _as_number, _fmt, no_grad, operation, topological_order
 from autograd.functional import sum as autograd_sum
 from autograd.higher import grad as _grad
 
@@ -271,9 +271,13 @@ def gradcheck(
         ]
         what = "inputs"
 
+    # The graphs on both sides are recorded only when something needs them: a kink to
+    # watch, or gradients there (order 2). Otherwise f runs under no_grad, which is faster.
+    record = bool(kinks) or order == 2
     for probe in probes:  # f on both sides of the point, along each probe's direction
-        plus, minus = _both_sides(f, xs, probe.direction, eps, "gradcheck", probe.where)
-        kink = _crossed_kink(kinks, plus[0], minus[0])
+        with _grad_mode(record):
+            plus, minus = _both_sides(f, xs, probe.direction, eps, "gradcheck", probe.where)
+        kink = _crossed_kink(kinks, plus[0], minus[0]) if record else None
         if kink is not None:
             return _fail(_kink_error(kink, probe.where, out), raise_exception)
         probe.values = (plus[1], minus[1])
@@ -408,6 +412,15 @@ def _check_order(order: int) -> None:
         )
 
 
+@contextmanager
+def _grad_mode(record: bool) -> Iterator[None]:
+    if record:
+        yield
+    else:
+        with no_grad():
+            yield
+
+
 def _fail(error: GradcheckError, raise_exception: bool) -> bool:
     if raise_exception:
         raise error
@@ -466,22 +479,28 @@ def _branch(node: Value) -> tuple[float, ...]:
     return node.local_grads
 
 
+def _is_kink(node: Value) -> bool:
+    op = operation(node)[0]
+    return OPS.get(op.name) is op and op.name in _KINK_OPS  # the built-ins, not a namesake
+
+
 def _kink_nodes(out: Value) -> list[Value]:
-    return [v for v in topological_order(out) if v.parents and v.op in _KINK_OPS]
+    return [v for v in topological_order(out) if v.parents and _is_kink(v)]
 
 
 def _crossed_kink(base: list[Value], plus: Value, minus: Value) -> Value | str | None:
     """The node of ``base`` (f's graph at the point) that the two evaluations put on
     different sides of its corner; a message when f's graph itself changed; else None."""
     side_plus, side_minus = _kink_nodes(plus), _kink_nodes(minus)
+    kinds_plus = [operation(v)[0] for v in side_plus]
+    kinds_minus = [operation(v)[0] for v in side_minus]
     for k, (p, m) in enumerate(zip(side_plus, side_minus)):
-        if p.op != m.op:
+        if kinds_plus[k] is not kinds_minus[k]:
             break
         if _branch(p) != _branch(m):
-            return base[k] if k < len(base) and base[k].op == p.op else p
-    if len(side_plus) == len(side_minus) and [v.op for v in side_plus] == [
-        v.op for v in side_minus
-    ]:
+            same = k < len(base) and operation(base[k])[0] is kinds_plus[k]
+            return base[k] if same else p
+    if kinds_plus == kinds_minus:
         return None
     return "f records different operations on the two sides (Python control flow on data?)"
 
@@ -541,7 +560,7 @@ def _faulty_node(
                     sides.append(op.apply(tuple(map(Value, moved)), constants))
                 except (ArithmeticError, ValueError):
                     break
-            if len(sides) < 2 or (node.op in _KINK_OPS and _branch(sides[0]) != _branch(sides[1])):
+            if len(sides) < 2 or (_is_kink(node) and _branch(sides[0]) != _branch(sides[1])):
                 continue
             numeric = (sides[0].data - sides[1].data) / (2.0 * eps)
             if abs(stored - numeric) > atol + rtol * abs(numeric):
@@ -607,9 +626,7 @@ def _faulty_rule(out: Value, eps: float, atol: float, rtol: float) -> tuple[Valu
                         sides.append(op.apply(tuple(map(Value, moved)), constants))
                     except (ArithmeticError, ValueError):
                         break
-                if len(sides) < 2 or (
-                    node.op in _KINK_OPS and _branch(sides[0]) != _branch(sides[1])
-                ):
+                if len(sides) < 2 or (_is_kink(node) and _branch(sides[0]) != _branch(sides[1])):
                     continue
                 numeric = (sides[0].local_grads[slot] - sides[1].local_grads[slot]) / (2 * eps)
                 if abs(analytic[other] - numeric) > atol + rtol * abs(numeric):
