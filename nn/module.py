@@ -25,8 +25,16 @@ Saving. `save` writes JSON: a format name and version, the class name, the
 constructor arguments (`config`) and every parameter by name. Floats are written
 with ``repr``, which reads back bit for bit. Loading parses JSON and builds only
 known classes, so a model file can never run code (no pickle). The file is written to
-a temporary file next to the target and moved over it with ``os.replace``, so a
-failed save never leaves a half-written or destroyed file.
+a temporary file next to the target (``.<name>.<random>.tmp``) and moved over it with
+``os.replace``, so a failed save never leaves a half-written or destroyed file; an
+exception removes the temporary file, a process killed outright can leave one (safe
+to delete). Saving through a symlink writes the file the link points to.
+
+Reading. Only a regular file is read (not a FIFO, a device or a folder), and only up
+to `MAX_FILE_BYTES` (64 MiB, over two million parameters; adjustable), both checked
+before a byte is read. JSON nested too deeply and integers of more than 30 digits are
+refused. `nn.load_model` counts the parameters a file's config describes and
+compares them with the parameters the file holds before it builds anything.
 
 Errors. `load_state_dict` checks every name and every value before it writes any,
 and raises ``ValueError`` listing every problem ("Missing key(s)", "Unexpected

@@ -32,7 +32,6 @@ group): for scalar parameters that is much faster than per-parameter dicts or nu
 
 from __future__ import annotations
 
-import _signal  # type: ignore[import-not-found]  # CPython's C half of `signal`
 import math
 import numbers
 import signal
@@ -152,8 +151,12 @@ def check_finite(values: Sequence[float], describe: Callable[[int], str], what: 
 
 # The C functions under `signal`'s: `signal.signal` wraps every handler it returns in an
 # enum, which costs ~20 us a call; these take 1 us, and step() makes three calls.
-_getsignal: Callable[[int], Any] = getattr(_signal, "getsignal", signal.getsignal)
-_setsignal: Callable[[int, Any], Any] = getattr(_signal, "signal", signal.signal)
+try:
+    import _signal as _raw_signal  # type: ignore[import-not-found]  # CPython's C half
+except ImportError:  # another Python: the public functions do the same, slower
+    _raw_signal = signal
+_getsignal: Callable[[int], Any] = _raw_signal.getsignal
+_setsignal: Callable[[int, Any], Any] = _raw_signal.signal
 _SIGINT = int(signal.SIGINT)
 _main_thread = threading.main_thread()
 
@@ -182,7 +185,8 @@ def _release_sigint(previous: Any, received: list[FrameType | None]) -> None:
     """Put back the handler `_hold_sigint` replaced, and give it any signal held back."""
     _setsignal(_SIGINT, previous)
     if received and callable(previous):
-        previous(_SIGINT, received[0])
+        for frame in received:  # each Ctrl-C, in order (a second may mean "stop now")
+            previous(_SIGINT, frame)
     elif received and previous == signal.SIG_DFL:
         signal.raise_signal(signal.SIGINT)
 
@@ -276,7 +280,7 @@ class Optimizer:
                 )
             if id(p) in seen:
                 raise ValueError(
-                    f"{name}: parameter {_describe(p, len(self.param_groups), i)} appears "
+                    f"{name}: parameter {_parameter_name(p, len(self.param_groups), i)} appears "
                     f"more than once; every parameter may be given once"
                 )
             seen.add(id(p))
@@ -349,7 +353,7 @@ class Optimizer:
         )
         hypers = {key: checked[key] for key in self._hyper_names}  # the update rule's arguments
         params: list[Value] = group["params"]
-        where = _describer(params, gi)
+        where = _parameter_namer(params, gi)
         grads = [p.grad for p in params]
         check_finite(grads, where, f"{name}.step: nothing was updated: the gradient")
         datas = [p.data for p in params]
@@ -548,13 +552,13 @@ class Optimizer:
         return "\n".join(lines)
 
 
-def _describe(p: Value, gi: int, j: int) -> str:
+def _parameter_name(p: Value, gi: int, j: int) -> str:
     where = f"param_groups[{gi}]['params'][{j}]"
     return f"{p.label!r} ({where})" if p.label else where
 
 
-def _describer(params: list[Value], gi: int) -> Callable[[int], str]:
-    return lambda j: "parameter " + _describe(params[j], gi, j)
+def _parameter_namer(params: list[Value], gi: int) -> Callable[[int], str]:
+    return lambda j: "parameter " + _parameter_name(params[j], gi, j)
 
 
 def maximised(grads: list[float], maximize: bool) -> list[float]:

@@ -7,6 +7,7 @@ import json
 import math
 import os
 import signal
+import threading
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -14,8 +15,10 @@ import numpy as np
 import pytest
 from optim_reference import EVERY_OPTIMIZER, OPTIMIZERS, THETA0, Factory, gradient, trained
 
+import nn
 from autograd import Value
 from nn import _checks as nn_checks
+from nn.module import Module
 from nn.optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 
 BOWL = [
@@ -298,6 +301,7 @@ class _InterruptsWhenWritten(Value):
 
     __slots__ = ()
     armed: ClassVar[list[bool]] = [False]
+    presses: ClassVar[list[int]] = [1]  # how many Ctrl-Cs the armed write sends
 
     @property  # type: ignore[override]
     def data(self) -> float:
@@ -308,7 +312,8 @@ class _InterruptsWhenWritten(Value):
         Value.data.__set__(self, x)  # type: ignore[attr-defined]
         if self.armed[0]:
             self.armed[0] = False
-            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(self.presses[0]):
+                os.kill(os.getpid(), signal.SIGINT)
 
 
 def _with_grads(params: list[Value], t: int) -> None:
@@ -444,3 +449,62 @@ def test_a_new_optimizer_names_each_hyper_parameter_once_and_gets_the_checks() -
 
     with pytest.raises(TypeError, match=r"no check for the hyper-parameter\(s\) \['clip'\]"):
         Unchecked([w])
+
+
+def test_step_runs_in_another_thread_where_no_signal_can_be_held() -> None:
+    w = Value(1.0)
+    opt = SGD([w], lr=0.5)
+    w.grad = 1.0
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            opt.step()
+        except BaseException as error:
+            errors.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    assert errors == [] and w.data == 0.5
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+class _Line(Module):
+    def __init__(self, w: Value) -> None:
+        self.w, self.b = w, Value(0.0)
+
+    def forward(self, x: list[float]) -> Value:
+        return self.w * x[0] + self.b
+
+
+def test_a_second_ctrl_c_inside_a_step_of_fit_stops_the_run_with_the_model_whole() -> None:
+    X, y = np.array([[1.0], [2.0], [3.0]]), np.array([2.0, 4.0, 6.0])
+    model, twin = _Line(_InterruptsWhenWritten(0.5)), _Line(Value(0.5))
+    writes = []
+
+    def arm_on_the_second_step(history: Any) -> bool:  # stop_when runs after each epoch
+        writes.append(1)
+        _InterruptsWhenWritten.armed[0] = len(writes) == 1
+        return False
+
+    _InterruptsWhenWritten.presses[0] = 2  # two Ctrl-Cs in the middle of the step's writes
+    try:
+        history = nn.fit(
+            model,
+            X,
+            y,
+            loss=nn.mse,
+            optimizer=SGD(model.parameters(), lr=0.05),
+            epochs=5,
+            stop_when=arm_on_the_second_step,
+            progress=False,
+        )
+    finally:
+        _InterruptsWhenWritten.presses[0] = 1
+    nn.fit(
+        twin, X, y, loss=nn.mse, optimizer=SGD(twin.parameters(), lr=0.05), epochs=2, progress=False
+    )
+    assert history.stop_reason == "interrupted"
+    assert (model.w.data, model.b.data) == (twin.w.data, twin.b.data)  # step 2 written whole
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
