@@ -2,6 +2,7 @@
 
     python -m nn                                  # moons, the defaults below
     python -m nn --dataset spirals --hidden 32,32 --optimizer adam --epochs 200
+    python -m nn --dataset digits                 # 8x8 handwritten digits, compiled
 
 Prints a summary (data, model, optimizer, final train/test loss and accuracy, time)
 and writes to --out (./out, checked and created before anything is trained): the
@@ -45,7 +46,11 @@ DATASETS: dict[str, Callable[[int], tuple[Any, Any]]] = {
     "spirals": lambda seed: data.make_spirals(n_samples=300, classes=3, seed=seed),
     "blobs": lambda seed: data.make_blobs(n_samples=200, centers=3, seed=seed),
     "xor": lambda seed: data.xor(n_samples=200, noise=0.1, seed=seed),
+    # scikit-learn's 8x8 handwritten digits: fixed data (the seed shuffles the split)
+    "digits": lambda seed: data.load_digits(),
 }
+# Datasets trained with fit(compile=True): 64 inputs per sample are slow in eager mode.
+COMPILED = frozenset({"digits"})
 
 
 @dataclass(frozen=True)
@@ -126,7 +131,8 @@ def _lr_defaults() -> str:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m nn",
-        description="Train an MLP on a built-in 2-D dataset with backproplab and draw it.",
+        description="Train an MLP on a built-in dataset (2-D toy sets, or the 8x8 "
+        "handwritten digits) with backproplab and draw it.",
     )
     p.add_argument(
         "--dataset",
@@ -156,7 +162,8 @@ def parser() -> argparse.ArgumentParser:
         "--lr",
         type=_positive_float,
         default=None,
-        help=f"learning rate (default per optimizer: {_lr_defaults()})",
+        help=f"learning rate (default per optimizer: {_lr_defaults()}; with each, "
+        f"moons reaches >= 95%% test accuracy in the default epochs)",
     )
     p.add_argument("--epochs", type=_positive_int, default=120, help="epochs (default: 120)")
     p.add_argument(
@@ -165,7 +172,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--seed", type=_seed, default=0, help="seed for data, weights, shuffling (default: 0)"
     )
-    p.add_argument("--out", type=Path, default=Path("out"), help="output folder (default: ./out)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("out"),
+        help="output folder, created if missing: the model (model.json) and the pictures "
+        "(default: ./out)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
 
@@ -201,7 +214,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    X, y = DATASETS[args.dataset](args.seed)
+    try:
+        X, y = DATASETS[args.dataset](args.seed)
+    except ImportError as err:  # digits without scikit-learn: say what to install
+        print(f"python -m nn: error: {err}", file=sys.stderr)
+        return 2
     X_train, X_test, y_train, y_test = data.train_test_split(
         X, y, test_size=0.25, seed=args.seed, stratify=True
     )
@@ -221,7 +238,7 @@ def _run(args: argparse.Namespace) -> int:
     )
     say(
         f"optimizer: {args.optimizer}, lr {lr:g}, batch size {args.batch_size}, "
-        f"{args.epochs} epochs"
+        f"{args.epochs} epochs" + (", compiled" if args.dataset in COMPILED else "")
     )
 
     history = fit(
@@ -235,6 +252,7 @@ def _run(args: argparse.Namespace) -> int:
         validation_data=(X_test, y_test),
         progress=not args.no_progress,
         seed=args.seed,
+        compile=args.dataset in COMPILED,
     )
     say(f"stopped:   {history.stop_reason} after {history.epochs} epochs, {history.seconds:.1f} s")
     train = evaluate(model, X_train, y_train, loss=losses.cross_entropy)

@@ -3,10 +3,12 @@ checking, its default learning rates, and Ctrl-C (real signals)."""
 
 from __future__ import annotations
 
+import queue
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -156,27 +158,70 @@ def test_every_optimizer_reaches_95_percent_on_moons_with_its_defaults(
     assert _printed(result.stdout, "test")["accuracy"] >= 0.95
 
 
-def _start_long_run(out: Path) -> subprocess.Popen[str]:
-    process = subprocess.Popen(
-        [*COMMAND, "--epochs", "100000", "--hidden", "4", "--out", str(out)],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    for line in process.stdout:  # the summary is flushed line by line
-        if line.startswith("optimizer:"):
-            break
-    time.sleep(2.0)  # into the epochs
-    return process
+class _LongRun:
+    """``python -m nn`` training for 100,000 epochs in a subprocess, its output read by a
+    thread so that waiting for a line has a deadline (a run that never prints it fails
+    the test instead of hanging it)."""
+
+    def __init__(self, out: Path) -> None:
+        self.process = subprocess.Popen(
+            [*COMMAND, "--epochs", "100000", "--hidden", "4", "--out", str(out)],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.stdout: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line)
+        self.lines.put("")  # the end
+
+    def wait_for(self, start: str, seconds: float = 120.0) -> None:
+        """Read the summary until a line that starts with ``start``."""
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                self.process.kill()
+                pytest.fail(f"no line {start!r} within {seconds} s; got {self.stdout}")
+            self.stdout.append(line)
+            if line.startswith(start):
+                return
+            if not line:
+                pytest.fail(f"the run ended before a line {start!r}; got {self.stdout}")
+
+    def interrupt(self) -> None:
+        self.process.send_signal(signal.SIGINT)  # what Ctrl-C delivers
+
+    def finish(self) -> tuple[str, str]:
+        """(all of stdout, stderr) once the process has ended."""
+        try:
+            self.process.wait(timeout=300)  # stderr is a few lines: its pipe cannot fill
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise
+        assert self.process.stderr is not None
+        stderr = self.process.stderr.read()
+        while True:
+            line = self.lines.get(timeout=10)
+            if not line:
+                return "".join(self.stdout), stderr
+            self.stdout.append(line)
 
 
 def test_ctrl_c_stops_training_writes_everything_and_exits_130(tmp_path: Path) -> None:
-    process = _start_long_run(tmp_path)
-    process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=300)
-    assert process.returncode == 130, stderr
+    run = _LongRun(tmp_path)
+    run.wait_for("optimizer:")
+    time.sleep(2.0)  # into the epochs
+    run.interrupt()
+    stdout, stderr = run.finish()
+    assert run.process.returncode == 130, stderr
     assert "Traceback" not in stderr
     assert re.search(r"^stopped:   interrupted after \d+ epochs", stdout, re.MULTILINE), stdout
     model = nn.load_model(tmp_path / "model.json")  # the interrupted run's model
@@ -188,15 +233,14 @@ def test_ctrl_c_stops_training_writes_everything_and_exits_130(tmp_path: Path) -
 
 
 def test_a_second_ctrl_c_while_writing_ends_without_a_traceback(tmp_path: Path) -> None:
-    process = _start_long_run(tmp_path)
-    process.send_signal(signal.SIGINT)
-    assert process.stdout is not None
-    for line in process.stdout:
-        if line.startswith("stopped:"):
-            process.send_signal(signal.SIGINT)  # while it evaluates and writes
-            break
-    _, stderr = process.communicate(timeout=300)
-    assert process.returncode == 130
+    run = _LongRun(tmp_path)
+    run.wait_for("optimizer:")
+    time.sleep(2.0)  # into the epochs
+    run.interrupt()
+    run.wait_for("stopped:")
+    run.interrupt()  # while it evaluates and writes
+    _, stderr = run.finish()
+    assert run.process.returncode == 130
     assert "interrupted: stopped without finishing the output" in stderr
     assert "Traceback" not in stderr
     # whatever was written is whole: no temporary file is left, every file reads

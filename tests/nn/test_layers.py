@@ -377,3 +377,32 @@ def test_layer_repr_and_neuron_count() -> None:
     )
     assert len(layer.neurons) == 5
     assert layer.num_parameters() == 15
+
+
+SAMPLE_OR_BATCH = [
+    # (an input of two features, whether it is a batch)
+    ([0.5, -1.0], False),
+    ((0.5, -1.0), False),
+    (np.array([0.5, -1.0]), False),
+    ([Value(0.5), -1.0], False),
+    ([[0.5, -1.0], [2.0, 0.0]], True),
+    (((0.5, -1.0),), True),
+    (np.array([[0.5, -1.0], [2.0, 0.0]]), True),
+    ([np.array([0.5, -1.0]), np.array([2.0, 0.0])], True),
+]
+
+
+@pytest.mark.parametrize(("x", "batch"), SAMPLE_OR_BATCH)
+def test_layers_and_losses_tell_a_batch_from_a_sample_by_one_rule(x: object, batch: bool) -> None:
+    from autograd.functional import is_batch
+
+    assert is_batch(x) is batch
+    model = nn.MLP(2, [3, 2], seed=0)
+    out = model(x)
+    # a batch gives one list of outputs per sample; one sample gives its list of Values
+    assert isinstance(out, list) and isinstance(out[0], list) is batch
+    # the loss reads the model's outputs the same way: a batch of two, or one sample
+    targets = [[0.0, 1.0]] * len(out) if batch else [0.0, 1.0]
+    per_sample = [out] if not batch else out
+    by_hand = sum(0.5 * ((v.data - t) ** 2) for o in per_sample for v, t in zip(o, [0.0, 1.0]))
+    assert nn.sse(out, targets).data == pytest.approx(by_hand)

@@ -188,13 +188,16 @@ def _bce(p: float, t: float) -> float:
     return -(t * math.log(p) + (1 - t) * math.log(1 - p))
 
 
-def test_binary_cross_entropy_closed_form_and_gradient() -> None:
-    for p_, t in ((0.8, 1.0), (0.8, 0.0), (0.3, 0.25)):
-        p = Value(p_)
-        loss = nn.binary_cross_entropy(p, t)
-        assert loss.data == pytest.approx(_bce(p_, t))
-        loss.backward()
-        assert p.grad == pytest.approx((p_ - t) / (p_ * (1 - p_)))
+@pytest.mark.parametrize(("p_", "t"), [(0.8, 1.0), (0.8, 0.0), (0.3, 0.25)])
+def test_binary_cross_entropy_closed_form_and_gradient(p_: float, t: float) -> None:
+    p = Value(p_)
+    loss = nn.binary_cross_entropy(p, t)
+    assert loss.data == pytest.approx(_bce(p_, t))
+    loss.backward()
+    assert p.grad == pytest.approx((p_ - t) / (p_ * (1 - p_)))
+
+
+def test_binary_cross_entropy_of_a_batch_is_the_mean_or_sum_of_the_samples() -> None:
     ps, ts = [0.1, 0.5, 0.9], [0, 1, 1]
     expected = [_bce(p_, t) for p_, t in zip(ps, ts)]
     assert nn.binary_cross_entropy(vals(ps), ts).data == pytest.approx(np.mean(expected))
@@ -213,14 +216,14 @@ def test_binary_cross_entropy_at_zero_or_one_points_to_the_logits_version(p: flo
         nn.binary_cross_entropy(saturated, 0.0)
 
 
-def test_binary_cross_entropy_with_logits_equals_bce_of_sigmoid() -> None:
-    for z_, t in ((2.0, 1.0), (-1.5, 0.0), (0.3, 0.7)):
-        s = 1 / (1 + math.exp(-z_))
-        z = Value(z_)
-        loss = nn.binary_cross_entropy_with_logits(z, t)
-        assert loss.data == pytest.approx(_bce(s, t))
-        loss.backward()
-        assert z.grad == pytest.approx(s - t)
+@pytest.mark.parametrize(("z_", "t"), [(2.0, 1.0), (-1.5, 0.0), (0.3, 0.7)])
+def test_binary_cross_entropy_with_logits_equals_bce_of_sigmoid(z_: float, t: float) -> None:
+    s = 1 / (1 + math.exp(-z_))
+    z = Value(z_)
+    loss = nn.binary_cross_entropy_with_logits(z, t)
+    assert loss.data == pytest.approx(_bce(s, t))
+    loss.backward()
+    assert z.grad == pytest.approx(s - t)
 
 
 def test_binary_cross_entropy_with_logits_extreme_logits() -> None:
@@ -412,7 +415,7 @@ ERRORS: list[tuple[Callable[[], object], type[Exception], str]] = [
 ]
 
 
-@pytest.mark.parametrize(("call", "error", "message"), ERRORS)
+@pytest.mark.parametrize(("call", "error", "message"), ERRORS, ids=[m for _, _, m in ERRORS])
 def test_bad_shapes_and_values_raise_clear_errors(
     call: Callable[[], object], error: type[Exception], message: str
 ) -> None:
