@@ -7,6 +7,7 @@ compiled mode itself.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -369,6 +370,35 @@ def test_a_kind_without_a_vectorised_rule_is_replayed_by_the_engine(
     expected, expected_grads = _eager(fn, [w], X)
     _close(f(X), expected)
     _close(_compiled_grads(f, [w], X)[1], expected_grads)
+
+
+@autograd.primitive
+def _scaled_swish(x: float, c: float) -> tuple[float, tuple[float, float]]:
+    """c x sigmoid(x), a custom primitive: derivatives c (s + x s (1 - s)) and x s."""
+    s = 1.0 / (1.0 + math.exp(-x))
+    return c * x * s, (c * (s + x * s * (1.0 - s)), x * s)
+
+
+def test_a_custom_primitive_is_replayed_per_row_by_the_engine() -> None:
+    w, c = Value(0.7), Value(1.5)
+
+    def fn(x: Any) -> Value:
+        return _scaled_swish(x * w, c) + _scaled_swish(x, 2.0)  # a Value and a number
+
+    X = np.linspace(-2.0, 2.0, 9)
+    f = autograd.compile(fn, X[0])
+    expected, expected_grads = _eager(fn, [w, c], X)
+    _close(f(X), expected)
+    _close(_compiled_grads(f, [w, c], X)[1], expected_grads)
+
+
+def test_a_custom_primitive_that_fails_on_a_row_raises_its_error_naming_the_row() -> None:
+    f = autograd.compile(lambda x: _scaled_swish(x, 1.0), 0.0)
+    with pytest.raises(OverflowError, match=r"^row 2 of the batch: .*_scaled_swish") as info:
+        f(np.array([0.0, 1.0, -1000.0]))
+    with pytest.raises(OverflowError) as eager:
+        _scaled_swish(Value(-1000.0), 1.0)
+    assert str(info.value) == f"row 2 of the batch: {eager.value}"
 
 
 # ------------------------------------------------------------------ kinks and ties
