@@ -162,10 +162,14 @@ def _not_a_number(x: object, where: str) -> TypeError:
     hint = ""
     if isinstance(x, str):
         hint = f"; convert it first, e.g. Value(float({x!r}))"
-    elif isinstance(x, bool) or (hasattr(x, "item") and isinstance(x.item(), bool)):
-        hint = "; a bool is not a number here: pass 1.0 or 0.0"  # np.bool_ included
-    elif hasattr(x, "item") and getattr(x, "ndim", None) == 0:
-        hint = "; use .item() to get the number out of the array"
+    elif isinstance(x, bool):
+        hint = "; a bool is not a number here: pass 1.0 or 0.0"
+    elif hasattr(x, "item") and getattr(x, "ndim", None) == 0:  # a numpy scalar or 0-d array
+        hint = (
+            "; a bool is not a number here: pass 1.0 or 0.0"  # .item() would give a bool
+            if isinstance(x.item(), bool)
+            else "; use .item() to get the number out of the array"
+        )
     elif isinstance(x, (list, tuple)) or hasattr(x, "__len__"):
         hint = "; a Value holds one number: make one Value per element"
     return TypeError(

@@ -7,8 +7,11 @@
 Prints a summary (data, model, optimizer, final train/test loss and accuracy, time)
 and writes to --out (./out, checked and created before anything is trained): the
 trained model (model.json, loadable with `nn.load_model`), the loss curves
-(loss.png), the decision boundary over the data (decision_boundary.png), and the
-computation graph of one neuron after a backward pass (neuron_graph.svg).
+(loss.png), the decision boundary over the data (decision_boundary.png), the
+computation graph of one neuron after a backward pass (neuron_graph.svg), and two
+interactive pages that open in any browser, offline: that neuron's backward pass step
+by step (graph.html, `autograd.explore`) and the run epoch by epoch (training.html,
+`History.explore`, for 2-D data).
 
 Every optimizer has its own default learning rate (`OPTIMIZERS`), one with which it
 reaches 95% test accuracy on moons in the default epochs. A bad option is a usage
@@ -253,6 +256,7 @@ def _run(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
         seed=args.seed,
         compile=args.dataset in COMPILED,
+        record=max(1, args.epochs // EXPLORER_FRAMES),
     )
     say(f"stopped:   {history.stop_reason} after {history.epochs} epochs, {history.seconds:.1f} s")
     train = evaluate(model, X_train, y_train, loss=losses.cross_entropy)
@@ -280,7 +284,12 @@ def _write_results(
         written.append(
             _plot_boundary(model, train, test, out / "decision_boundary.png", args.dataset)
         )
-    written.append(_neuron_graph(model, train[0][0], out / "neuron_graph.svg"))
+    neuron = _first_neuron(model, train[0][0])
+    written.append(_neuron_graph(neuron, out / "neuron_graph.svg"))
+    written.append(_page(autograd.explore(neuron, title=NEURON_TITLE), out / "graph.html"))
+    if model.in_features == 2:
+        page = history.explore(model, *train, *test, title=f"training on {args.dataset}")
+        written.append(_page(page, out / "training.html"))
     return written
 
 
@@ -397,15 +406,28 @@ def _plot_boundary(model: MLP, train: Any, test: Any, path: Path, title: str) ->
         plt.close(fig)
 
 
-def _neuron_graph(model: MLP, x: Any, path: Path) -> Path:
-    """The first hidden neuron on one sample, after backward: every local gradient shown."""
+NEURON_TITLE = "the first hidden neuron on the first training sample"
+EXPLORER_FRAMES = 10  # training.html shows the parameters about every epochs/10 epochs
+
+
+def _first_neuron(model: MLP, x: Any) -> autograd.Value:
+    """The first hidden neuron on one sample, after backward."""
     neuron = model.layers[0].neurons[0]
-    out = neuron(x.tolist())
+    out: autograd.Value = neuron(x.tolist())
     out.label = "layers.0.neurons.0 output"
     for p in neuron.parameters():
         p.grad = 0.0
     out.backward()
+    return out
+
+
+def _neuron_graph(out: autograd.Value, path: Path) -> Path:
+    """The neuron's graph with every local gradient shown."""
     return _whole(path, lambda tmp: autograd.save_graph(out, tmp, show_local_grads=True))
+
+
+def _page(page: Any, path: Path) -> Path:
+    return _whole(path, page.save)
 
 
 if __name__ == "__main__":

@@ -782,6 +782,8 @@ def test_accepted_numbers_become_floats() -> None:
         (np.bool_(True), TypeError, r"got bool np\.True_; a bool is not a number.*1\.0 or 0\.0$"),
         (np.array(False), TypeError, r"got ndarray array\(False\); a bool is not a number"),
         (np.array(2.0), TypeError, r"ndarray.*\.item\(\)"),
+        (np.array([1.0, 2.0]), TypeError, r"got ndarray .*one Value per element"),
+        (np.array([True, False]), TypeError, r"got ndarray .*one Value per element"),
         (1 + 2j, TypeError, r"complex.*\(1\+2j\)"),
         (float("nan"), ValueError, r"finite.*nan"),
         (float("inf"), ValueError, r"finite.*inf"),

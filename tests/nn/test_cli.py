@@ -3,6 +3,7 @@ checking, its default learning rates, and Ctrl-C (real signals)."""
 
 from __future__ import annotations
 
+import json
 import queue
 import re
 import signal
@@ -83,6 +84,14 @@ def test_cli_prints_the_numbers_of_the_model_it_saves(tmp_path: Path) -> None:
     assert svg.tag.endswith("svg")
     texts = "".join(t.text or "" for t in svg.iter() if t.tag.endswith("text"))
     assert "layers.0.neurons.0.w.0" in texts  # parameters carry their dotted names
+    # the two explorer pages: the neuron's backward pass, and the run every 3 // 10 -> 1 epochs
+    for name, holds in (("graph.html", "layers.0.neurons.0.w.0"), ("training.html", "moons")):
+        page = (out / name).read_text(encoding="utf-8")
+        assert page.startswith("<!DOCTYPE html>") and holds in page
+        assert f"wrote:     {out / name}" in result.stdout
+    frames = re.search(r'class="bpl-data">(.*?)</script>', (out / "training.html").read_text())
+    assert frames is not None
+    assert [f["epoch"] for f in json.loads(frames.group(1))["frames"]] == [0, 1, 2, 3]
 
 
 @pytest.mark.parametrize(
@@ -133,9 +142,11 @@ def test_the_out_folder_is_created_with_its_parents(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in out.iterdir()) == [
         "decision_boundary.png",
+        "graph.html",
         "loss.png",
         "model.json",
         "neuron_graph.svg",
+        "training.html",
     ]
 
 
