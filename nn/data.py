@@ -41,9 +41,8 @@ Ints = NDArray[np.int64]
 # The water heater's mixing model (see `water_heater`).
 T_HOT = 60.0  # degC, water from the heater
 T_COLD = 15.0  # degC, water from the mains
-K_HOT = 8.0  # litres per minute through the fully open hot valve
-K_COLD = 12.0  # litres per minute through the fully open cold valve
-MIN_OPENING = 0.1  # valves are sampled at least this open, so some water always flows
+K_HOT = 8.0  # litres per minute the hot pipe usually brings through a fully open valve
+K_COLD = 12.0  # litres per minute the cold pipe usually brings through a fully open valve
 
 
 def _shares(n: int, k: int) -> list[int]:
@@ -207,39 +206,54 @@ def xor(
 # ---------------------------------------------------------------- regression set
 
 
-def _mix(hot: Floats, cold: Floats) -> Floats:
-    """Temperature and flow of the mixed water for valve openings in [0, 1]."""
-    flow_hot, flow_cold = K_HOT * hot, K_COLD * cold
-    flow = flow_hot + flow_cold
-    # With both valves shut no water flows; call its temperature the cold supply's.
-    safe = np.where(flow > 0.0, flow, 1.0)
-    temperature = np.where(flow > 0.0, (T_HOT * flow_hot + T_COLD * flow_cold) / safe, T_COLD)
-    return np.column_stack([temperature, flow])
+def _valves(where: str, valves: Any) -> tuple[float, float]:
+    """The two valve openings (hot, cold), each a finite number in (0, 1]."""
+    if isinstance(valves, (str, bytes)) or not hasattr(valves, "__len__") or len(valves) != 2:
+        checks.fail(
+            where, "valves", valves, "a pair (hot, cold) of openings in (0, 1]", error=TypeError
+        )
+    hot, cold = (
+        checks.real(where, f"{name} valve opening", value, low=0.0, high=1.0, low_open=True)
+        for name, value in zip(("hot", "cold"), valves)
+    )
+    return hot, cold
 
 
 def water_heater(
-    n_samples: int = 100, noise: float = 0.0, seed: int | np.random.Generator | None = None
+    n_samples: int = 100,
+    noise: float = 0.0,
+    seed: int | np.random.Generator | None = None,
+    valves: tuple[float, float] = (0.6, 0.4),
 ) -> tuple[Floats, Floats]:
-    """A shower's two valves (hot, cold) and the water they give (temperature, flow).
+    """Hot and cold water in, through two valves, temperature and flow out: a shower.
 
-    ``X[:, 0]`` and ``X[:, 1]`` are the openings of the hot and cold valves, drawn
-    uniformly from [0.1, 1] (never shut, so water always flows). Each valve passes
-    water in proportion to its opening, and the outlet is the flow-weighted mean::
+    The course's water heater as a network: the two inputs are the water the hot and
+    the cold pipe bring, the valve openings ``valves = (hot, cold)`` (0 shut, 1 fully
+    open) are the weights, and where the pipes join the water is added up::
 
-        flow_hot  = K_HOT * hot        (8 L/min when fully open, at T_HOT = 60 degC)
-        flow_cold = K_COLD * cold      (12 L/min when fully open, at T_COLD = 15 degC)
+        flow_hot  = hot  * X[:, 0]      (water at T_HOT = 60 degC)
+        flow_cold = cold * X[:, 1]      (water at T_COLD = 15 degC)
         flow        = flow_hot + flow_cold                                     [L/min]
         temperature = (T_HOT * flow_hot + T_COLD * flow_cold) / flow           [degC]
 
-    ``y[:, 0]`` is the temperature and ``y[:, 1]`` the flow, each plus Gaussian noise
-    of standard deviation ``noise`` (in degC and L/min). Opening the hot valve more
-    makes the water hotter and stronger; opening the cold one, colder and stronger.
+    ``X[:, 0]`` and ``X[:, 1]`` are the litres per minute each pipe brings through a
+    fully open valve. They vary with the supply pressure: uniform from half to one and
+    a half times the usual 8 L/min (hot, K_HOT) and 12 L/min (cold, K_COLD). ``y[:, 0]``
+    is the temperature and ``y[:, 1]`` the flow, each plus Gaussian noise of standard
+    deviation ``noise`` (in degC and L/min). The flow is a linear neuron without bias
+    whose weights are the openings; the temperature depends only on the ratio of the
+    two flows, so no linear model fits it. More hot water in makes the shower hotter and
+    stronger; more cold water, colder and stronger.
     """
     n = checks.integer("water_heater", "n_samples", n_samples, minimum=1)
     sd = checks.nonnegative("water_heater", "noise", noise)
     rng = checks.rng("water_heater", "seed", seed)
-    X = rng.uniform(MIN_OPENING, 1.0, size=(n, 2))
-    y = _mix(X[:, 0], X[:, 1]) + sd * rng.standard_normal((n, 2))
+    hot, cold = _valves("water_heater", valves)
+    X = rng.uniform(0.5, 1.5, size=(n, 2)) * np.array([K_HOT, K_COLD])
+    flow_hot, flow_cold = hot * X[:, 0], cold * X[:, 1]
+    flow = flow_hot + flow_cold
+    temperature = (T_HOT * flow_hot + T_COLD * flow_cold) / flow
+    y = np.column_stack([temperature, flow]) + sd * rng.standard_normal((n, 2))
     return X, y
 
 

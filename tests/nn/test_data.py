@@ -119,23 +119,37 @@ def test_xor_corners() -> None:
 
 
 def test_water_heater_physics() -> None:
-    X, y = water_heater(n_samples=500, seed=0)
+    X, y = water_heater(n_samples=500, seed=0, valves=(0.7, 0.2))
     assert X.shape == (500, 2) and y.shape == (500, 2) and y.dtype == np.float64
-    hot, cold = X[:, 0], X[:, 1]
-    assert hot.min() >= 0.1 and hot.max() <= 1.0 and cold.min() >= 0.1 and cold.max() <= 1.0
+    hot_in, cold_in = X[:, 0], X[:, 1]
+    assert hot_in.min() >= 4 and hot_in.max() <= 12
+    assert cold_in.min() >= 6 and cold_in.max() <= 18
     temperature, flow = y[:, 0], y[:, 1]
-    # Independent of the module: flow is 8 hot + 12 cold, temperature the flow-weighted mean.
-    np.testing.assert_allclose(flow, 8 * hot + 12 * cold)
-    np.testing.assert_allclose(temperature, (60 * 8 * hot + 15 * 12 * cold) / flow)
+    # Independent of the module: the flow is the openings times the water brought in,
+    # the temperature the flow-weighted mean of 60 and 15 degC.
+    np.testing.assert_allclose(flow, 0.7 * hot_in + 0.2 * cold_in)
+    np.testing.assert_allclose(temperature, (60 * 0.7 * hot_in + 15 * 0.2 * cold_in) / flow)
     assert np.all((temperature > 15) & (temperature < 60))
 
 
-def test_water_heater_more_hot_is_hotter_more_cold_is_colder() -> None:
+def test_water_heater_usual_supply_half_open_gives_ten_litres_at_33_degrees() -> None:
+    # 8 and 12 L/min through half-open valves: 4 L at 60 degC and 6 L at 15 degC
+    # make 10 L/min at (240 + 90) / 10 = 33 degC.
+    X, y = water_heater(n_samples=2000, seed=3, valves=(0.5, 0.5))
+    usual = np.argmin(np.abs(X[:, 0] - 8) + np.abs(X[:, 1] - 12))
+    hot_in, cold_in = X[usual]
+    assert abs(hot_in - 8) < 0.3 and abs(cold_in - 12) < 0.3
+    exact = (60 * 0.5 * hot_in + 15 * 0.5 * cold_in) / (0.5 * hot_in + 0.5 * cold_in)
+    assert y[usual, 0] == pytest.approx(exact) and abs(exact - 33) < 1.0
+    assert y[usual, 1] == pytest.approx(0.5 * hot_in + 0.5 * cold_in)
+
+
+def test_water_heater_more_hot_water_is_hotter_more_cold_is_colder() -> None:
     X, y = water_heater(n_samples=300, seed=1)
     hot, cold = X[:, 0], X[:, 1]
     temperature, flow = y[:, 0], y[:, 1]
-    # Over every pair (i, j): more hot and no more cold -> hotter; more cold and no
-    # more hot -> colder; more of both -> more water.
+    # Over every pair (i, j): more hot water and no more cold -> hotter; more cold and
+    # no more hot -> colder; more of both -> more water.
     hotter = (hot[:, None] > hot[None, :]) & (cold[:, None] <= cold[None, :])
     colder = (cold[:, None] > cold[None, :]) & (hot[:, None] <= hot[None, :])
     assert hotter.sum() > 1000 and colder.sum() > 1000
@@ -145,6 +159,14 @@ def test_water_heater_more_hot_is_hotter_more_cold_is_colder() -> None:
     assert np.all(dT[colder] < 0)
     more_of_both = (hot[:, None] > hot[None, :]) & (cold[:, None] > cold[None, :])
     assert np.all(dF[more_of_both] > 0)
+
+
+def test_water_heater_opening_a_valve_wider_gives_more_of_its_water() -> None:
+    X, narrow = water_heater(n_samples=200, seed=2, valves=(0.3, 0.5))
+    X2, wide = water_heater(n_samples=200, seed=2, valves=(0.6, 0.5))
+    np.testing.assert_array_equal(X, X2)  # same water in: only the valve changed
+    assert np.all(wide[:, 0] > narrow[:, 0]) and np.all(wide[:, 1] > narrow[:, 1])
+    np.testing.assert_allclose(wide[:, 1] - narrow[:, 1], 0.3 * X[:, 0])
 
 
 def test_water_heater_noise() -> None:
@@ -170,6 +192,12 @@ def test_water_heater_noise() -> None:
         (lambda: xor(n_samples=3), ValueError, "n_samples"),
         (lambda: water_heater(n_samples=0), ValueError, "n_samples"),
         (lambda: water_heater(noise=float("nan")), ValueError, "noise"),
+        (lambda: water_heater(valves=(0.5, 0.0)), ValueError, "cold valve opening"),
+        (lambda: water_heater(valves=(1.5, 0.5)), ValueError, "hot valve opening"),
+        (lambda: water_heater(valves=(0.5, float("nan"))), ValueError, "cold valve"),
+        (lambda: water_heater(valves=0.5), TypeError, "pair"),
+        (lambda: water_heater(valves=(0.5, 0.5, 0.5)), TypeError, "pair"),
+        (lambda: water_heater(valves=(True, 0.5)), TypeError, "hot valve"),
         (lambda: make_moons(seed="x"), TypeError, "seed"),
     ],
 )
