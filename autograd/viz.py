@@ -73,6 +73,7 @@ _DECADES = 6
 _WHITE = (255, 255, 255)
 _RED = (214, 39, 40)
 _STEP_COLOR = "#1f77b4"  # the node of the current step and the edges it sends along
+_HIGHLIGHT_COLOR = "#d62728"  # draw_dot(highlight=...): the node a GradcheckError names
 _SUMMARY_COLOR = "#777777"
 
 _INSTALL_PACKAGE = (
@@ -192,6 +193,7 @@ def draw_dot(
     max_nodes: int = 500,
     collapse: bool = False,
     step: int | None = None,
+    highlight: Value | None = None,
 ) -> graphviz.Digraph:
     """Draw the computation graph that produced `root` as a `graphviz.Digraph`.
 
@@ -219,6 +221,9 @@ def draw_dot(
       (``grad x local = amount``); nodes already processed show their gradient, the
       others ``grad ?``. After the last step the gradients are those of
       ``root.backward()`` on zeroed gradients.
+    - ``highlight``: a Value of the graph to outline in red, its box and the operation
+      that made it: ``draw_dot(error.output, highlight=error.node)`` shows the node a
+      `GradcheckError` names.
 
     Needs the Python package ``graphviz`` (imported on the first call); rendering the
     result needs Graphviz's ``dot`` program.
@@ -227,6 +232,16 @@ def draw_dot(
     _check_rankdir(rankdir, "draw_dot")
     order = topological_order(root)
     drawn = _values_to_draw(root, collapse, max_nodes, "draw_dot")
+    if highlight is not None and highlight not in drawn:
+        if not isinstance(highlight, Value):
+            raise TypeError(
+                f"draw_dot: highlight must be a Value of the graph, got "
+                f"{type(highlight).__name__} {highlight!r}"
+            )
+        raise ValueError(
+            f"draw_dot: highlight {highlight!r} is not among the Values drawn for this root; "
+            f"pass a node of root's graph (e.g. GradcheckError.node with its .output)"
+        )
     if step is None:
         grads, current = {v: v.grad for v in drawn}, None
     else:
@@ -237,6 +252,7 @@ def draw_dot(
         show_local_grads=show_local_grads,
         color_by_grad=color_by_grad,
         largest=max((abs(g) for v, g in grads.items() if v in drawn), default=0.0),
+        highlight=highlight,
     )
     return _graph(order, drawn, grads, current, style, "draw_dot")
 
@@ -252,6 +268,7 @@ class _Style:
     color_by_grad: bool = False
     largest: float = 0.0
     svg_ids: bool = False
+    highlight: Value | None = None
 
 
 def _graph(
@@ -315,6 +332,8 @@ def _value_box(
         attrs.update(style="filled", fillcolor=fill, fontcolor=font)
     if is_current:
         attrs.update(color=_STEP_COLOR, penwidth="3")
+    if style.highlight is value:
+        attrs.update(color=_HIGHLIGHT_COLOR, penwidth="3")
     if style.svg_ids:
         attrs["id"] = f"v{i}"
     graph.node(f"v{i}", gv.nohtml(text), **attrs)
@@ -342,6 +361,8 @@ def _operation(
     non_commutative = value.op in _NON_COMMUTATIVE and len(value.parents) == 2
     op_label = f"a {value.op} b" if non_commutative else value.op
     op_attrs = {"id": f"op{i}"} if style.svg_ids else {}
+    if style.highlight is value:
+        op_attrs.update(color=_HIGHLIGHT_COLOR, fontcolor=_HIGHLIGHT_COLOR, penwidth="3")
     graph.node(f"op{i}", _escape_text(gv, [op_label]), shape="ellipse", **op_attrs)
     graph.edge(f"op{i}", f"v{i}", **({"id": f"e{i}"} if style.svg_ids else {}))
     hidden = 0

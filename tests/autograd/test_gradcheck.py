@@ -4,13 +4,23 @@ readable table, leaves no trace on the Values it touches, and rejects bad argume
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd import GradcheckError, Value, gradcheck, is_grad_enabled, numerical_grad
+import autograd
+from autograd import (
+    GradcheckError,
+    Value,
+    gradcheck,
+    is_grad_enabled,
+    numerical_grad,
+    primitive,
+    topological_order,
+)
 
 
 def test_numerical_grad_matches_closed_forms() -> None:
@@ -74,7 +84,12 @@ def test_detached_input_fails_with_a_table_of_every_input() -> None:
     assert "eps=1e-06" in lines[0] and "atol=1e-05" in lines[0] and "rtol=0.001" in lines[0]
     header = lines[1].split()
     assert header == ["input", "label", "analytic", "numeric", "abs", "err", "rel", "err"]
-    assert len(lines) == 4  # header line, column names, one row per input
+    assert len(lines) == 5  # header line, column names, one row per input, the diagnosis
+    # every node is right about itself: the missing path is the detach()
+    assert lines[4].startswith("Every node's stored local derivatives agree")
+    assert "a detach(), a .data or a plain float" in lines[4]
+    assert err.node is None and err.kind == "mismatch"
+    assert err.output is not None and err.output.data == 6.0
 
     row_a, row_b = lines[2].split(), lines[3].split()
     assert row_a[:3] == ["0", "a", "3"]  # d(ab)/da = b, right
@@ -199,3 +214,449 @@ def test_bad_arguments(check: Callable[..., object]) -> None:
 def test_gradcheck_rejects_a_bad_upstream_gradient() -> None:
     with pytest.raises(ValueError, match=r"gradcheck\(grad\).*inf"):
         gradcheck(lambda a: a, [Value(1.0)], grad=math.inf)
+
+
+# ------------------------------------------------------------------------------ kinks
+
+
+@pytest.mark.parametrize(
+    ("f", "at", "op"),
+    [
+        (lambda x: x.relu() * 3, 0.0, "relu"),
+        (lambda x: (x * 2).relu(), 2e-7, "relu"),  # the step 1e-6 reaches the corner
+        (lambda x: x.abs(), 0.0, "abs"),  # analytic and numeric both 0, yet no derivative
+        (lambda x: (x - 1).abs() + x, 1.0 - 5e-7, "abs"),
+        (lambda x: x.leaky_relu(0.1).exp(), -3e-7, "leaky_relu"),
+        (lambda x: autograd.max([x, x * 0 + 1.0, x.sin()]), 1.0, "max"),  # a tie with 1
+        (lambda x: autograd.min([2 - x, x]), 1.0, "min"),
+    ],
+    ids=[
+        "relu_at_0",
+        "relu_within_eps",
+        "abs_at_0",
+        "abs_shifted",
+        "leaky_relu",
+        "max_tie",
+        "min_tie",
+    ],
+)
+def test_a_kink_within_reach_is_not_differentiable_rather_than_a_mismatch(
+    f: Callable[[Value], Value], at: float, op: str
+) -> None:
+    x = Value(at, label="x")
+    with pytest.raises(GradcheckError, match="not differentiable at this point") as info:
+        gradcheck(f, [x])
+    err = info.value
+    assert err.kind == "kink"
+    assert err.rows == []  # no table of slopes: they cannot be compared
+    assert err.node is not None and err.node.op == op
+    assert f"the {op} node of (" in str(err)
+    assert "input 0 (x) moved to" in str(err)
+    # the node named is in f's graph at the point, on the input's path
+    assert x in topological_order(err.node)
+    assert (x.data, x.grad) == (at, 0.0)
+    assert gradcheck(f, [Value(at + 1e-3)])  # farther than eps from the corner: checked
+    assert gradcheck(f, [x], raise_exception=False) is False
+
+
+def test_a_kink_off_the_checked_path_or_far_away_is_no_kink() -> None:
+    # relu at 0 of a constant: no input moves it
+    assert gradcheck(lambda x: x * Value(0.0).relu() + x, [Value(0.5)])
+    # max of Values that tie but move together: max(x, x) is x, smooth
+    assert gradcheck(lambda x: autograd.max([x, x]), [Value(0.5)])
+    assert gradcheck(lambda x: (x * x).relu(), [Value(1e-3)])
+
+
+def test_kink_names_the_first_node_whose_side_changes() -> None:
+    def f(x: Value, y: Value) -> Value:
+        a = (x - 1.0).relu()  # x = 2: far from its corner
+        b = (y * 3).abs()  # y = 0: at the corner
+        return a * b + y
+
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(f, [Value(2.0, label="x"), Value(0.0, label="y")])
+    assert info.value.node is not None and info.value.node.op == "abs"
+    assert "input 1 (y) moved to 0 +- 1e-06" in str(info.value)
+
+
+# -------------------------------------------------------------------------- fast mode
+
+
+def _sum_of_sines(*v: Value) -> Value:
+    return autograd.sum([a.sin() * a + a * a for a in v])
+
+
+def test_fast_mode_passes_right_gradients_with_two_evaluations_per_direction() -> None:
+    xs = [Value(0.1 * i - 2.0) for i in range(40)]
+    calls = []
+
+    def f(*v: Value) -> Value:
+        calls.append(1)
+        return _sum_of_sines(*v)
+
+    assert gradcheck(f, xs, fast_mode=True, directions=4, grad=-1.5) is True
+    assert len(calls) == 1 + 2 * 4  # one forward for the backward pass, two per direction
+    calls.clear()
+    assert gradcheck(f, xs) is True
+    assert len(calls) == 1 + 2 * 40
+    assert all(x.grad == 0.0 for x in xs)
+
+
+def _with_gradient_error(error: list[float]) -> Callable[..., Value]:
+    """sum(x_i^2) with the analytic gradient off by error[i]: the term e_i (x_i -
+    detach(x_i)) is 0 in value and adds e_i to the gradient."""
+
+    def f(*v: Value) -> Value:
+        base = autograd.sum([a * a for a in v])
+        return base + autograd.sum([e * (a - a.detach()) for a, e in zip(v, error)])
+
+    return f
+
+
+def test_fast_mode_reports_the_directions_and_catches_a_wrong_gradient() -> None:
+    xs = [Value(float(i)) for i in range(6)]
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(_with_gradient_error([0, 0, 0.5, 0, 0, 0]), xs, fast_mode=True)
+    lines = str(info.value).splitlines()
+    assert lines[0].startswith("gradcheck failed for 3 of 3 random directions (fast mode, seed 0)")
+    assert lines[1].split()[:2] == ["direction", "label"]
+    # the analytic directional derivative is the numeric one plus 0.5 u_2
+    rng = random.Random(0)
+    us = [[rng.gauss(0.0, 1.0) for _ in xs] for _ in range(3)]
+    for (_, _, a, n, *_), u in zip(info.value.rows, us):
+        assert n == pytest.approx(sum(2 * i * c for i, c in enumerate(u)), rel=1e-7)
+        assert a - n == pytest.approx(0.5 * u[2], rel=1e-6)
+
+
+def _misses(error: list[float], directions: int, trials: int, **tolerances: float) -> int:
+    xs = [Value(0.3 * i) for i in range(len(error))]
+    f = _with_gradient_error(error)
+    return sum(
+        gradcheck(
+            f,
+            xs,
+            fast_mode=True,
+            directions=directions,
+            seed=s,
+            raise_exception=False,
+            **tolerances,
+        )
+        for s in range(trials)
+    )
+
+
+@pytest.mark.parametrize("directions", [1, 2])
+def test_fast_mode_false_negative_rate_is_the_one_derived_in_the_docstring(directions: int) -> None:
+    # rtol = 0: a wrong gradient d passes one direction with probability
+    # erf(atol / (|d| sqrt 2)); here |d| = 2 atol: erf(0.5 / sqrt 2) = 0.383 per direction
+    atol = 1e-3
+    error = [2 * atol * c for c in (0.6, 0.0, -0.8, 0.0)]  # |d| = 2 atol
+    trials = 400
+    p = math.erf(0.5 / math.sqrt(2.0)) ** directions
+    missed = _misses(error, directions, trials, atol=atol, rtol=0.0)
+    sigma = math.sqrt(trials * p * (1 - p))
+    assert abs(missed - trials * p) < 4 * sigma, (missed, trials * p)
+
+
+def test_fast_mode_false_negative_rate_stays_below_the_bound_with_rtol() -> None:
+    # sum(x^2) at 0.3 i has |g| = |2 x|; with rtol the docstring's bound is
+    # p = 0.8 (atol + 0.8 rtol |g|) / (|d| - rtol |g|)
+    atol, rtol = 1e-3, 1e-3
+    n = 4
+    g = math.sqrt(sum((2 * 0.3 * i) ** 2 for i in range(n)))
+    error = [10 * atol, 0.0, 0.0, 0.0]  # |d| = 10 atol, four times rtol |g|
+    bound = 0.8 * (atol + 0.8 * rtol * g) / (10 * atol - rtol * g)
+    assert 0.25 < bound < 0.3  # a bound that says something
+    trials = 400
+    missed = _misses(error, 1, trials, atol=atol, rtol=rtol)
+    # misses happen, and no more often than the bound (the seeds are fixed: no flakes)
+    assert 0.1 < missed / trials <= bound
+
+
+def test_an_exact_fast_check_misses_nothing() -> None:
+    error = [1e-4, 0.0, 0.0]
+    assert _misses(error, 1, 100, atol=0.0, rtol=1e-9) == 0
+
+
+def test_fast_mode_and_an_input_listed_twice() -> None:
+    a = Value(1.5)
+    assert gradcheck(lambda p, q: p * q.sin(), [a, a], fast_mode=True)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "error", "message"),
+    [
+        ("directions", 0, ValueError, "directions must be a positive int, got 0"),
+        ("directions", 1.5, ValueError, "directions must be a positive int, got 1.5"),
+        ("directions", True, ValueError, "directions must be a positive int, got True"),
+        ("fast_mode", "yes", TypeError, "fast_mode must be True or False, got 'yes'"),
+        ("atol", -1e-5, ValueError, "atol must be >= 0, got -1e-05"),
+        ("rtol", math.nan, ValueError, r"gradcheck\(rtol\).*nan"),
+    ],
+)
+def test_bad_options(option: str, value: object, error: type[Exception], message: str) -> None:
+    with pytest.raises(error, match=message):
+        gradcheck(lambda a: a, [Value(1.0)], **{option: value})  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------- the faulty node
+
+
+@primitive
+def half_exp(x: float) -> tuple[float, tuple[float]]:
+    """exp(x), storing half its local derivative (planted)."""
+    y = math.exp(x)
+    return y, (0.5 * y,)
+
+
+def test_a_mismatch_names_the_first_node_whose_own_derivative_is_wrong() -> None:
+    x, y = Value(0.3, label="x"), Value(0.4, label="y")
+
+    def f(a: Value, b: Value) -> Value:
+        inner = (a * b).sin()  # right, and before the wrong node
+        return (half_exp(inner) + b).tanh()
+
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(f, [x, y])
+    err = info.value
+    assert err.node is not None and err.node.op == "half_exp"
+    assert err.node.data == pytest.approx(math.exp(math.sin(0.12)), rel=1e-15)
+    assert err.output is not None and err.node in topological_order(err.output)
+    stored, numeric = 0.5 * math.exp(math.sin(0.12)), math.exp(math.sin(0.12))
+    message = str(err).splitlines()[-1]
+    assert message.startswith("The first node whose local derivative is wrong (error.node): ")
+    assert f"the half_exp node of ({math.sin(0.12):.6g})" in message
+    assert f"stored as {stored:.8g}, a finite difference of the node alone gives " in message
+    assert float(message.rsplit(" ", 1)[1]) == pytest.approx(numeric, rel=1e-7)  # 8 digits
+
+
+def test_the_faulty_node_is_the_first_wrong_one_in_topological_order() -> None:
+    def f(a: Value) -> Value:
+        first = half_exp(a * 0.5)
+        first.label = "first"
+        second = half_exp(first.sin())
+        return second * a
+
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(f, [Value(0.2)])
+    assert info.value.node is not None and info.value.node.label == "first"
+    assert "the half_exp node 'first' of (0.1)" in str(info.value)
+
+
+def test_a_node_near_its_kink_or_domain_edge_is_skipped_not_blamed() -> None:
+    # relu's operand is 1e-7 from its corner (not reached by the input's step, which the
+    # 1e-3 factor shrinks) and log's operand is within eps of 0: neither is blamed
+    def f(a: Value) -> Value:
+        corner = (a * 1e-3 + (1e-7 - 0.5e-3)).relu()
+        edge = (a * 1e-3 + (5e-7 - 0.5e-3)).log()
+        return half_exp(a) + corner + edge * 1e-3
+
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(f, [Value(0.5)])
+    assert info.value.node is not None and info.value.node.op == "half_exp"
+
+
+# ------------------------------------------------------------ primitives and order 2
+
+
+@primitive
+def cube(x: float) -> tuple[float, tuple[float]]:
+    return x**3, (3 * x**2,)
+
+
+@cube.defderiv
+def _cube_rule(x: Value) -> tuple[Value]:
+    return (3 * x * x,)
+
+
+@primitive
+def cube_rule_from_data(x: float) -> tuple[float, tuple[float]]:
+    return x**3, (3 * x**2,)
+
+
+@cube_rule_from_data.defderiv
+def _rule_from_data(x: Value) -> tuple[Value]:
+    return (3 * x * x.data,)  # right in value, but x.data is a constant to the engine
+
+
+@primitive
+def cube_wrong_rule(x: float) -> tuple[float, tuple[float]]:
+    return x**3, (3 * x**2,)
+
+
+@cube_wrong_rule.defderiv
+def _wrong_rule(x: Value) -> tuple[Value]:
+    return (2 * x * x,)  # wrong in value: 2 x^2 where the floats say 3 x^2
+
+
+@primitive
+def square_half_derivative(x: float) -> tuple[float, tuple[float]]:
+    return x * x, (x,)  # planted: the derivative of x^2 is 2x
+
+
+def test_a_primitive_with_a_wrong_derivative_is_named() -> None:
+    x = Value(0.5, label="x")
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda v: square_half_derivative(v.sin()) * v, [x])
+    err = info.value
+    assert err.node is not None and err.node.op == "square_half_derivative"
+    last = str(err).splitlines()[-1]
+    s = math.sin(0.5)
+    assert f"the square_half_derivative node of ({s:.6g}): d/d(operand 0) is stored as " in last
+    assert f"stored as {s:.8g}, a finite difference of the node alone gives " in last
+    assert float(last.rsplit(" ", 1)[1]) == pytest.approx(2 * s, rel=1e-7)
+    assert gradcheck(lambda v: cube(v.sin()) * v, [x])  # the right one passes
+
+
+def test_order_2_passes_right_second_derivatives_of_builtins_and_primitives() -> None:
+    xs = [Value(0.3, label="x"), Value(-0.7, label="y")]
+    f = lambda a, b: (a * b).sin() + a.exp() * b * b + cube(a - b)  # noqa: E731
+    assert gradcheck(f, xs, order=2) is True
+    assert gradcheck(f, xs, order=2, grad=-2.5) is True
+    assert gradcheck(f, xs, order=2, fast_mode=True, directions=2) is True
+    assert [(x.data, x.grad) for x in xs] == [(0.3, 0.0), (-0.7, 0.0)]
+
+
+def test_order_2_catches_a_rule_built_from_data_and_names_the_primitive() -> None:
+    x = Value(0.7, label="x")
+    assert gradcheck(cube_rule_from_data, [x]) is True  # the first derivative is right
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(cube_rule_from_data, [x], order=2)
+    err = info.value
+    lines = str(err).splitlines()
+    assert lines[0].startswith("gradcheck failed for 1 of 1 second derivatives (order 2")
+    assert lines[1].split()[:2] == ["entry", "label"]
+    _, label, analytic, numeric, *_, ok = err.rows[0]
+    assert (label, ok) == ("x,x", False)
+    assert analytic == pytest.approx(3 * 0.7, rel=1e-12)  # d/dx of 3 x * 0.7
+    assert numeric == pytest.approx(6 * 0.7, rel=1e-6)  # d2 x^3 / dx2 = 6 x
+    assert err.node is not None and err.node.op == "cube_rule_from_data"
+    assert (
+        "the derivative of its rule for d/d(operand 0) with respect to operand 0 is 2.1"
+        in lines[-1]
+    )
+    assert "not from .data or plain floats" in lines[-1]
+
+
+def test_order_2_catches_a_rule_that_disagrees_with_the_stored_derivative() -> None:
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda v: cube_wrong_rule(v) + v.sin(), [Value(0.7)], order=2)
+    err = info.value
+    assert err.node is not None and err.node.op == "cube_wrong_rule"
+    assert (
+        f"its rule gives d/d(operand 0) = {2 * 0.49:.8g}, the stored local derivative is "
+        f"{3 * 0.49:.8g}" in str(err)
+    )
+    _, _, analytic, numeric, *_ = err.rows[0]
+    assert analytic == pytest.approx(4 * 0.7 - math.sin(0.7), rel=1e-12)
+    assert numeric == pytest.approx(6 * 0.7 - math.sin(0.7), rel=1e-6)
+
+
+def test_order_2_in_fast_mode_catches_a_wrong_rule() -> None:
+    xs = [Value(0.7), Value(0.2)]
+    with pytest.raises(GradcheckError, match=r"second derivatives \(order 2, along the random"):
+        gradcheck(lambda a, b: cube_rule_from_data(a) * b, xs, order=2, fast_mode=True)
+    assert gradcheck(lambda a, b: cube(a) * b, xs, order=2, fast_mode=True)
+
+
+@primitive
+def softsign(x: float) -> tuple[float, tuple[float]]:
+    return x / (1 + abs(x)), (1 / (1 + abs(x)) ** 2,)  # right, and no Value-op rule
+
+
+def test_order_2_without_a_rule_says_which_primitive_needs_one() -> None:
+    assert gradcheck(lambda v: softsign(v) * v, [Value(0.5)])
+    with pytest.raises(NotImplementedError, match="primitive softsign has no derivative rule"):
+        gradcheck(lambda v: softsign(v) * v, [Value(0.5)], order=2)
+
+
+def test_order_2_reports_a_kink_as_not_differentiable() -> None:
+    with pytest.raises(GradcheckError, match="not differentiable at this point") as info:
+        gradcheck(lambda v: v.relu() * v, [Value(0.0)], order=2)
+    assert info.value.kind == "kink"
+
+
+def test_a_third_derivative_as_the_order_3_message_says() -> None:
+    with pytest.raises(ValueError, match="order must be 1 or 2, got 3") as info:
+        gradcheck(cube, [Value(0.5)], order=3)
+    assert "create_graph=True" in str(info.value)
+    f = lambda v: v.sin() * cube(v)  # noqa: E731
+    first = lambda *v: autograd.grad(f(*v), list(v), create_graph=True)[0]  # noqa: E731
+    assert gradcheck(first, [Value(0.5)], order=2)  # checks f'' and f'''
+    with pytest.raises(GradcheckError):  # and catches a rule that cannot be differentiated
+        gradcheck(
+            lambda v: autograd.grad(cube_rule_from_data(v), [v], create_graph=True)[0],
+            [Value(0.5)],
+            order=2,
+        )
+
+
+@pytest.mark.parametrize(
+    ("order", "error"),
+    [(0, ValueError), (-1, ValueError), (2.0, TypeError), ("2", TypeError), (True, TypeError)],
+)
+def test_bad_orders(order: object, error: type[Exception]) -> None:
+    with pytest.raises(error, match="gradcheck: order must be"):
+        gradcheck(lambda a: a, [Value(1.0)], order=order)  # type: ignore[arg-type]
+
+
+def test_raise_exception_false_returns_false_for_every_kind_of_failure() -> None:
+    x = Value(0.7)
+    assert gradcheck(square_half_derivative, [x], raise_exception=False) is False
+    assert gradcheck(cube_rule_from_data, [x], order=2, raise_exception=False) is False
+    assert gradcheck(lambda v: v.abs(), [Value(0.0)], raise_exception=False) is False
+
+
+def test_draw_dot_highlights_the_node_a_gradcheck_error_names() -> None:
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda v: half_exp(v.sin()) * v, [Value(0.5, label="x")])
+    err = info.value
+    assert err.output is not None and err.node is not None
+    source = autograd.draw_dot(err.output, highlight=err.node).source
+    marked = [line.strip() for line in source.splitlines() if "#d62728" in line]
+    assert len(marked) == 2  # the node's box and the operation that made it, nothing else
+    box, op = sorted(marked, key=lambda line: not line.startswith("v"))
+    assert f"data {math.exp(math.sin(0.5)):.4f}" in box
+    assert op.startswith("op") and "label=half_exp" in op
+    assert "#d62728" not in autograd.draw_dot(err.output).source  # only when asked
+    with pytest.raises(ValueError, match=r"highlight .* is not among the Values drawn"):
+        autograd.draw_dot(err.output, highlight=Value(1.0))
+    with pytest.raises(TypeError, match="highlight must be a Value of the graph, got str"):
+        autograd.draw_dot(err.output, highlight="x")  # type: ignore[arg-type]
+
+
+# The README's tour of primitives and higher derivatives, exactly as proposed to the lead.
+README_TOUR = """
+import math
+from autograd import Value, grad, gradcheck, hessian, primitive
+
+@primitive
+def swish(x):                     # your own op: its value and its local derivatives
+    s = 1.0 / (1.0 + math.exp(-x))
+    return x * s, (s * (1.0 + x * (1.0 - s)),)
+
+@swish.defderiv                   # the same derivative as Value ops: differentiable again
+def _(x):
+    s = x.sigmoid()
+    return (s * (1.0 + x * (1.0 - s)),)
+
+x = Value(0.5)
+(dy,) = grad(swish(x) * 2, [x], create_graph=True)   # a Value with a graph of its own
+(d2y,) = grad(dy, [x])                               # the second derivative
+gradcheck(lambda v: swish(v) * 2, [x], order=2)      # both, against finite differences
+hessian(lambda w1, w2: (w1 - 4) ** 2 + 2 * (w2 - 3) ** 2, [0.0, 0.0])  # [[2, 0], [0, 4]]
+"""
+
+
+def test_the_readme_tour_of_primitives_and_higher_derivatives_runs() -> None:
+    names: dict[str, object] = {}
+    exec(compile(README_TOUR, "README tour", "exec"), names)
+    s = 1.0 / (1.0 + math.exp(-0.5))
+    dy, d2y = names["dy"], names["d2y"]
+    assert isinstance(dy, Value) and isinstance(d2y, Value)
+    assert dy.data == pytest.approx(2 * (s + 0.5 * s * (1 - s)), rel=1e-12)
+    assert d2y.data == pytest.approx(2 * s * (1 - s) * (2 + 0.5 * (1 - 2 * s)), rel=1e-12)
+    assert dy.parents  # it has a graph
+    last = README_TOUR.strip().splitlines()[-1].split("  #")[0]
+    assert eval(last, names) == [[2.0, 0.0], [0.0, 4.0]]
+    assert eval("gradcheck(lambda v: swish(v) * 2, [x], order=2)", names) is True
