@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -625,27 +627,16 @@ def test_draw_dot_highlights_the_node_a_gradcheck_error_names() -> None:
         autograd.draw_dot(err.output, highlight="x")  # type: ignore[arg-type]
 
 
-# The README's tour of primitives and higher derivatives, exactly as proposed to the lead.
-README_TOUR = """
-import math
-from autograd import Value, grad, gradcheck, hessian, primitive
-
-@primitive
-def swish(x):                     # your own op: its value and its local derivatives
-    s = 1.0 / (1.0 + math.exp(-x))
-    return x * s, (s * (1.0 + x * (1.0 - s)),)
-
-@swish.defderiv                   # the same derivative as Value ops: differentiable again
-def _(x):
-    s = x.sigmoid()
-    return (s * (1.0 + x * (1.0 - s)),)
-
-x = Value(0.5)
-(dy,) = grad(swish(x) * 2, [x], create_graph=True)   # a Value with a graph of its own
-(d2y,) = grad(dy, [x])                               # the second derivative
-gradcheck(lambda v: swish(v) * 2, [x], order=2)      # both, against finite differences
-hessian(lambda w1, w2: (w1 - 4) ** 2 + 2 * (w2 - 3) ** 2, [0.0, 0.0])  # [[2, 0], [0, 4]]
-"""
+# The README's tour of primitives and higher derivatives: its snippet, read from the README.
+README_TOUR = next(
+    block
+    for block in re.findall(
+        r"```python\n(.*?)```",
+        (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8"),
+        re.DOTALL,
+    )
+    if "@primitive" in block
+)
 
 
 def test_the_readme_tour_of_primitives_and_higher_derivatives_runs() -> None:
