@@ -608,3 +608,13 @@ def test_a_gradient_that_overflows_raises_and_leaves_grad_untouched() -> None:
     with pytest.raises(OverflowError, match="not finite"):
         f.backward(np.ones(2), grad_output=np.full(2, 1e200))
     assert w.grad == 0.0
+
+
+def test_every_kind_of_operation_of_the_engine_has_a_vectorised_rule() -> None:
+    # A new op in the engine needs its rule in RULES (or a constant form folded onto one),
+    # else compiled code would replay it per row with the engine, silently slow.
+    from autograd.compile import _WITH_CONSTANT
+    from autograd.engine import OPS
+
+    covered = set(RULES) | {kind for kind, (base, _) in _WITH_CONSTANT.items() if base in RULES}
+    assert set(OPS) - {"leaf"} <= covered, sorted(set(OPS) - {"leaf"} - covered)
