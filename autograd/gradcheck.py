@@ -23,8 +23,18 @@ import math
 import random
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
-from autograd.engine import OPS, Value, _as_number, _fmt, no_grad, operation, topological_order
+from autograd.engine import (
+    OPS,
+    Op,
+    Value,
+    _as_number,
+    _fmt,
+    no_grad,
+    operation,
+    topological_order,
+)
 from autograd.functional import sum as autograd_sum
 from autograd.higher import grad as _grad
 
@@ -552,20 +562,32 @@ def _faulty_node(
         op, constants = operation(node)
         data = [p.data for p in node.parents]
         for slot, stored in enumerate(node.local_grads):
-            sides = []
-            for step in (eps, -eps):
-                moved = list(data)
-                moved[slot] += step
-                try:
-                    sides.append(op.apply(tuple(map(Value, moved)), constants))
-                except (ArithmeticError, ValueError):
-                    break
-            if len(sides) < 2 or (_is_kink(node) and _branch(sides[0]) != _branch(sides[1])):
+            sides = _moved_both_ways(node, op, constants, data, slot, eps)
+            if sides is None:
                 continue
             numeric = (sides[0].data - sides[1].data) / (2.0 * eps)
             if abs(stored - numeric) > atol + rtol * abs(numeric):
                 return node, slot, stored, numeric
     return None
+
+
+def _moved_both_ways(
+    node: Value, op: Op, constants: tuple[Any, ...], data: list[float], slot: int, eps: float
+) -> tuple[Value, Value] | None:
+    """The node's operation applied again with parent `slot` moved by +eps and by -eps,
+    or None where that cannot be compared: a step leaves the operation's domain, or
+    takes a kink to its other side."""
+    sides = []
+    for step in (eps, -eps):
+        moved = list(data)
+        moved[slot] += step
+        try:
+            sides.append(op.apply(tuple(map(Value, moved)), constants))
+        except (ArithmeticError, ValueError):
+            return None
+    if _is_kink(node) and _branch(sides[0]) != _branch(sides[1]):
+        return None
+    return sides[0], sides[1]
 
 
 def _table(rows: list[Row], first: str = "input") -> str:
@@ -611,22 +633,18 @@ def _faulty_rule(out: Value, eps: float, atol: float, rtol: float) -> tuple[Valu
                 )
         leaves = tuple(Value(x) for x in data)
         again = op.apply(leaves, constants)
+        # The node moved in each parent slot, once: every rule's check reads the same pairs.
+        moved = [
+            _moved_both_ways(node, op, constants, data, other, eps) for other in range(len(data))
+        ]
         for slot, rule in enumerate(op.derivatives(again)):
             analytic = (
                 [g.data for g in _grad(rule, list(leaves))]
                 if isinstance(rule, Value)
                 else [0.0] * len(leaves)
             )
-            for other in range(len(leaves)):
-                sides = []
-                for step in (eps, -eps):
-                    moved = list(data)
-                    moved[other] += step
-                    try:
-                        sides.append(op.apply(tuple(map(Value, moved)), constants))
-                    except (ArithmeticError, ValueError):
-                        break
-                if len(sides) < 2 or (_is_kink(node) and _branch(sides[0]) != _branch(sides[1])):
+            for other, sides in enumerate(moved):
+                if sides is None:
                     continue
                 numeric = (sides[0].local_grads[slot] - sides[1].local_grads[slot]) / (2 * eps)
                 if abs(analytic[other] - numeric) > atol + rtol * abs(numeric):
