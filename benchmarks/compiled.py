@@ -35,6 +35,7 @@ from benchmarks.training import (
     _Numpy,
     _Ours,
     _set_weights,
+    numpy_softmax_mlp_step,
 )
 
 ENGINES = ("eager", "compiled", "numpy")
@@ -145,22 +146,10 @@ def _fit_epoch(X: np.ndarray, y: np.ndarray, weights: Any, compile: bool) -> flo
 
 
 def _numpy_epoch(X: np.ndarray, y: np.ndarray, weights: Any, batch_size: int = 32) -> float:
-    (W1, b1), (W2, b2) = [(W.copy(), b.copy()) for W, b in weights]
+    params = [(W.copy(), b.copy()) for W, b in weights]
     start = perf_counter()
     for xb, yb in nn.data.batches(X, y, batch_size=batch_size, shuffle=True, rng=0):
-        z1 = xb @ W1.T + b1
-        h1 = np.maximum(z1, 0.0)
-        logits = h1 @ W2.T + b2
-        logits -= logits.max(1, keepdims=True)
-        p = np.exp(logits)
-        p /= p.sum(1, keepdims=True)
-        p[np.arange(len(yb)), yb] -= 1.0
-        d_logits = p / len(yb)
-        d_h1 = (d_logits @ W2) * (z1 > 0.0)
-        W2 -= 0.1 * (d_logits.T @ h1)
-        b2 -= 0.1 * d_logits.sum(0)
-        W1 -= 0.1 * (d_h1.T @ xb)
-        b1 -= 0.1 * d_h1.sum(0)
+        numpy_softmax_mlp_step(params, xb, yb, lr=0.1)
     return perf_counter() - start
 
 
