@@ -20,8 +20,10 @@ TIMEOUT_PER_CELL = 120  # seconds; a whole notebook is meant to run in well unde
 
 
 def notebook_paths() -> list[Path]:
-    """The course's notebooks, in order."""
-    return sorted(HERE.glob("[0-9][0-9]_*.ipynb"))
+    """The course's notebooks, in order: the numbered chapters, then the appendices
+    (``A1_...``), which build on the whole course but nothing builds on them."""
+    chapters = sorted(HERE.glob("[0-9][0-9]_*.ipynb"))
+    return chapters + sorted(HERE.glob("A[0-9]_*.ipynb"))
 
 
 def execute(path: Path) -> nbformat.NotebookNode:

@@ -14,7 +14,7 @@ NOTEBOOKS = notebook_paths()
 def test_every_notebook_has_a_number_of_its_own() -> None:
     # Every notebook in the folder runs below; this only checks that no two share a
     # number, so a new notebook never needs this test changed.
-    numbers = [path.stem[:2] for path in NOTEBOOKS]
+    numbers = [path.stem.split("_")[0] for path in NOTEBOOKS]
     assert numbers, "no notebooks found in notebooks/"
     assert len(set(numbers)) == len(numbers), [path.name for path in NOTEBOOKS]
 
