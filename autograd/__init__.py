@@ -14,6 +14,8 @@ graph; `Value.backward()` applies the chain rule over that graph.
 import importlib
 from typing import TYPE_CHECKING, Any
 
+# First: the operations' entries set Value's methods (+, exp, tanh, ...) on import.
+from autograd.ops import atan2, hypot, prod, std, var  # isort: skip
 from autograd.compile import compile
 from autograd.engine import Value, is_grad_enabled, no_grad, topological_order
 from autograd.functional import (
@@ -36,6 +38,7 @@ __all__ = [
     "BackwardStep",
     "GradcheckError",
     "Value",
+    "atan2",
     "backward_steps",
     "compile",
     "dot",
@@ -45,6 +48,7 @@ __all__ = [
     "gradcheck",
     "hessian",
     "hvp",
+    "hypot",
     "is_grad_enabled",
     "jacobian",
     "jvp",
@@ -58,10 +62,13 @@ __all__ = [
     "no_grad",
     "numerical_grad",
     "primitive",
+    "prod",
     "save_graph",
     "softmax",
+    "std",
     "sum",
     "topological_order",
+    "var",
 ]
 
 # The drawing names load their module on first use (PEP 562), so `import autograd` needs

@@ -480,18 +480,18 @@ def _analytic_grad(out: Value, xs: list[Value], seed: float) -> list[float]:
 # local derivatives were taken from. Two evaluations of f, at x + eps u and x - eps u,
 # that put a node on different branches straddle the corner.
 
-_KINK_OPS = frozenset({"relu", "leaky_relu", "abs", "max", "min"})
+# Which operations have kinks, and how a node tells its side, is in their entries
+# (`Op.has_kinks`, `Op.branch`): for most the local derivatives (relu 1 or 0, abs the
+# sign, max/min 1 at the input picked), for sign its value.
 
 
 def _branch(node: Value) -> tuple[float, ...]:
-    # The local derivatives say it, and unlike the operands' data they never change:
-    # relu 1 or 0, leaky_relu 1 or the slope, abs the sign, max/min 1 at the input picked.
-    return node.local_grads
+    return operation(node)[0].branch(node)
 
 
 def _is_kink(node: Value) -> bool:
     op = operation(node)[0]
-    return OPS.get(op.name) is op and op.name in _KINK_OPS  # the built-ins, not a namesake
+    return OPS.get(op.name) is op and op.has_kinks  # the built-ins, not a namesake
 
 
 def _kink_nodes(out: Value) -> list[Value]:
@@ -523,9 +523,11 @@ def _kink_error(kink: Value | str, where: str, out: Value) -> GradcheckError:
         )
         return GradcheckError(text, [], kind="kink", output=out)
     operands = ", ".join(_fmt(p.data) for p in kink.parents)
-    corner = "a tie between its inputs" if kink.op in ("max", "min") else "its corner at 0"
+    op, constants = operation(kink)
+    points = " and ".join(_fmt(k) for k in op.kinks(*constants))
+    corner = "a tie between its inputs" if op.ties else f"its corner at {points}"
     text = (
-        f"gradcheck: f is not differentiable at this point: the {kink.op} node of "
+        f"gradcheck: f is not differentiable at this point: the {op.name} node of "
         f"({operands}) is within reach of {corner} ({where} puts it on both sides). "
         f"The engine's derivative there is a convention and the central difference "
         f"averages both sides, so they cannot be compared: check the gradient at a point "
