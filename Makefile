@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed-stamp
 GRAPHVIZ_STAMP := $(VENV)/.graphviz-stamp
 CHROMIUM_STAMP := $(VENV)/.chromium-stamp
 
-.PHONY: setup demo test lint typecheck unit notebooks bench clean
+.PHONY: setup demo test lint typecheck unit notebooks exercises bench clean
 
 setup: $(STAMP) $(GRAPHVIZ_STAMP) $(CHROMIUM_STAMP)
 
@@ -34,11 +34,11 @@ demo: setup
 	$(PY) -m nn
 
 lint: setup
-	$(VENV)/bin/ruff check autograd nn tests benchmarks
-	$(VENV)/bin/ruff format --check autograd nn tests benchmarks
+	$(VENV)/bin/ruff check autograd nn tests benchmarks notebooks/course
+	$(VENV)/bin/ruff format --check autograd nn tests benchmarks notebooks/course
 
 typecheck: setup
-	$(VENV)/bin/mypy --strict autograd nn
+	$(VENV)/bin/mypy --strict autograd nn notebooks/course
 
 unit: setup
 	$(PY) -m pytest -q -n 2
@@ -48,8 +48,12 @@ test: lint typecheck unit
 notebooks: setup
 	$(PY) -m notebooks.run
 
+# The learner's copies: every notebook in ./exercises, its solution cells blanked.
+exercises: setup
+	$(PY) -m notebooks.course.blank --out exercises
+
 bench: setup
 	$(PY) -m benchmarks
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) out exercises .pytest_cache .mypy_cache .ruff_cache .hypothesis
