@@ -48,6 +48,7 @@ from numpy.typing import NDArray
 
 from autograd import engine
 from autograd.engine import Value, is_grad_enabled, operation
+from autograd.functional import _mean_of, _sum_of
 
 __all__ = ["RULES", "Compiled", "Rule", "compile"]
 
@@ -188,15 +189,16 @@ def _outer_grad(g: Array, x: Array) -> Array:
     return g.T @ x if g.ndim == 2 else np.multiply.outer(g, x)
 
 
-def _mean(x: Array) -> Array:
-    """As the engine: finite for finite inputs, also where their sum is not (the inputs
-    scaled by a power of two first, which is exact)."""
-    n = x.shape[-1]
-    total = x.sum(-1)
-    if np.isfinite(total).all():
-        return total / n  # type: ignore[no-any-return]
-    k = n.bit_length()
-    return (x * 2.0**-k).sum(-1) / n * 2.0**k  # type: ignore[no-any-return]
+def _per_row(each: Callable[[list[float]], float]) -> Callable[[Array], Array]:
+    """A reduction over the last axis made of the engine's own float function, so the
+    compiled sum and mean give the eager ones' numbers (exactly rounded, where numpy's
+    pairwise sum is not: sum([x, 1, -x]) at x = 1e16 is 1, not 0)."""
+
+    def reduce(x: Array) -> Array:
+        rows = x.reshape(-1, x.shape[-1]).tolist()
+        return np.fromiter(map(each, rows), float, len(rows)).reshape(x.shape[:-1])
+
+    return reduce
 
 
 def _spread(g: Array, x: Array) -> Array:
@@ -241,8 +243,8 @@ RULES: dict[str, Rule] = {
     "abs": Rule(np.abs, (lambda g, y, x: g * np.sign(x),)),
     "sin": Rule(np.sin, (lambda g, y, x: g * np.cos(x),)),
     "cos": Rule(np.cos, (lambda g, y, x: g * -np.sin(x),)),
-    "sum": Rule(lambda x: x.sum(-1), (lambda g, y, x: _spread(g, x),), True, _not_finite),
-    "mean": Rule(_mean, (lambda g, y, x: _spread(g / x.shape[-1], x),), True),
+    "sum": Rule(_per_row(_sum_of), (lambda g, y, x: _spread(g, x),), True, _not_finite),
+    "mean": Rule(_per_row(_mean_of), (lambda g, y, x: _spread(g / x.shape[-1], x),), True),
     "max": Rule(lambda x: x.max(-1), (lambda g, y, x: _g(g) * _first_pick(x, np.argmax),), True),
     "min": Rule(lambda x: x.min(-1), (lambda g, y, x: _g(g) * _first_pick(x, np.argmin),), True),
     "logsumexp": Rule(_lse, (lambda g, y, x: _g(g) * _softmax(x),), True),
@@ -934,12 +936,18 @@ class Compiled:
             )
         arrays, inputs = self._batch(args)
         tape = self._forward(arrays, inputs)
-        values = self._program.outputs(tape)[:, 0]
+        values = self._program.outputs(tape)[:, 0].tolist()
         batch = len(values)
-        scale = 1.0 / batch if reduction == "mean" else 1.0
-        self._backward(tape, np.full((batch, 1), scale))
-        total = math.fsum(values.tolist())
-        return total / batch if reduction == "mean" else total
+        # The engine's own mean and sum (finite where the rows' sum is not), and checked
+        # before any gradient is written: an error leaves every .grad as it was.
+        loss = _mean_of(values) if reduction == "mean" else _sum_of(values)
+        if not math.isfinite(loss):
+            raise OverflowError(
+                f"value_and_grad: the sum of the {batch} rows' values is {loss!r}, not a "
+                f"finite number; rescale the loss, or use reduction='mean'"
+            )
+        self._backward(tape, np.full((batch, 1), 1.0 / batch if reduction == "mean" else 1.0))
+        return loss
 
     # ------------------------------------------------------------ helpers
 
@@ -959,7 +967,14 @@ class Compiled:
                 f"on its way back from the output; scale the loss down or clip the gradients"
             )
         # Read and written by map in C: no Python loop over the parameters.
-        totals = np.fromiter(map(_grad, self.parameters), float, len(self.parameters)) + grads
+        with np.errstate(over="ignore"):
+            totals = np.fromiter(map(_grad, self.parameters), float, len(self.parameters)) + grads
+        if not np.isfinite(totals).all():  # finite alone, but not with what .grad held
+            bad = self.parameters[int(np.argmax(~np.isfinite(totals)))]
+            raise OverflowError(
+                f"backward: the gradient accumulated in {bad!r} would not be finite "
+                f"({bad.grad!r} plus this call's); zero the gradients (zero_grad()) first"
+            )
         deque(map(setattr, self.parameters, repeat("grad"), totals.tolist()), maxlen=0)
 
     def _grad_output(self, grad_output: Any, shape: tuple[int, ...]) -> Array:
