@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -82,3 +83,92 @@ def test_a_gradient_that_overflows_only_with_what_grad_held_is_refused_untouched
     with pytest.raises(OverflowError, match="zero_grad"):
         backward(np.ones(1))
     assert w.grad == 1.5e308
+
+
+# ------------------------------------------------------------ division, rows named
+
+
+def _eager_error(fn: Callable[..., Value], x: float) -> BaseException:
+    with pytest.raises((ValueError, ArithmeticError, TypeError)) as info:
+        fn(Value(x))
+    return info.value
+
+
+def test_a_division_by_a_subnormal_raises_as_eager_naming_the_row() -> None:
+    def fn(x: Value) -> Value:
+        return (x - x) / x  # 0, but d/da = 1 / x overflows: the engine refuses it
+
+    eager = _eager_error(fn, 1e-310)
+    with pytest.raises(OverflowError) as info:
+        autograd.compile(fn, 1.0)(np.array([1.0, 2.0, 1e-310]))
+    assert str(info.value) == f"row 2 of the batch: {eager}"
+
+
+def test_a_gradient_through_a_division_by_a_subnormal_names_the_row_and_writes_nothing() -> None:
+    w = Value(1.0)
+
+    def fn(x: Value) -> Value:
+        return (w * x - x) / x
+
+    eager = _eager_error(fn, 1e-310)
+    with pytest.raises(OverflowError) as info:
+        autograd.compile(fn, 1.0).value_and_grad(np.array([1.0, 1e-310]))
+    assert str(info.value) == f"row 1 of the batch: {eager}"
+    assert w.grad == 0.0
+
+
+@pytest.mark.parametrize(
+    ("fn", "x"),
+    [
+        pytest.param(lambda x: x / 1e-5, 1e300, id="by_a_constant"),  # q / b is inf: not stored
+        pytest.param(lambda x: 0.0 / x, 1e-310, id="a_constant_by"),  # 1 / b is inf: not stored
+        pytest.param(lambda x: 1e-300**x, -1.0, id="a_constant_to_the"),  # y / c is inf
+    ],
+)
+def test_a_constant_operand_is_checked_only_for_the_derivatives_the_engine_keeps(
+    fn: Callable[[Value], Value], x: float
+) -> None:
+    w = Value(1.0)
+
+    def scaled(v: Value) -> Value:
+        return fn(v) * w
+
+    X = np.array([0.5, x])
+    eager = [scaled(Value(float(v))) for v in X]
+    assert autograd.compile(scaled, 1.0)(X).tolist() == [e.data for e in eager]
+    autograd.compile(scaled, 1.0).backward(X, grad_output=np.ones(2))
+    assert w.grad == math.fsum(e.data for e in eager)  # d (f(x) w) / dw = f(x), summed
+
+
+def test_a_gradient_that_overflows_names_the_row_where_it_did() -> None:
+    w = Value(1.0)
+    f = autograd.compile(lambda x: (x * w) * 1e200, 1.0)
+    X = np.array([1.0, 1e-300, 1e-100, 2.0])
+    with pytest.raises(OverflowError, match=r"^row 2 of the batch: backward: the gradient of"):
+        f.backward(X, grad_output=np.array([1.0, 1.0, 1e200, 1.0]))
+    assert w.grad == 0.0
+    with pytest.raises(OverflowError):  # the eager engine overflows on that row too
+        ((Value(1e-100) * w) * 1e200).backward(1e200)
+
+
+def test_a_gradient_finite_in_each_row_but_not_summed_over_them_says_so() -> None:
+    w = Value(1.0)
+    f = autograd.compile(lambda x: x * w, 1.0)
+    with pytest.raises(OverflowError, match="finite for each row of the batch but not summed"):
+        f.backward(np.array([1e308, 1e308]), grad_output=np.ones(2))
+    assert w.grad == 0.0
+
+
+def test_a_primitive_raising_type_error_on_one_row_names_the_row() -> None:
+    @autograd.primitive
+    def picky(x: float) -> tuple[Any, tuple[float]]:
+        return (x if x < 1.0 else None), (1.0,)
+
+    def fn(x: Value) -> Value:
+        return picky(x) * 2.0
+
+    eager = _eager_error(fn, 2.0)
+    assert isinstance(eager, TypeError)
+    with pytest.raises(TypeError) as info:
+        autograd.compile(fn, 0.5)(np.array([0.5, 0.25, 2.0]))
+    assert str(info.value) == f"row 2 of the batch: {eager}"
