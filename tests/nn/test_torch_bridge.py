@@ -216,13 +216,13 @@ def test_without_torch_the_bridge_says_what_to_install() -> None:
 
 
 def test_torch_is_the_optional_extra_and_dev_keeps_the_tested_pin() -> None:
-    import tomllib
     from pathlib import Path
 
     from packaging.requirements import Requirement
+    from setuptools.config.pyprojecttoml import read_configuration
 
     pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
-    extras = tomllib.loads(pyproject.read_text())["project"]["optional-dependencies"]
+    extras = read_configuration(pyproject, expand=False)["project"]["optional-dependencies"]
     (extra,) = [Requirement(r) for r in extras["torch"]]
     assert extra.name == "torch" and extra.specifier.contains("2.13.0")
     dev = [Requirement(r) for r in extras["dev"]]
