@@ -49,6 +49,7 @@ from numpy.typing import NDArray
 
 from autograd import engine
 from autograd.engine import Op, Value, is_grad_enabled, operation
+from autograd.functional import _mean_of, _sum_of
 
 __all__ = ["NUMPY", "RULES", "Compiled", "Rule", "compile"]
 
@@ -221,15 +222,16 @@ def _outer_grad(g: Array, x: Array) -> Array:
     return g.T @ x if g.ndim == 2 else np.multiply.outer(g, x)
 
 
-def _mean(x: Array) -> Array:
-    """As the engine: finite for finite inputs, also where their sum is not (the inputs
-    scaled by a power of two first, which is exact)."""
-    n = x.shape[-1]
-    total = x.sum(-1)
-    if np.isfinite(total).all():
-        return total / n  # type: ignore[no-any-return]
-    k = n.bit_length()
-    return (x * 2.0**-k).sum(-1) / n * 2.0**k  # type: ignore[no-any-return]
+def _per_row(each: Callable[[list[float]], float]) -> Callable[[Array], Array]:
+    """A reduction over the last axis made of the engine's own float function, so the
+    compiled sum and mean give the eager ones' numbers (exactly rounded, where numpy's
+    pairwise sum is not: sum([x, 1, -x]) at x = 1e16 is 1, not 0)."""
+
+    def reduce(x: Array) -> Array:
+        rows = x.reshape(-1, x.shape[-1]).tolist()
+        return np.fromiter(map(each, rows), float, len(rows)).reshape(x.shape[:-1])
+
+    return reduce
 
 
 def _others_product(x: Array) -> Array:
@@ -254,11 +256,11 @@ def _g(g: Array) -> Array:
 #: The vectorised rules of the functions of lists (their inputs on a last axis) and of
 #: the layer's matrix product; an elementwise operation's comes from its entry (`_rule`).
 RULES: dict[str, Rule] = {
-    "sum": Rule(lambda x: x.sum(-1), (lambda g, y, x: _spread(g, x),), True, _not_finite),
+    "sum": Rule(_per_row(_sum_of), (lambda g, y, x: _spread(g, x),), True, _not_finite),
     "prod": Rule(
         lambda x: x.prod(-1), (lambda g, y, x: _g(g) * _others_product(x),), True, _not_finite
     ),
-    "mean": Rule(_mean, (lambda g, y, x: _spread(g / x.shape[-1], x),), True),
+    "mean": Rule(_per_row(_mean_of), (lambda g, y, x: _spread(g / x.shape[-1], x),), True),
     "max": Rule(lambda x: x.max(-1), (lambda g, y, x: _g(g) * _first_pick(x, np.argmax),), True),
     "min": Rule(lambda x: x.min(-1), (lambda g, y, x: _g(g) * _first_pick(x, np.argmin),), True),
     "logsumexp": Rule(_lse, (lambda g, y, x: _g(g) * _softmax(x),), True),
@@ -521,7 +523,7 @@ class _Step:
             for k, (args, constants) in enumerate(zip(row, self.constants)):
                 try:
                     node = self.replayed.apply(tuple(map(Value, args)), constants)
-                except (ValueError, ArithmeticError):
+                except (TypeError, ValueError, ArithmeticError):
                     tape.fail(np.arange(len(rows)) == r, self.batched, self.kind)
                     raise
                 out[r, k] = node.data
@@ -764,6 +766,17 @@ class _Program:
         assert grads is not None
         return grads
 
+    def overflowed_row(self, tape: _Tape) -> int | None:
+        """After a backward pass whose parameter gradients are not finite: the first row
+        whose own gradients are not (rows stay apart until they reach a shared block), or
+        None when every row's are finite and only their sum over the batch is not."""
+        steps = zip(self.steps, tape.grads[CONSTANTS + 1 :])
+        rows = [
+            np.flatnonzero(~np.isfinite(g).all(1)) for s, g in steps if s.batched and g is not None
+        ]
+        first = [int(r[0]) for r in rows if len(r)]
+        return min(first) if first else None
+
 
 def _has_rule(kind: str) -> bool:
     op = engine.OPS.get(kind)
@@ -946,12 +959,18 @@ class Compiled:
             )
         arrays, inputs = self._batch(args)
         tape = self._forward(arrays, inputs)
-        values = self._program.outputs(tape)[:, 0]
+        values = self._program.outputs(tape)[:, 0].tolist()
         batch = len(values)
-        scale = 1.0 / batch if reduction == "mean" else 1.0
-        self._backward(tape, np.full((batch, 1), scale))
-        total = math.fsum(values.tolist())
-        return total / batch if reduction == "mean" else total
+        # The engine's own mean and sum (finite where the rows' sum is not), and checked
+        # before any gradient is written: an error leaves every .grad as it was.
+        loss = _mean_of(values) if reduction == "mean" else _sum_of(values)
+        if not math.isfinite(loss):
+            raise OverflowError(
+                f"value_and_grad: the sum of the {batch} rows' values is {loss!r}, not a "
+                f"finite number; rescale the loss, or use reduction='mean'"
+            )
+        self._backward(tape, np.full((batch, 1), 1.0 / batch if reduction == "mean" else 1.0))
+        return loss
 
     # ------------------------------------------------------------ helpers
 
@@ -966,12 +985,27 @@ class Compiled:
         grads = self._program.backward(tape, grad_output.reshape(len(grad_output), -1))
         if not np.isfinite(grads).all():
             bad = self.parameters[int(np.argmax(~np.isfinite(grads)))]
+            row = self._program.overflowed_row(tape)
+            if row is None:
+                raise OverflowError(
+                    f"backward: the gradient of {bad!r} is finite for each row of the batch "
+                    f"but not summed over its {len(grad_output)} rows; scale the loss down "
+                    f"or use smaller batches"
+                )
             raise OverflowError(
-                f"backward: the gradient of {bad!r} is not finite: a gradient overflowed "
-                f"on its way back from the output; scale the loss down or clip the gradients"
+                f"row {row} of the batch: backward: the gradient of {bad!r} is not finite: a "
+                f"gradient overflowed on its way back from the output; scale the loss down "
+                f"or clip the gradients"
             )
         # Read and written by map in C: no Python loop over the parameters.
-        totals = np.fromiter(map(_grad, self.parameters), float, len(self.parameters)) + grads
+        with np.errstate(over="ignore"):
+            totals = np.fromiter(map(_grad, self.parameters), float, len(self.parameters)) + grads
+        if not np.isfinite(totals).all():  # finite alone, but not with what .grad held
+            bad = self.parameters[int(np.argmax(~np.isfinite(totals)))]
+            raise OverflowError(
+                f"backward: the gradient accumulated in {bad!r} would not be finite "
+                f"({bad.grad!r} plus this call's); zero the gradients (zero_grad()) first"
+            )
         deque(map(setattr, self.parameters, repeat("grad"), totals.tolist()), maxlen=0)
 
     def _grad_output(self, grad_output: Any, shape: tuple[int, ...]) -> Array:
@@ -1020,7 +1054,7 @@ class Compiled:
         ]
         try:
             self.fn(*sample)
-        except (ValueError, ArithmeticError) as err:
+        except (TypeError, ValueError, ArithmeticError) as err:
             raise type(err)(f"row {row} of the batch: {err}") from err
         raise OverflowError(
             f"row {row} of the batch: the compiled {kind!r} step is not finite there, "

@@ -270,8 +270,11 @@ def _numpy_slope(m: Any, y: Any, x: Any, p: Any) -> Any:
 
 
 def _numpy_bad(m: Any, y: Any, x: Any, p: Any, varying: tuple[bool, ...]) -> Any:
-    slope = _numpy_slope(m, y, x, p)
-    bad = ~m.isfinite(y) | ~m.isfinite(slope)
+    """Where the engine raises: a value that is not finite, or a local derivative it
+    stores (only a Value operand's) that is not."""
+    bad = ~m.isfinite(y)
+    if varying[0]:
+        bad = bad | ~m.isfinite(_numpy_slope(m, y, x, p))
     if varying[1]:  # a Value exponent: the base must be positive (y * log(x))
         return bad | (x <= 0.0) | ~m.isfinite(y * m.log(m.where(x > 0.0, x, 1.0)))
     infinite_slope = (x == 0.0) & (p < 1.0) & (p != 0.0)
