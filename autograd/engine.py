@@ -1,13 +1,16 @@
-"""The engine: `Value`, its primitive operations, and reverse-mode differentiation.
+"""The engine: `Value`, the record of which operation made each node (`Op`,
+`operation`), and reverse-mode differentiation.
 
-Every primitive computes its result *and its local derivatives* (d result / d parent,
+Every operation computes its result *and its local derivatives* (d result / d parent,
 as plain floats) when it runs, and stores both on the node it returns. `backward()`
 is then the chain rule written once: walk the nodes from the output back to the
-inputs and, for every edge, do ``parent.grad += local_grad * node.grad``.
+inputs and, for every edge, do ``parent.grad += local_grad * node.grad``. The
+operations themselves, one entry each, are in `autograd.ops`.
 
 Nodes hold no closures, so a graph has no reference cycles and is freed as soon as
-its output is dropped. Walking the graph is iterative, so a chain of a million
-operations backpropagates under Python's default recursion limit.
+its output is dropped. Walking the graph is iterative (`topological_order`, one walk
+for every pass), so a chain of a million operations backpropagates under Python's
+default recursion limit.
 
 Numbers stay finite: an operation whose result (or local derivative) would be
 infinite or NaN raises an error that names the operation and its operands.
@@ -16,7 +19,6 @@ infinite or NaN raises an error that names the operation and its operands.
 from __future__ import annotations
 
 import math
-import numbers
 import threading
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Iterator
@@ -24,6 +26,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import wraps
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+
+from autograd._numbers import as_number, fmt
 
 __all__ = ["OPS", "Op", "Value", "is_grad_enabled", "no_grad", "operation", "topological_order"]
 
@@ -33,6 +37,8 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 # name saves a module attribute lookup (1-2.5% per operation, measured; aliases of
 # math.exp, math.log and of the walks' list methods measured no gain and are gone).
 _isfinite = math.isfinite
+# The number checks every module of autograd uses (imported from here by most of them).
+_as_number, _fmt = as_number, fmt
 
 
 # Grad mode is per thread, as in PyTorch: a thread inside `no_grad` records no parents,
@@ -134,61 +140,6 @@ def _refuse_branch(what: str) -> None:
             f"for every row. Write it with graph operations instead: v.relu(), v.abs(), "
             f"autograd.max / autograd.min (e.g. max(0, v) is v.relu())"
         )
-
-
-def _fmt(x: float) -> str:
-    """A short, readable form of a number for op strings and messages."""
-    return f"{x:.6g}"
-
-
-def _as_number(x: object, where: str) -> float:
-    """Check that `x` is a finite real number and return it as a float."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise _not_a_number(x, where)
-    try:
-        value = float(x)
-    except OverflowError:  # an int or Fraction past the float range
-        raise _too_large(x, where) from None
-    if not _isfinite(value):
-        if value == value and x != value:  # finite in its own type (a longdouble)
-            raise _too_large(x, where)
-        raise ValueError(f"{where}: expected a finite number, got {value!r}")
-    return value
-
-
-def _not_a_number(x: object, where: str) -> TypeError:
-    if isinstance(x, numbers.Complex) and not isinstance(x, bool):
-        return TypeError(f"{where}: complex numbers are not supported, got {x!r}")
-    hint = ""
-    if isinstance(x, str):
-        hint = f"; convert it first, e.g. Value(float({x!r}))"
-    elif isinstance(x, bool):
-        hint = "; a bool is not a number here: pass 1.0 or 0.0"
-    elif hasattr(x, "item") and getattr(x, "ndim", None) == 0:  # a numpy scalar or 0-d array
-        hint = (
-            "; a bool is not a number here: pass 1.0 or 0.0"  # .item() would give a bool
-            if isinstance(x.item(), bool)
-            else "; use .item() to get the number out of the array"
-        )
-    elif isinstance(x, (list, tuple)) or hasattr(x, "__len__"):
-        hint = "; a Value holds one number: make one Value per element"
-    return TypeError(
-        f"{where}: expected a real number (int, float or numpy scalar), "
-        f"got {type(x).__name__} {x!r}{hint}"
-    )
-
-
-def _too_large(x: object, where: str) -> ValueError:
-    if isinstance(x, int):  # its repr may be thousands of digits
-        shown = f"an int of about {int(x.bit_length() * 0.30103) + 1} digits"
-    else:
-        shown = f"{type(x).__name__} {x!r}"
-        if len(shown) > 80:  # a Fraction of huge ints
-            shown = shown[:60] + "..."
-    return ValueError(
-        f"{where}: expected a finite number, got {shown}, too large for a float (whose "
-        f"magnitude is at most 1.8e308); scale it down first"
-    )
 
 
 class Value:

@@ -28,7 +28,7 @@ from typing import Any
 
 from autograd import functional
 from autograd._page import Page, display_text
-from autograd.engine import Value, _as_number, topological_order
+from autograd.engine import OPS, Value, _as_number, topological_order
 from autograd.viz import (
     _check_rankdir,
     _check_value,
@@ -165,7 +165,11 @@ def formula(op: str) -> str:
 
 
 def _documented(op: str) -> Callable[..., Any] | None:
-    """A Value method or an `autograd.functional` function named `op` ("tanh", "dot")."""
+    """The documented function of the operation named `op`: its entry's (``"tanh"``,
+    ``"atan2"``), or an `autograd.functional` function ("dot")."""
+    entry = OPS.get(op)
+    if entry is not None and entry.method is not None:
+        return entry.method
     method = getattr(Value, op, None)
     if callable(method) and not op.startswith("_"):
         return method  # type: ignore[no-any-return]

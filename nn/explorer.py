@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from autograd import no_grad
-from autograd._page import Page
+from autograd.extend import Page
 from nn import _checks
 from nn.module import Module
 

@@ -67,6 +67,7 @@ FLOATS = SimpleNamespace(
             "atan2",
             "hypot",
             "isfinite",
+            "floor",
         ]
     },
     abs=abs,
@@ -132,6 +133,7 @@ def elementwise(
         forward_rule=forward,
         **facts,
     )
+    _register(op)  # first: a name taken raises before Value changes
     for attribute, function in methods.items():
         setattr(Value, attribute, function)
-    return _register(op)
+    return op

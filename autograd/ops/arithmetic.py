@@ -47,6 +47,7 @@ def add(a: Value, b: Value | float) -> Value:
 
 
 def radd(b: Value, a: float) -> Value:
+    """Forward: c + b. Local derivative: 1."""
     c = _constant(a, "+")
     return _node(c + b.data, (ADD, 0, c), (b,), (1.0,))
 
@@ -73,6 +74,7 @@ def sub(a: Value, b: Value | float) -> Value:
 
 
 def rsub(b: Value, a: float) -> Value:
+    """Forward: c - b. Local derivative: -1."""
     c = _constant(a, "-")
     return _node(c - b.data, (SUB, 0, c), (b,), (-1.0,))
 
@@ -100,6 +102,7 @@ def mul(a: Value, b: Value | float) -> Value:
 
 
 def rmul(b: Value, a: float) -> Value:
+    """Forward: c * b. Local derivative: c."""
     c = _constant(a, "*")
     return _node(c * b.data, (MUL, 0, c), (b,), (c,))
 

@@ -54,7 +54,7 @@ def _others(node: Value) -> _Derivatives:
     return tuple(xs[1 - i] if len(xs) == 2 else prod(xs[:i] + xs[i + 1 :]) for i in range(len(xs)))
 
 
-PROD = _register(Op("prod", "prod", lambda p, c: prod(p), _others))
+PROD = _register(Op("prod", "prod", lambda p, c: prod(p), _others, method=prod))
 _PROD = (PROD,)
 
 

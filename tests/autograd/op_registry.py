@@ -47,6 +47,10 @@ class Case:
     low: float = -2.0
     high: float = 2.0
 
+    def build_flat(self, *vs: Value) -> Value:
+        """`build` taking one Value per argument, as gradcheck, jvp and hessian call f."""
+        return self.build(list(vs))
+
 
 def softmax_reference(xs: list[float]) -> list[float]:
     exps = [math.exp(x) for x in xs]
