@@ -366,7 +366,8 @@ class Op:
     rest of what the library knows about it, and every other part reads it from there:
 
     - ``method``: the fast path, a Value method computing the value and the local
-      derivatives as floats (its docstring is the hover formula, `formula`);
+      derivatives as floats (its docstring is the hover formula); ``methods``: the
+      names it is set on Value under (``__sub__``, ``__rsub__``);
     - ``rules``: the derivative, written once: one function per argument,
       ``rule(m, out, *arguments)``, over the math of ``m`` (floats, Values or numpy
       arrays: `autograd.ops.FLOATS`, `autograd.ops.VALUES`, compile's numpy), so the
@@ -374,6 +375,7 @@ class Op:
     - ``forward_rule(m, *arguments)``: the value over ``m`` (compiled mode, references);
     - ``constant_operands``: a plain number may stand for an operand (``x * 2``): the
       node records its position and value (``operation(x * 2)`` names them);
+      ``commutative``: its two operands may trade places (drawings label them if not);
     - ``domain(m, *arguments)``: where the operation is defined (True, or a mask);
       ``singular``: its derivative can be infinite where its value is finite;
     - ``kinks(*params)``: the points where it is not differentiable; ``ties``: not
@@ -391,12 +393,14 @@ class Op:
         "apply",
         "branch",
         "call",
+        "commutative",
         "constant_operands",
         "derivatives",
         "domain",
         "forward_rule",
         "kinks",
         "method",
+        "methods",
         "name",
         "numpy",
         "params",
@@ -424,9 +428,11 @@ class Op:
         params: tuple[str, ...] = (),
         call: Callable[..., Value] | None = None,
         method: Callable[..., Value] | None = None,
+        methods: dict[str, Callable[..., Value]] | None = None,
         rules: tuple[_Rule, ...] = (),
         forward_rule: Callable[..., Any] | None = None,
         constant_operands: bool = False,
+        commutative: bool = False,
         domain: Callable[..., Any] | None = None,
         singular: bool = False,
         kinks: Callable[..., tuple[float, ...]] | None = None,
@@ -442,9 +448,11 @@ class Op:
         self.params = params
         self.call = call
         self.method = method
+        self.methods = methods or {}
         self.rules = rules
         self.forward_rule = forward_rule
         self.constant_operands = constant_operands
+        self.commutative = commutative
         self.domain = domain
         self.singular = singular
         self.kinks = kinks or _no_kinks
@@ -470,6 +478,14 @@ class Op:
     def has_kinks(self) -> bool:
         """Whether the operation has points where it is not differentiable."""
         return self.ties or bool(self.kinks(*self.test_params))
+
+    def documented(self, constant_left: bool) -> Callable[..., Any] | None:
+        """The function whose docstring is the operation's formula: its method, or the
+        reflected one (``__rsub__``) for a constant on the left."""
+        if constant_left:
+            reflected = [f for name, f in self.methods.items() if name.startswith("__r")]
+            return reflected[0] if reflected else self.method
+        return self.method
 
     def text(self, constants: tuple[Any, ...]) -> str:
         """The op string of a node with these constants (``Value.op``): ``"* 2"`` for

@@ -22,7 +22,6 @@ equal the engine's to the last bit. The page loads nothing from anywhere.
 from __future__ import annotations
 
 import inspect
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -122,37 +121,11 @@ def _svg_element(svg: str) -> str:
 
 # ------------------------------------------------------------------ formulas
 
-# Which function documents each op. Ops with a constant carry it in their name
-# ("* 2", "2 -", "** 3"); the side of the constant picks the reflected method.
-_VALUE_METHODS: dict[str, Callable[..., Any]] = {
-    "+": Value.__add__,
-    "-": Value.__sub__,
-    "*": Value.__mul__,
-    "/": Value.__truediv__,
-    "**": Value.__pow__,
-    "neg": Value.__neg__,
-}
-_REFLECTED: dict[str, Callable[..., Any]] = {
-    "+": Value.__add__,  # c + x: the same derivative as x + c
-    "-": Value.__rsub__,
-    "*": Value.__mul__,
-    "/": Value.__rtruediv__,
-    "**": Value.__rpow__,
-}
-_CONSTANT_RIGHT = re.compile(r"^(\+|-|\*|/|\*\*) \S+$")  # "* 2": x * 2
-_CONSTANT_LEFT = re.compile(r"^\S+ (\+|-|\*|/|\*\*)$")  # "2 -": 2 - x
-
 
 def formula(op: str) -> str:
     """The forward formula and local derivatives of `op`, as the engine's docstrings
     write them; "" for an op whose function is not documented here."""
-    function: Callable[..., Any] | None
-    if match := _CONSTANT_RIGHT.match(op):
-        function = _VALUE_METHODS.get(match[1])
-    elif match := _CONSTANT_LEFT.match(op):
-        function = _REFLECTED.get(match[1])
-    else:
-        function = _VALUE_METHODS.get(op) or _documented(op)
+    function = _documented(op)
     doc = inspect.getdoc(function) if function is not None else None
     if not doc:
         return ""
@@ -165,14 +138,16 @@ def formula(op: str) -> str:
 
 
 def _documented(op: str) -> Callable[..., Any] | None:
-    """The documented function of the operation named `op`: its entry's (``"tanh"``,
-    ``"atan2"``), or an `autograd.functional` function ("dot")."""
-    entry = OPS.get(op)
+    """The function that documents the op string `op`: its entry's method (``"tanh"``,
+    ``"* 2"``; for a constant on the left, ``"2 /"``, the reflected one), or a function
+    of `autograd.functional` ("dot")."""
+    entries = {entry.symbol: entry for entry in OPS.values() if entry.method is not None}
+    words = op.split(" ")
+    if len(words) == 2 and words[1] in entries:  # "2 /": a constant on the left
+        return entries[words[1]].documented(constant_left=True)
+    entry = entries.get(words[0]) or OPS.get(op)  # by symbol ("* 2") or by name ("mul")
     if entry is not None and entry.method is not None:
-        return entry.method
-    method = getattr(Value, op, None)
-    if callable(method) and not op.startswith("_"):
-        return method  # type: ignore[no-any-return]
+        return entry.documented(constant_left=False)
     function = getattr(functional, op, None)
     return function if callable(function) and not op.startswith("_") else None
 

@@ -47,7 +47,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from autograd._page import display_text
-from autograd.engine import Value, _as_number, topological_order
+from autograd.engine import Value, _as_number, operation, topological_order
 
 if TYPE_CHECKING:
     import graphviz
@@ -64,8 +64,6 @@ __all__ = [
     "save_graph",
 ]
 
-# Operations with two Value operands whose order matters: their edges are labelled.
-_NON_COMMUTATIVE = frozenset({"-", "/", "**"})
 # Operations whose inputs `collapse=True` folds into one summary node.
 _COLLAPSIBLE = frozenset({"sum", "dot", "linear", "mean"})
 _RANKDIRS = ("LR", "RL", "TB", "BT")
@@ -405,7 +403,9 @@ def _operation(
     otherwise the local derivative with `show_local_grads`. With `svg_ids` the edges
     are ``e{i}`` (op to value) and ``e{i}_{k}`` (from parent k).
     """
-    non_commutative = value.op in _NON_COMMUTATIVE and len(value.parents) == 2
+    # two Value operands whose order matters (its entry says): the edges are labelled
+    op = operation(value)[0]
+    non_commutative = len(value.parents) == 2 == len(op.rules) and not op.commutative
     op_label = f"a {value.op} b" if non_commutative else display_text(value.op)
     op_attrs = {"id": f"op{i}"} if style.svg_ids else {}
     if style.highlight is value:

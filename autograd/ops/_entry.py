@@ -129,6 +129,7 @@ def elementwise(
         derivatives=_stored if stored else None,
         call=call or method,
         method=method,
+        methods=methods,
         rules=rules,
         forward_rule=forward,
         **facts,

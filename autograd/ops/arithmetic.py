@@ -61,6 +61,7 @@ ADD = elementwise(
     call=operator.add,
     stored=True,
     constant_operands=True,
+    commutative=True,
 )
 _ADD = (ADD,)
 
@@ -115,6 +116,7 @@ MUL = elementwise(
     symbol="*",
     call=operator.mul,
     constant_operands=True,
+    commutative=True,
 )
 _MUL = (MUL,)
 
@@ -391,6 +393,7 @@ HYPOT = elementwise(
     call=hypot,
     method=hypot,
     constant_operands=True,
+    commutative=True,
     domain=lambda m, x, y: (x != 0.0) | (y != 0.0),
     test_domain=((0.25, 3.0), (-3.0, 3.0)),
 )

@@ -251,3 +251,11 @@ def test_every_operation_has_its_formula_for_the_hover(name: str) -> None:
 
     text = formula(name)
     assert text.startswith("Forward:") and "ocal derivative" in text
+
+
+def test_a_drawing_labels_the_operands_of_an_operation_whose_order_matters() -> None:
+    y, x = Value(1.0), Value(2.0)
+    ordered = autograd.draw_dot(autograd.atan2(y, x)).source
+    assert "v0 -> op2 [label=a]" in ordered and "v1 -> op2 [label=b]" in ordered
+    either = autograd.draw_dot(autograd.hypot(y, x)).source
+    assert "label=a" not in either and "v0 -> op2" in either
