@@ -105,11 +105,8 @@ def test_the_page_is_self_contained() -> None:
     assert "default-src 'none'" in text  # the page may fetch nothing, even by mistake
     for reference in ("<link", "@import", "url(", " src=", "href=", "<iframe", "<img"):
         assert reference not in text
-    # the only URLs are the SVG namespaces, which are names, not requests
-    assert set(re.findall(r"https?://[^\s\"'<>]+", text)) == {
-        "http://www.w3.org/2000/svg",
-        "http://www.w3.org/1999/xlink",
-    }
+    # the only URL is the SVG namespace, which is a name, not a request
+    assert set(re.findall(r"https?://[^\s\"'<>]+", text)) == {"http://www.w3.org/2000/svg"}
     assert page._repr_html_() in text  # the notebook gets the same page without the document
     assert page._repr_html_().startswith('<div class="bpl-page"')
 
