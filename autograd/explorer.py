@@ -38,7 +38,14 @@ from autograd._opinfo import formula, symbol
 from autograd._page import Page, display_text
 from autograd.engine import Value, _as_number, topological_order
 from autograd.grouping import Grouping, group_values, initial_open
-from autograd.viz import _check_rankdir, _check_value, _opened, _steps, _values_to_draw
+from autograd.viz import (
+    _check_rankdir,
+    _check_value,
+    _opened,
+    _positive_int,
+    _steps,
+    _values_to_draw,
+)
 
 __all__ = ["GraphPage", "explore", "formula"]
 
@@ -72,6 +79,7 @@ def explore(
     rankdir: str = "LR",
     max_nodes: int = 20_000,
     collapse: bool = False,
+    group_above: int = PAGE_BOXES,
     expand: Iterable[str] | bool = (),
     title: str = "",
 ) -> GraphPage:
@@ -79,12 +87,14 @@ def explore(
 
     ``grad`` seeds the backward pass (as ``root.backward(grad)``). ``max_nodes`` and
     ``collapse`` are `draw_dot`'s: a graph with more Values than ``max_nodes`` (at most
-    100,000) raises a `ValueError` that says what to draw instead. With ``collapse``
-    the folded inputs are not drawn, but their steps are still steps (the page says
-    so). ``expand`` names groups to show open (``{"layers.1"}``, ``{"sample 3"}``;
-    ``True``: every group), as in `draw_dot`. ``title`` heads the page (default: the
-    root's label). ``rankdir`` is accepted for `draw_dot`'s sake; the page always runs
-    from the inputs on the left to the root on the right.
+    100,000) raises a `ValueError` that says what to draw instead. With ``collapse`` the
+    folded inputs are not drawn, but their steps are still steps (the page says so). A
+    graph of more than ``group_above`` Values opens grouped, whole levels of groups open
+    while at most that many boxes show; ``expand`` names groups to show open
+    (``{"layers.1"}``, ``{"sample 3"}``; ``True``: every group), as in `draw_dot`.
+    ``title`` heads the page (default: the root's label). ``rankdir`` is accepted for
+    `draw_dot`'s sake; the page always runs from the inputs on the left to the root on
+    the right.
 
     No ``.grad`` is changed: the gradients are those of one ``root.backward(grad)`` on
     zeroed gradients. Needs nothing but the standard library and a browser.
@@ -97,7 +107,10 @@ def explore(
     order = topological_order(root)
     drawn = _values_to_draw(root, collapse, max_nodes, "explore")
     grouping = group_values(order, FANOUT)
-    opened = _opened(grouping, expand, initial_open(grouping, PAGE_BOXES), "explore")
+    budget = _positive_int(group_above, "group_above", "explore")
+    every = set(range(len(grouping.names)))
+    first = every if len(order) <= budget else initial_open(grouping, budget)
+    opened = _opened(grouping, expand, first, "explore")
     index = {v: i for i, v in enumerate(order)}
     ops = {v.op: len(v.parents) for v in order if v.parents}
     data = {

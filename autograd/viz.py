@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 from autograd._dot import _graph, _graphviz, _grouped_graph, _kind, _node_name, _short, _Style
 from autograd._opinfo import COLLAPSIBLE
-from autograd.engine import Value, _as_number, topological_order
+from autograd.engine import Value, _as_number, _backward_order, topological_order
 from autograd.grouping import Grouping, group_values, initial_open
 
 if TYPE_CHECKING:
@@ -127,11 +127,12 @@ class BackwardStep:
 def backward_steps(root: Value, grad: float = 1.0) -> Iterator[BackwardStep]:
     """The backward pass from `root`, one `BackwardStep` per node, without changing ``.grad``.
 
-    The steps come in the order `Value.backward()` processes the nodes (reverse
-    topological order, `root` first): when a node's step comes, every node that uses it
-    has already sent its share, so ``step.grad`` is final. Gradients are computed from
-    zero in a dict, so they are those of one ``root.backward(grad)`` on a graph whose
-    gradients were all zero (`backward` itself accumulates into leaves across calls).
+    The steps come in the order `Value.backward()` processes the nodes (a reverse
+    topological order, `root` first; see `step_order`): when a node's step comes, every
+    node that uses it has already sent its share, so ``step.grad`` is final. Gradients
+    are computed from zero in a dict, so they are those of one ``root.backward(grad)``
+    on a graph whose gradients were all zero (`backward` itself accumulates into leaves
+    across calls).
 
     >>> x = Value(2.0, label="x")
     >>> y = (x * 3).tanh()
@@ -143,9 +144,26 @@ def backward_steps(root: Value, grad: float = 1.0) -> Iterator[BackwardStep]:
     return _steps(topological_order(root), seed)
 
 
+def step_order(order: list[Value]) -> list[Value]:
+    """The nodes of `order` (a topological order) in the order the backward pass
+    processes them: `Value.backward`'s, so that every gradient adds up in the same
+    order, to the same bits.
+
+    `backward` walks only what the gradient reaches (an edge with local derivative 0
+    is not followed), which can visit the reached nodes in another order than
+    `topological_order`. Where it does, they come first, in backward's order, and the
+    nodes it leaves out (which only ever send zeros) after them.
+    """
+    interior, _ = _backward_order(order[-1])
+    if interior == [v for v in order if v.parents]:
+        return order[::-1]
+    reached = set(interior)
+    return interior[::-1] + [v for v in reversed(order) if v not in reached]
+
+
 def _steps(order: list[Value], seed: float) -> Iterator[BackwardStep]:
     grads: dict[Value, float] = {order[-1]: seed}
-    for index, node in enumerate(reversed(order), start=1):
+    for index, node in enumerate(step_order(order), start=1):
         g = grads.get(node, 0.0)
         sends = []
         for parent, local in zip(node.parents, node.local_grads):

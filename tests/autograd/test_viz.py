@@ -529,7 +529,11 @@ def test_stepping_agrees_with_backward(
     order = topological_order(root)
     steps = list(backward_steps(root, grad=seed))
     assert all(v.grad == 0.0 for v in order)  # backward_steps changed no .grad
-    assert [s.node for s in steps] == order[::-1]
+    position = {s.node: s.index for s in steps}
+    assert sorted(position.values()) == list(range(1, len(order) + 1))
+    assert set(position) == set(order)
+    # every node's step comes after the steps of all the nodes made from it
+    assert all(position[p] > position[s.node] for s in steps for p in s.node.parents)
     for s in steps:
         assert [c.parent for c in s.sends] == list(s.node.parents)
         assert all(c.amount == c.local_grad * s.grad for c in s.sends)
