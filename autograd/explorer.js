@@ -423,7 +423,10 @@
     if (j < 0) { element.addEventListener("click", function () { info(i, j); }); }
   }
   function redraw() { var keep = position; draw(); position = keep; mark(true); }
-  function openGroup(j) { opened[j] = true; redraw(); }
+  function openGroup(j) {  // with the groups around it, so that it shows
+    for (var g = j; g >= 0; g = groups[g].parent) { opened[g] = true; }
+    redraw();
+  }
   function closeAround(i) {
     var g = nodes[i].group;
     if (g < 0) { return; }

@@ -11,7 +11,7 @@ way TensorBoard groups a model by name scope, and a closed group is drawn as one
   `nn.Module.named_parameters` writes it into its label) places it in the modules
   ``layers.0`` and ``layers.0.neurons.3`` (under ``parameters``, since every sample
   shares it); an operation on parameters of one module belongs to that module, and so
-  does an operation all of whose computed operands belong to it (the neuron's ``tanh``);
+  does an operation on one computed Value of it (the neuron's ``tanh``);
 - **by position**: whatever is left, when there is too much of it to show (a chain of
   100,000 Values), is cut into runs of consecutive Values of the topological order
   (``values 1-1000``, then ``values 1-100`` inside it, ...).
@@ -103,7 +103,7 @@ def _modules(order: list[Value]) -> list[tuple[str, ...]]:
         # a parent left out of `order` (folded by collapse=True) has no say
         from_params = [paths.get(p, ()) for p in value.parents if not p.parents]
         from_params = [p for p in from_params if p]
-        computed = {paths[p] for p in value.parents if p.parents and p in paths}
+        computed = {p for p in value.parents if p.parents and p in paths}
         if from_params:
             common = from_params[0]
             for other in from_params[1:]:
@@ -112,8 +112,8 @@ def _modules(order: list[Value]) -> list[tuple[str, ...]]:
                     k += 1
                 common = common[:k]
             paths[value] = common
-        elif len(computed) == 1:
-            paths[value] = next(iter(computed))
+        elif len(computed) == 1:  # an operation on one computed Value: a neuron's tanh
+            paths[value] = paths[next(iter(computed))]
         else:
             paths[value] = ()
     return [paths[v] for v in order]
