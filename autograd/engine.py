@@ -312,9 +312,7 @@ class Value:
         """
         seed = _as_number(grad, "backward(grad)")
         # Leaves only receive gradients, so the pass walks the interior nodes alone.
-        interior: list[Value] = []
-        leaves: list[Value] = []
-        _walk(self, _carrying, interior, leaves)
+        interior, leaves = _backward_order(self)
         for node in interior:
             node.grad = 0.0
         self.grad += seed
@@ -748,6 +746,15 @@ def _walk(
                 else:
                     visited.add(parent)
                     leaves.append(parent)
+
+
+def _backward_order(root: Value) -> tuple[list[Value], list[Value]]:
+    """(interior, leaves): what a gradient from `root` reaches (`_carrying` edges), the
+    interior nodes in topological order and the leaves apart."""
+    interior: list[Value] = []
+    leaves: list[Value] = []
+    _walk(root, _carrying, interior, leaves)
+    return interior, leaves
 
 
 def _carrying(node: Value) -> Iterable[Value]:
