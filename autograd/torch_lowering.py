@@ -17,18 +17,49 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import torch
 
-from autograd.engine import Value
+from autograd.engine import OPS, Value
 
 if TYPE_CHECKING:
     from autograd.compile import Compiled
 
-__all__ = ["TORCH_RULES", "TracedModule", "lower"]
+__all__ = ["TORCH", "TORCH_RULES", "TracedModule", "lower", "torch_rule"]
 
 Tensor = torch.Tensor
+_SAME_NAME = (  # torch names these functions as math does
+    "exp",
+    "expm1",
+    "log",
+    "log1p",
+    "log2",
+    "log10",
+    "sqrt",
+    "sin",
+    "cos",
+    "tan",
+    "asin",
+    "acos",
+    "atan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "asinh",
+    "acosh",
+    "atanh",
+    "erf",
+    "erfc",
+    "atan2",
+    "hypot",
+    "isfinite",
+    "abs",
+    "sign",
+    "floor",
+    "where",
+)
 
 
 def _pick(f: Callable[[Tensor], Tensor]) -> Callable[[Tensor, int], Tensor]:
@@ -41,31 +72,25 @@ def _first(pick: Callable[..., Tensor]) -> Callable[[Tensor], Tensor]:
     return lambda x: x.gather(-1, pick(x, dim=-1, keepdim=True)).squeeze(-1)
 
 
-# The torch form of every compiled-mode rule: its operands as tensors (an elementwise
-# operand (batch,) or (), a vector one (batch, n) or (n,)), its value as a tensor.
+def _logaddexp0(x: Tensor) -> Tensor:
+    return torch.logaddexp(x, torch.zeros_like(x))  # softplus without a threshold: exact
+
+
+#: torch's math for the entries' rules (``forward_rule(m, *arguments)``, see
+#: `autograd.ops`): an elementwise operation's torch form is its own forward formula.
+TORCH = SimpleNamespace(
+    **{name: getattr(torch, name) for name in _SAME_NAME},
+    sigmoid=torch.sigmoid,
+    softplus=_logaddexp0,
+)
+
+# The torch form of every compiled-mode rule of a function of lists (an elementwise
+# operation's comes from its entry, `torch_rule`): its operands as tensors (a vector
+# operand (batch, n) or (n,)), its value as a tensor.
 TORCH_RULES: dict[str, Callable[..., Tensor]] = {
-    "add": torch.add,
-    "sub": torch.sub,
-    "mul": torch.mul,
-    "div": torch.div,
-    "div_const": torch.div,
-    "rdiv_const": torch.div,
-    "pow": torch.pow,
-    "pow_const": torch.pow,
-    "rpow_const": torch.pow,
-    "neg": torch.neg,
-    "exp": torch.exp,
-    "log": torch.log,
-    "sqrt": torch.sqrt,
-    "tanh": torch.tanh,
-    "sigmoid": torch.sigmoid,
-    "relu": torch.relu,  # relu'(0) = 0, as the engine
-    "leaky_relu": lambda x, slope: torch.where(x > 0.0, x, slope * x),
-    "softplus": lambda x: torch.logaddexp(x, torch.zeros_like(x)),  # no threshold: exact
-    "abs": torch.abs,  # abs'(0) = 0 = sign(0), as the engine
-    "sin": torch.sin,
-    "cos": torch.cos,
+    "relu": torch.relu,  # relu'(0) = 0, as the engine; where(x > 0, x, 0) would agree too
     "sum": lambda x: x.sum(-1),
+    "prod": lambda x: x.prod(-1),
     "mean": lambda x: x.mean(-1),
     "max": _first(torch.argmax),
     "min": _first(torch.argmin),
@@ -76,6 +101,18 @@ TORCH_RULES: dict[str, Callable[..., Tensor]] = {
     "softmax": _pick(lambda x: torch.softmax(x, -1)),
     "log_softmax": _pick(lambda x: torch.log_softmax(x, -1)),
 }
+
+
+def torch_rule(kind: str) -> Callable[..., Tensor]:
+    """The torch form of a kind: its own in `TORCH_RULES`, or the entry's forward
+    formula over `TORCH`."""
+    if kind in TORCH_RULES:
+        return TORCH_RULES[kind]
+    forward = OPS[kind].forward_rule
+    if forward is None:
+        raise KeyError(kind)
+    return lambda *args: forward(TORCH, *args)
+
 
 # Where a value comes from: ("input", column), ("param", index), ("node", position in
 # the plan), ("const", number).
@@ -144,7 +181,7 @@ class TracedModule(torch.nn.Module):
         nodes: list[Tensor] = []
         for step in self._plan:
             operands = [self._read(o, inputs, nodes) for o in step.operands]
-            value = TORCH_RULES[step.kind](*operands, *step.extra)
+            value = torch_rule(step.kind)(*operands, *step.extra)
             if step.columns:  # a matrix product: one node per column
                 nodes.extend(value[..., k] for k in range(step.columns))
             else:
@@ -249,7 +286,7 @@ def _instruction(node: Any, where: dict[int, Source]) -> _Instruction:
     kind = node.kind
     if kind in ("softmax", "log_softmax"):
         return _Instruction(kind, [_vector(node.operands[0], where)], (node.index,))
-    vectors = kind in ("sum", "mean", "max", "min", "logsumexp", "dot") or kind == "linear"
+    vectors = kind in ("sum", "prod", "mean", "max", "min", "logsumexp", "dot", "linear")
     operands = []
     for j, operand in enumerate(node.operands):
         if vectors and not (kind == "linear" and j == 1):

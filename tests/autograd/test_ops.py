@@ -259,3 +259,14 @@ def test_a_drawing_labels_the_operands_of_an_operation_whose_order_matters() -> 
     assert "v0 -> op2 [label=a]" in ordered and "v1 -> op2 [label=b]" in ordered
     either = autograd.draw_dot(autograd.hypot(y, x)).source
     assert "label=a" not in either and "v0 -> op2" in either
+
+
+@pytest.mark.parametrize("case", ALL, ids=IDS)
+def test_the_torch_lowering_of_a_compiled_graph_matches_the_reference(case: Case) -> None:
+    rows = _points(case, 3, seed=6)
+    w = Value(1.0)
+    f = autograd.compile(lambda x: case.build([x[i] * w for i in range(case.n)]), rows[0])
+    out = f.to_torch()(torch.tensor(rows, dtype=torch.float64))
+    np.testing.assert_allclose(
+        out.detach().numpy(), [case.reference(r) for r in rows], rtol=1e-12, atol=1e-12
+    )
