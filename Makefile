@@ -9,8 +9,9 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 GRAPHVIZ_STAMP := $(VENV)/.graphviz-stamp
 CHROMIUM_STAMP := $(VENV)/.chromium-stamp
+LAB_STAMP := $(VENV)/.lab-stamp
 
-.PHONY: setup demo test lint typecheck unit notebooks bench clean
+.PHONY: setup demo test lint typecheck unit notebooks exercises lab bench clean
 
 setup: $(STAMP) $(GRAPHVIZ_STAMP) $(CHROMIUM_STAMP)
 
@@ -34,11 +35,11 @@ demo: setup
 	$(PY) -m nn
 
 lint: setup
-	$(VENV)/bin/ruff check autograd nn tests benchmarks
-	$(VENV)/bin/ruff format --check autograd nn tests benchmarks
+	$(VENV)/bin/ruff check autograd nn tests benchmarks notebooks/course
+	$(VENV)/bin/ruff format --check autograd nn tests benchmarks notebooks/course
 
 typecheck: setup
-	$(VENV)/bin/mypy --strict autograd nn
+	$(VENV)/bin/mypy --strict autograd nn notebooks/course
 
 unit: setup
 	$(PY) -m pytest -q -n 2
@@ -48,8 +49,24 @@ test: lint typecheck unit
 notebooks: setup
 	$(PY) -m notebooks.run
 
+# The learner's copies: every notebook in ./exercises, its solution cells blanked.
+exercises: setup
+	$(PY) -m notebooks.course.blank --out exercises
+
+# JupyterLab (the `lab` extra) only for reading the course: the tests execute notebooks
+# without it. The server runs until Ctrl-C; on a machine without a browser it prints the
+# address to open. Jupyter refuses to start as root unless told: containers and fresh
+# machines often are root, so say it there.
+$(LAB_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[lab]'
+	@touch $@
+
+lab: $(STAMP) $(GRAPHVIZ_STAMP) $(LAB_STAMP)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(LAB_ARGS) \
+		$$(test "$$(id -u)" = 0 && echo --allow-root)
+
 bench: setup
 	$(PY) -m benchmarks
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) out exercises .pytest_cache .mypy_cache .ruff_cache .hypothesis
