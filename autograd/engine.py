@@ -50,43 +50,48 @@ _EXP_MAX = math.log(1.7976931348623157e308)  # 709.78...: exp(x) overflows above
 # its own, an asyncio task its own copy): 1 while grad mode is off, 0 while it is on,
 # with the modes of the enclosing blocks saved in a second one, so `enable_grad` inside
 # `no_grad` (and the reverse) restores the outer mode when it ends. Reading it is a
-# call, though, and every operation asks, so a module-global count of the blocks that
-# switch grad mode off, open in all threads, answers first: while it is 0 (building a
-# graph, the usual case) an operation reads one global, as it did when grad mode was
-# one switch. A thread can only be in the off state inside such a block (entering
-# raises the count before the state, leaving lowers it after), so 0 proves that grad
-# mode is on; otherwise the thread's own state decides.
+# call, though, and every operation asks, so a module-global count of the threads whose
+# mode is off answers first: while it is 0 (building a graph, the usual case) an
+# operation reads one global, as it did when grad mode was one switch. A switch off
+# raises the count before the state, a switch on lowers it after, so 0 proves that
+# grad mode is on; otherwise the thread's own state decides.
 _grad_off: ContextVar[int] = ContextVar("autograd_grad_off", default=0)
 _depth = _grad_off.get  # bound once: no attribute lookup per operation (~2%)
 _outer_modes: ContextVar[tuple[int, ...]] = ContextVar("autograd_outer_modes", default=())
-_open_blocks = 0
-_open_blocks_lock = threading.Lock()  # `+= 1` on a global is not atomic between threads
+_off_anywhere = 0
+_off_anywhere_lock = threading.Lock()  # `+= 1` on a global is not atomic between threads
 
 
 def is_grad_enabled() -> bool:
     """True unless this thread is inside `no_grad()` (and not in an `enable_grad()` in it)."""
-    return not _open_blocks or not _depth()
+    return not _off_anywhere or not _depth()
+
+
+def _switch(off: int) -> None:
+    """Set this thread's grad mode (1: off), keeping `_off_anywhere` counted."""
+    global _off_anywhere
+    change = off - _depth()
+    if change > 0:
+        with _off_anywhere_lock:
+            _off_anywhere += 1
+        _grad_off.set(off)
+    elif change < 0:
+        _grad_off.set(off)
+        with _off_anywhere_lock:
+            _off_anywhere -= 1
 
 
 def _enter_mode(enabled: bool) -> None:
     """Switch this thread's grad mode, saving the current one for `_leave_mode`."""
-    global _open_blocks
-    if not enabled:
-        with _open_blocks_lock:
-            _open_blocks += 1
     _outer_modes.set((*_outer_modes.get(), _depth()))
-    _grad_off.set(0 if enabled else 1)
+    _switch(0 if enabled else 1)
 
 
-def _leave_mode(enabled: bool) -> None:
-    """Restore the mode saved by the matching `_enter_mode(enabled)`."""
-    global _open_blocks
+def _leave_mode() -> None:
+    """Restore the mode saved by the matching `_enter_mode`."""
     saved = _outer_modes.get()
-    _grad_off.set(saved[-1])
     _outer_modes.set(saved[:-1])
-    if not enabled:
-        with _open_blocks_lock:
-            _open_blocks -= 1
+    _switch(saved[-1])
 
 
 class _GradMode:
@@ -111,7 +116,7 @@ class _GradMode:
         _enter_mode(self._enabled)
 
     def __exit__(self, *exc_info: object) -> None:
-        _leave_mode(self._enabled)
+        _leave_mode()
 
     def __call__(self, func: _F) -> _F:
         enabled = self._enabled
@@ -122,7 +127,7 @@ class _GradMode:
             try:
                 return func(*args, **kwargs)
             finally:
-                _leave_mode(enabled)
+                _leave_mode()
 
         return wrapper  # type: ignore[return-value]
 
@@ -182,13 +187,17 @@ class set_grad_enabled(_GradMode):
         # As torch's, the mode is set at once (so a bare call switches it), and
         # __exit__ (or, for a decorator, __call__) puts the previous one back.
         self._enabled = mode
-        _enter_mode(mode)
+        self._previous = _depth()
+        _switch(0 if mode else 1)
 
     def __enter__(self) -> None:
         pass  # already set by __init__
 
+    def __exit__(self, *exc_info: object) -> None:
+        _switch(self._previous)
+
     def __call__(self, func: _F) -> _F:
-        _leave_mode(self._enabled)  # undo __init__: the mode is set for each call instead
+        _switch(self._previous)  # undo __init__: the mode is set for each call instead
         return super().__call__(func)
 
 
@@ -804,7 +813,13 @@ def _pow_const_derivative(n: Value) -> _Derivatives:
     p = n._op[1]
     if p == 0.0 or p == 1.0:
         return n.local_grads
-    return (p * n.parents[0] ** (p - 1.0),)
+    x = n.parents[0]
+    if p - (p - 1.0) != 1.0:
+        # |p| > 2**53: p is even and p - 1 is not a float; it rounds to an even number,
+        # which would drop the sign of x ** (p - 1) for x < 0. p - 2 is even as a float
+        # and exactly, so x ** (p - 2) * x keeps it.
+        return (p * (x ** (p - 2.0) * x),)
+    return (p * x ** (p - 1.0),)
 
 
 # ---------------------------------------------------------------- node construction
@@ -841,7 +856,7 @@ def _node(
             f"{text} of ({operands}) is {data!r}: the result is not a finite number. "
             f"Rescale the inputs, or use a stable form (logsumexp, softmax, softplus)"
         )
-    if _open_blocks and _depth():  # `not is_grad_enabled()`, inlined: record no parents
+    if _off_anywhere and _depth():  # `not is_grad_enabled()`, inlined: record no parents
         op, parents, local_grads = _LEAF, (), ()
     out: Value = _new(cls)
     out.data = data

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 
 import autograd
-from autograd import Value, enable_grad, no_grad, set_grad_enabled
+from autograd import Value, enable_grad, engine, no_grad, set_grad_enabled
 
 
 def test_enable_grad_records_inside_no_grad_and_restores_the_outer_mode() -> None:
@@ -67,13 +67,15 @@ def test_set_grad_enabled_as_block_decorator_and_switch() -> None:
     with no_grad():
         assert set_grad_enabled(True)(autograd.is_grad_enabled)() is True
 
-    # Called on its own it switches this thread's mode, as torch.set_grad_enabled does.
+    # Called on its own it switches this thread's mode, as torch.set_grad_enabled does;
+    # switched back, the operations' fast path (no thread has grad mode off) is back too.
     set_grad_enabled(False)
     try:
         assert (x * 2).parents == ()
     finally:
         set_grad_enabled(True)
     assert (x * 2).parents == (x,)
+    assert engine._off_anywhere == 0
 
 
 def test_set_grad_enabled_refuses_what_is_not_a_bool() -> None:
