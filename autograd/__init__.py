@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Any
 # First: the operations' entries set Value's methods (+, exp, tanh, ...) on import.
 from autograd.ops import atan2, hypot, prod, std, var  # isort: skip
 from autograd.compile import compile
-from autograd.engine import Value, is_grad_enabled, no_grad, topological_order
+from autograd.engine import (
+    Value,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+    topological_order,
+)
 from autograd.functional import (
     dot,
     linear,
@@ -31,7 +38,7 @@ from autograd.functional import (
     sum,
 )
 from autograd.gradcheck import GradcheckError, gradcheck, numerical_grad
-from autograd.higher import grad, hessian, hvp, jacobian, jvp
+from autograd.higher import grad, hessian, hvp, jacobian, jvp, value_and_grad, vhp, vjp
 from autograd.primitive import primitive
 
 __all__ = [
@@ -43,6 +50,7 @@ __all__ = [
     "compile",
     "dot",
     "draw_dot",
+    "enable_grad",
     "explore",
     "grad",
     "gradcheck",
@@ -64,11 +72,15 @@ __all__ = [
     "primitive",
     "prod",
     "save_graph",
+    "set_grad_enabled",
     "softmax",
     "std",
     "sum",
     "topological_order",
+    "value_and_grad",
     "var",
+    "vhp",
+    "vjp",
 ]
 
 # The drawing names load their module on first use (PEP 562), so `import autograd` needs

@@ -173,23 +173,22 @@ def pow_(x: Value, p: Value | float) -> Value:
 
     A number exponent p: local derivative p * x ** (p - 1); x may be negative when
     p is a whole number. A Value exponent: local derivatives p * x ** (p - 1) and
-    y * log(x), which needs x > 0.
+    y * log(x), which needs x > 0, or x = 0 with p >= 0: there, as in torch, the
+    derivative in the exponent is 0 (y = 0 ** p is 0 for every p > 0).
     """
     base = x.data
     if isinstance(p, Value):
         e = p.data
-        if base <= 0.0:
+        if base < 0.0:
             raise ValueError(
-                f"Value ** Value needs a positive base (the derivative in the exponent "
-                f"is y * log(base)), got {_fmt(base)} ** {_fmt(e)}; for a fixed power "
-                f"use a plain number exponent, e.g. x ** 2"
+                f"Value ** Value needs a positive base or 0 (the derivative in the "
+                f"exponent is y * log(base)), got {_fmt(base)} ** {_fmt(e)}; for a fixed "
+                f"power use a plain number exponent, e.g. x ** 2"
             )
         y = _power(base, e)
+        slope = y * math.log(base) if base else 0.0
         return _node(
-            y,
-            _POW,
-            (x, p),
-            _finite_locals("**", (base, e), _power_derivative(base, e, y), y * math.log(base)),
+            y, _POW, (x, p), _finite_locals("**", (base, e), _power_derivative(base, e, y), slope)
         )
     c = _constant(p, "**")
     y = _power(base, c)
@@ -197,16 +196,20 @@ def pow_(x: Value, p: Value | float) -> Value:
 
 
 def rpow(p: Value, c: float) -> Value:
-    """Forward: y = c ** x for a constant c > 0. Local derivative: y * log(c)."""
+    """Forward: y = c ** x for a constant c > 0. Local derivative: y * log(c).
+
+    c = 0 (as in torch): y is 0 for x > 0 and 1 for x = 0, with derivative 0.
+    """
     base = _constant(c, "**")
     e = p.data
-    if base <= 0.0:
+    if base < 0.0:
         raise ValueError(
-            f"number ** Value needs a positive base (the derivative is y * log(base)), "
-            f"got {_fmt(base)} ** Value({_fmt(e)})"
+            f"number ** Value needs a positive base or 0 (the derivative is "
+            f"y * log(base)), got {_fmt(base)} ** Value({_fmt(e)})"
         )
     y = _power(base, e)
-    return _node(y, (POW, 0, base), (p,), _finite_locals("**", (base, e), y * math.log(base)))
+    slope = y * math.log(base) if base else 0.0
+    return _node(y, (POW, 0, base), (p,), _finite_locals("**", (base, e), slope))
 
 
 def _power(x: float, p: float) -> float:
@@ -258,11 +261,25 @@ def _power_derivative(x: float, p: float, y: float) -> float:
 
 
 def _power_rule(m: Any, y: Any, x: Any, p: Any) -> Any:
-    """p * x ** (p - 1); a constant exponent 0 or 1 gives a constant (no node of x ** 0,
-    which would be undefined at x = 0)."""
-    if not isinstance(p, Value) and p in (0.0, 1.0):
-        return p
+    """p * x ** (p - 1); a constant exponent 0 or 1 gives a constant, and so does an
+    exponent 0 at x = 0 (no node of x ** -1, undefined there)."""
+    if not isinstance(p, Value):
+        if p in (0.0, 1.0):
+            return p
+        if p - (p - 1.0) != 1.0:
+            # |p| > 2**53: p is even and p - 1 is not a float; it rounds to an even
+            # number, which would drop the sign of x ** (p - 1) for x < 0. p - 2 is even
+            # as a float and exactly, so x ** (p - 2) * x keeps it.
+            return p * (x ** (p - 2.0) * x)
+    elif p.data == 0.0 and isinstance(x, Value) and x.data == 0.0:
+        return 0.0
     return p * x ** (p - 1.0)
+
+
+def _exponent_rule(m: Any, y: Any, x: Any, p: Any) -> Any:
+    """y * log(x), and 0 at x = 0 (as the engine and torch: 0 ** p is 0 for p > 0)."""
+    base = x.data if isinstance(x, Value) else x
+    return y * m.log(x) if base != 0.0 else 0.0
 
 
 # compiled mode: the slope as the engine computes it (p * (y / x), or from x ** (p - 1)
@@ -274,22 +291,26 @@ def _numpy_slope(m: Any, y: Any, x: Any, p: Any) -> Any:
     return m.where(p == 0.0, 0.0, m.where(x == 0.0, at_zero, slope))
 
 
+def _numpy_exponent_slope(m: Any, y: Any, x: Any, p: Any) -> Any:
+    return m.where(x > 0.0, y * m.log(m.where(x > 0.0, x, 1.0)), 0.0)
+
+
 def _numpy_bad(m: Any, y: Any, x: Any, p: Any, varying: tuple[bool, ...]) -> Any:
     """Where the engine raises: a value that is not finite, or a local derivative it
-    stores (only a Value operand's) that is not."""
+    stores (only a Value operand's) that is not (at x = 0, for 0 < p < 1)."""
     bad = ~m.isfinite(y)
     if varying[0]:
-        bad = bad | ~m.isfinite(_numpy_slope(m, y, x, p))
-    if varying[1]:  # a Value exponent: the base must be positive (y * log(x))
-        return bad | (x <= 0.0) | ~m.isfinite(y * m.log(m.where(x > 0.0, x, 1.0)))
-    infinite_slope = (x == 0.0) & (p < 1.0) & (p != 0.0)
-    return bad | ((x < 0.0) & (p != m.floor(p))) | infinite_slope
+        infinite_slope = (x == 0.0) & (p < 1.0) & (p != 0.0)
+        bad = bad | ~m.isfinite(_numpy_slope(m, y, x, p)) | infinite_slope
+    if varying[1]:  # a Value exponent: the base must not be negative (y * log(x))
+        return bad | (x < 0.0) | ~m.isfinite(_numpy_exponent_slope(m, y, x, p))
+    return bad | ((x < 0.0) & (p != m.floor(p)))
 
 
 POW = elementwise(
     "pow",
     {"__pow__": pow_, "__rpow__": rpow},
-    (_power_rule, lambda m, y, x, p: y * m.log(x)),
+    (_power_rule, _exponent_rule),
     lambda m, x, p: x**p,
     symbol="**",
     call=operator.pow,
@@ -297,7 +318,7 @@ POW = elementwise(
     domain=lambda m, x, p: (x > 0.0) | ((x == 0.0) & (p >= 0.0)) | ((x < 0.0) & (p == m.floor(p))),
     singular=True,
     test_domain=((0.25, 3.0), (-2.5, 2.5)),
-    numpy={"rules": (_numpy_slope, None), "bad": _numpy_bad},
+    numpy={"rules": (_numpy_slope, _numpy_exponent_slope), "bad": _numpy_bad},
 )
 _POW = (POW,)
 
