@@ -41,7 +41,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import attrgetter
-from types import SimpleNamespace
 from typing import Any, Literal
 
 import numpy as np
@@ -50,6 +49,7 @@ from numpy.typing import NDArray
 from autograd import engine
 from autograd.engine import Op, Value, _as_number, is_grad_enabled, operation
 from autograd.functional import _mean_of, _sum_of
+from autograd.ops import Math
 
 __all__ = ["NUMPY", "RULES", "Compiled", "Rule", "compile"]
 
@@ -108,24 +108,12 @@ _erfc = np.vectorize(math.erfc, otypes=[float])
 
 #: numpy's math for the entries' rules (``rule(m, out, *arguments)``, see
 #: `autograd.ops`): the same formula that gives a float or a Value gives an array.
-NUMPY = SimpleNamespace(
-    **{
-        name: getattr(np, name)
-        for name in ["exp", "expm1", "log", "log1p", "log2", "log10", "sqrt"]
-    },
-    **{name: getattr(np, name) for name in ["sin", "cos", "tan", "sinh", "cosh", "tanh", "hypot"]},
-    **{
-        name: getattr(np, "arc" + name[1:])
-        for name in ["asin", "acos", "atan", "asinh", "acosh", "atanh"]
-    },
+NUMPY: Any = Math(
+    np,
+    {name: "arc" + name[1:] for name in ("asin", "acos", "atan", "asinh", "acosh", "atanh")},
     atan2=np.arctan2,
     erf=_erf,
     erfc=_erfc,
-    isfinite=np.isfinite,
-    abs=np.abs,
-    sign=np.sign,
-    floor=np.floor,
-    where=np.where,
     sigmoid=_sigmoid,
     softplus=_softplus,
 )

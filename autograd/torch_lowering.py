@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import torch
 
 from autograd.engine import OPS, Value
+from autograd.ops import Math
 
 if TYPE_CHECKING:
     from autograd.compile import Compiled
@@ -30,36 +30,6 @@ if TYPE_CHECKING:
 __all__ = ["TORCH", "TORCH_RULES", "TracedModule", "lower", "torch_rule"]
 
 Tensor = torch.Tensor
-_SAME_NAME = (  # torch names these functions as math does
-    "exp",
-    "expm1",
-    "log",
-    "log1p",
-    "log2",
-    "log10",
-    "sqrt",
-    "sin",
-    "cos",
-    "tan",
-    "asin",
-    "acos",
-    "atan",
-    "sinh",
-    "cosh",
-    "tanh",
-    "asinh",
-    "acosh",
-    "atanh",
-    "erf",
-    "erfc",
-    "atan2",
-    "hypot",
-    "isfinite",
-    "abs",
-    "sign",
-    "floor",
-    "where",
-)
 
 
 def _pick(f: Callable[[Tensor], Tensor]) -> Callable[[Tensor, int], Tensor]:
@@ -78,11 +48,7 @@ def _logaddexp0(x: Tensor) -> Tensor:
 
 #: torch's math for the entries' rules (``forward_rule(m, *arguments)``, see
 #: `autograd.ops`): an elementwise operation's torch form is its own forward formula.
-TORCH = SimpleNamespace(
-    **{name: getattr(torch, name) for name in _SAME_NAME},
-    sigmoid=torch.sigmoid,
-    softplus=_logaddexp0,
-)
+TORCH: Any = Math(torch, {}, softplus=_logaddexp0)
 
 # The torch form of every compiled-mode rule of a function of lists (an elementwise
 # operation's comes from its entry, `torch_rule`): its operands as tensors (a vector

@@ -20,7 +20,7 @@ call (see `autograd.extend` to add one from outside the package).
 
 from autograd.engine import OPS, Op
 from autograd.ops import arithmetic, functions, lists, piecewise
-from autograd.ops._entry import FLOATS, VALUES, elementwise
+from autograd.ops._entry import FLOATS, VALUES, Math, elementwise
 from autograd.ops.arithmetic import atan2, hypot
 from autograd.ops.lists import prod, std, var
 
@@ -28,6 +28,7 @@ __all__ = [
     "ELEMENTWISE",
     "FLOATS",
     "VALUES",
+    "Math",
     "atan2",
     "elementwise",
     "hypot",

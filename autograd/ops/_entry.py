@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from types import SimpleNamespace
 from typing import Any
 
 from autograd import engine
 from autograd.engine import Op, Value, _register, _stored
 
-__all__ = ["FLOATS", "VALUES", "elementwise"]
+__all__ = ["FLOATS", "VALUES", "Math", "elementwise"]
 
 
 def _sigmoid(x: float) -> float:
@@ -37,39 +36,26 @@ def _sign(x: float) -> float:
     return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)
 
 
+class Math:
+    """The math a rule is written over: the functions of a module (``math``, ``numpy``,
+    ``torch``) by their usual names, under other names where the module uses them
+    (numpy's ``arcsin`` is ``asin``), and the few it lacks, given. A new operation whose
+    function the module already has needs no change here."""
+
+    def __init__(self, module: Any, aliases: dict[str, str], **given: Any) -> None:
+        self._module = module
+        self._aliases = aliases
+        self.__dict__.update(given)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, self._aliases.get(name, name))
+
+
 #: The math of floats: the `math` module's functions, and the few the rules need that
 #: it lacks (``where(condition, a, b)``, ``sign``, a stable ``sigmoid`` and ``softplus``).
-FLOATS = SimpleNamespace(
-    **{
-        name: getattr(math, name)
-        for name in [
-            "exp",
-            "expm1",
-            "log",
-            "log1p",
-            "log2",
-            "log10",
-            "sqrt",
-            "sin",
-            "cos",
-            "tan",
-            "asin",
-            "acos",
-            "atan",
-            "sinh",
-            "cosh",
-            "tanh",
-            "asinh",
-            "acosh",
-            "atanh",
-            "erf",
-            "erfc",
-            "atan2",
-            "hypot",
-            "isfinite",
-            "floor",
-        ]
-    },
+FLOATS: Any = Math(
+    math,
+    {},
     abs=abs,
     sign=_sign,
     sigmoid=_sigmoid,
