@@ -28,6 +28,7 @@ __all__ = [
     "ERF",
     "ERFC",
     "EXP",
+    "EXP2",
     "EXPM1",
     "LOG",
     "LOG1P",
@@ -98,6 +99,19 @@ def expm1(x: Value) -> Value:
 
 EXPM1 = elementwise("expm1", {"expm1": expm1}, (lambda m, y, x: y + 1.0,), lambda m, x: m.expm1(x))
 _EXPM1 = (EXPM1,)
+
+
+def exp2(x: Value) -> Value:
+    """Forward: y = 2 ** x. Local derivative: y log 2."""
+    a = x.data
+    if a >= 1024.0:
+        raise _overflow("exp2", a, 1024.0)
+    y = 2.0**a
+    return _node(y, _EXP2, (x,), (y * _LN2,))
+
+
+EXP2 = elementwise("exp2", {"exp2": exp2}, (lambda m, y, x: y * _LN2,), lambda m, x: 2.0**x)
+_EXP2 = (EXP2,)
 
 
 def log(x: Value) -> Value:
