@@ -24,7 +24,17 @@ from contextvars import ContextVar
 from functools import wraps
 from typing import Any, TypeVar
 
-__all__ = ["OPS", "Op", "Value", "is_grad_enabled", "no_grad", "operation", "topological_order"]
+__all__ = [
+    "OPS",
+    "Op",
+    "Value",
+    "enable_grad",
+    "is_grad_enabled",
+    "no_grad",
+    "operation",
+    "set_grad_enabled",
+    "topological_order",
+]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -36,26 +46,93 @@ _EXP_MAX = math.log(1.7976931348623157e308)  # 709.78...: exp(x) overflows above
 
 
 # Grad mode is per thread, as in PyTorch: a thread inside `no_grad` records no parents,
-# and other threads are not affected. The state is how many `no_grad` blocks the
-# current thread is inside, held in a context variable: each thread has its own (an
-# asyncio task its own copy). Reading it is a call, though, and every operation asks,
-# so a module-global count of the blocks open in all threads answers first: while it
-# is 0 (building a graph, the usual case) an operation reads one global, as it did
-# when grad mode was one switch. It is never below the sum of the threads' depths
-# (entering raises it before the depth, leaving lowers it after), so 0 proves that
-# grad mode is on; otherwise the thread's own depth decides.
-_no_grad_depth: ContextVar[int] = ContextVar("autograd_no_grad_depth", default=0)
-_depth = _no_grad_depth.get  # bound once: no attribute lookup per operation (~2%)
-_open_blocks = 0
-_open_blocks_lock = threading.Lock()  # `+= 1` on a global is not atomic between threads
+# and other threads are not affected. The state is a context variable (each thread has
+# its own, an asyncio task its own copy): 1 while grad mode is off, 0 while it is on,
+# with the modes of the enclosing blocks saved in a second one, so `enable_grad` inside
+# `no_grad` (and the reverse) restores the outer mode when it ends. Reading it is a
+# call, though, and every operation asks, so a module-global count of the threads whose
+# mode is off answers first: while it is 0 (building a graph, the usual case) an
+# operation reads one global, as it did when grad mode was one switch. A switch off
+# raises the count before the state, a switch on lowers it after, so 0 proves that
+# grad mode is on; otherwise the thread's own state decides.
+_grad_off: ContextVar[int] = ContextVar("autograd_grad_off", default=0)
+_depth = _grad_off.get  # bound once: no attribute lookup per operation (~2%)
+_outer_modes: ContextVar[tuple[int, ...]] = ContextVar("autograd_outer_modes", default=())
+_off_anywhere = 0
+_off_anywhere_lock = threading.Lock()  # `+= 1` on a global is not atomic between threads
 
 
 def is_grad_enabled() -> bool:
-    """True unless this thread is inside `no_grad()`."""
-    return not _open_blocks or not _depth()
+    """True unless this thread is inside `no_grad()` (and not in an `enable_grad()` in it)."""
+    return not _off_anywhere or not _depth()
 
 
-class no_grad:
+def _switch(off: int) -> None:
+    """Set this thread's grad mode (1: off), keeping `_off_anywhere` counted."""
+    global _off_anywhere
+    change = off - _depth()
+    if change > 0:
+        with _off_anywhere_lock:
+            _off_anywhere += 1
+        _grad_off.set(off)
+    elif change < 0:
+        _grad_off.set(off)
+        with _off_anywhere_lock:
+            _off_anywhere -= 1
+
+
+def _enter_mode(enabled: bool) -> None:
+    """Switch this thread's grad mode, saving the current one for `_leave_mode`."""
+    _outer_modes.set((*_outer_modes.get(), _depth()))
+    _switch(0 if enabled else 1)
+
+
+def _leave_mode() -> None:
+    """Restore the mode saved by the matching `_enter_mode`."""
+    saved = _outer_modes.get()
+    _outer_modes.set(saved[:-1])
+    _switch(saved[-1])
+
+
+class _GradMode:
+    """A context manager and decorator that sets grad mode for its block (`_enabled`).
+
+    An instance holds no state, so it may be entered again while it is active (nested
+    ``with`` blocks), used as a decorator for any number of calls, and shared between
+    threads. As a decorator it works with or without parentheses.
+    """
+
+    _enabled = True
+
+    def __new__(cls, func: Callable[..., Any] | None = None) -> Any:
+        if func is not None:  # used as @no_grad, without parentheses
+            return cls()(func)
+        return super().__new__(cls)
+
+    def __init__(self, func: Callable[..., Any] | None = None) -> None:
+        pass
+
+    def __enter__(self) -> None:
+        _enter_mode(self._enabled)
+
+    def __exit__(self, *exc_info: object) -> None:
+        _leave_mode()
+
+    def __call__(self, func: _F) -> _F:
+        enabled = self._enabled
+
+        @wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            _enter_mode(enabled)
+            try:
+                return func(*args, **kwargs)
+            finally:
+                _leave_mode()
+
+        return wrapper  # type: ignore[return-value]
+
+
+class no_grad(_GradMode):
     """Context manager and decorator: operations inside record no parents.
 
     Use it for work that will never be differentiated (evaluating a model, numerical
@@ -67,36 +144,61 @@ class no_grad:
     As a decorator, with or without parentheses: ``@no_grad()`` or ``@no_grad``.
     Grad mode is per thread (as in PyTorch): operations in other threads keep
     recording. An instance holds no state, so it may be entered again while it is
-    active (nested ``with`` blocks) and shared between threads.
+    active (nested ``with`` blocks) and shared between threads. An `enable_grad()`
+    block inside records again.
     """
 
-    def __new__(cls, func: Callable[..., Any] | None = None) -> Any:
-        if func is not None:  # used as @no_grad, without parentheses
-            return cls()(func)
-        return super().__new__(cls)
+    _enabled = False
 
-    def __init__(self, func: Callable[..., Any] | None = None) -> None:
-        pass
+
+class enable_grad(_GradMode):
+    """Context manager and decorator: operations inside record their graph, also inside
+    `no_grad()` (as ``torch.enable_grad``); the outer mode is back when the block ends.
+
+    >>> with no_grad():
+    ...     with enable_grad():
+    ...         y = Value(2.0) * 3  # recorded: y.parents has the leaf
+    ...     z = Value(2.0) * 3      # not recorded
+
+    As a decorator, with or without parentheses; per thread, as `no_grad`.
+    """
+
+    _enabled = True
+
+
+class set_grad_enabled(_GradMode):
+    """Grad mode on (``True``) or off (``False``), as ``torch.set_grad_enabled(mode)``.
+
+    In a ``with`` block or as a decorator (``@set_grad_enabled(False)``) it sets the
+    mode for the block or the call and restores the previous one after. Called on its
+    own, ``set_grad_enabled(False)`` switches this thread's mode until it is switched
+    back, as torch's does. Per thread, as `no_grad`.
+    """
+
+    def __new__(cls, mode: bool) -> set_grad_enabled:
+        if not isinstance(mode, bool):
+            raise TypeError(
+                f"set_grad_enabled(mode) takes True or False, got {type(mode).__name__} "
+                f"{mode!r}; for a decorator without a mode use @no_grad or @enable_grad"
+            )
+        return object.__new__(cls)
+
+    def __init__(self, mode: bool) -> None:
+        # As torch's, the mode is set at once (so a bare call switches it), and
+        # __exit__ (or, for a decorator, __call__) puts the previous one back.
+        self._enabled = mode
+        self._previous = _depth()
+        _switch(0 if mode else 1)
 
     def __enter__(self) -> None:
-        global _open_blocks
-        with _open_blocks_lock:
-            _open_blocks += 1
-        _no_grad_depth.set(_depth() + 1)
+        pass  # already set by __init__
 
     def __exit__(self, *exc_info: object) -> None:
-        global _open_blocks
-        _no_grad_depth.set(_depth() - 1)
-        with _open_blocks_lock:
-            _open_blocks -= 1
+        _switch(self._previous)
 
     def __call__(self, func: _F) -> _F:
-        @wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with no_grad():
-                return func(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
+        _switch(self._previous)  # undo __init__: the mode is set for each call instead
+        return super().__call__(func)
 
 
 # Tracing (`autograd.compile`): while a function is traced into a graph, a Python
@@ -356,39 +458,45 @@ class Value:
 
         A number exponent p: local derivative p * x ** (p - 1); x may be negative when
         p is a whole number. A Value exponent: local derivatives p * x ** (p - 1) and
-        y * log(x), which needs x > 0.
+        y * log(x), which needs x > 0, or x = 0 with p >= 0: there, as in torch, the
+        derivative in the exponent is 0 (y = 0 ** p is 0 for every p > 0).
         """
         x = self.data
         if isinstance(other, Value):
             p = other.data
-            if x <= 0.0:
+            if x < 0.0:
                 raise ValueError(
-                    f"Value ** Value needs a positive base (the derivative in the exponent "
-                    f"is y * log(base)), got {_fmt(x)} ** {_fmt(p)}; for a fixed power "
-                    f"use a plain number exponent, e.g. x ** 2"
+                    f"Value ** Value needs a positive base or 0 (the derivative in the "
+                    f"exponent is y * log(base)), got {_fmt(x)} ** {_fmt(p)}; for a fixed "
+                    f"power use a plain number exponent, e.g. x ** 2"
                 )
             y = _power(x, p)
+            slope = y * math.log(x) if x else 0.0
             return _node(
                 y,
                 _POW,
                 (self, other),
-                _finite_locals("**", (x, p), _power_derivative(x, p, y), y * math.log(x)),
+                _finite_locals("**", (x, p), _power_derivative(x, p, y), slope),
             )
         p = _constant(other, "**")
         y = _power(x, p)
         return _node(y, (POW_CONST, p), (self,), (_power_derivative(x, p, y),))
 
     def __rpow__(self, other: float) -> Value:
-        """Forward: y = c ** x for a constant c > 0. Local derivative: y * log(c)."""
+        """Forward: y = c ** x for a constant c > 0. Local derivative: y * log(c).
+
+        c = 0 (as in torch): y is 0 for x > 0 and 1 for x = 0, with derivative 0.
+        """
         c = _constant(other, "**")
         x = self.data
-        if c <= 0.0:
+        if c < 0.0:
             raise ValueError(
-                f"number ** Value needs a positive base (the derivative is y * log(base)), "
-                f"got {_fmt(c)} ** Value({_fmt(x)})"
+                f"number ** Value needs a positive base or 0 (the derivative is "
+                f"y * log(base)), got {_fmt(c)} ** Value({_fmt(x)})"
             )
         y = _power(c, x)
-        return _node(y, (RPOW_CONST, c), (self,), _finite_locals("**", (c, x), y * math.log(c)))
+        slope = y * math.log(c) if c else 0.0
+        return _node(y, (RPOW_CONST, c), (self,), _finite_locals("**", (c, x), slope))
 
     def __neg__(self) -> Value:
         """Forward: -x. Local derivative: -1."""
@@ -676,13 +784,16 @@ POW = _register(
     "pow",
     "**",
     lambda p, c: p[0] ** p[1],
-    lambda n: (n.parents[1] * (n / n.parents[0]), n * n.parents[0].log()),
+    lambda n: _pow_derivatives(n),
 )
 POW_CONST = _register(
     "pow_const", "** {0}", lambda p, c: p[0] ** c[0], lambda n: _pow_const_derivative(n)
 )
 RPOW_CONST = _register(
-    "rpow_const", "{0} **", lambda p, c: c[0] ** p[0], lambda n: (n * math.log(n._op[1]),)
+    "rpow_const",
+    "{0} **",
+    lambda p, c: c[0] ** p[0],
+    lambda n: (n * math.log(n._op[1]) if n._op[1] else 0.0,),  # 0 ** x: see __rpow__
 )
 NEG = _register("neg", "neg", lambda p, c: -p[0], _stored)
 EXP = _register("exp", "exp", lambda p, c: p[0].exp(), lambda n: (n,))
@@ -706,12 +817,28 @@ _SIGMOID, _RELU, _SOFTPLUS, _ABS = (SIGMOID,), (RELU,), (SOFTPLUS,), (ABS,)
 _SIN, _COS = (SIN,), (COS,)
 
 
+def _pow_derivatives(n: Value) -> _Derivatives:
+    """d x**p / dx = p * x ** (p - 1) and d x**p / dp = x**p log(x), as Value operations.
+    At x = 0 the second is 0, as in torch (see `Value.__pow__`), and the first is p * x **
+    (p - 1), or the constant 0 for p = 0, where x ** -1 would be undefined."""
+    x, p = n.parents
+    if x.data == 0.0:
+        return (0.0 if p.data == 0.0 else p * x ** (p - 1.0), 0.0)
+    return (p * (n / x), n * x.log())
+
+
 def _pow_const_derivative(n: Value) -> _Derivatives:
     """d x**p / dx = p * x ** (p - 1), as Value operations (a constant for p = 0 or 1)."""
     p = n._op[1]
     if p == 0.0 or p == 1.0:
         return n.local_grads
-    return (p * n.parents[0] ** (p - 1.0),)
+    x = n.parents[0]
+    if p - (p - 1.0) != 1.0:
+        # |p| > 2**53: p is even and p - 1 is not a float; it rounds to an even number,
+        # which would drop the sign of x ** (p - 1) for x < 0. p - 2 is even as a float
+        # and exactly, so x ** (p - 2) * x keeps it.
+        return (p * (x ** (p - 2.0) * x),)
+    return (p * x ** (p - 1.0),)
 
 
 # ---------------------------------------------------------------- node construction
@@ -748,7 +875,7 @@ def _node(
             f"{text} of ({operands}) is {data!r}: the result is not a finite number. "
             f"Rescale the inputs, or use a stable form (logsumexp, softmax, softplus)"
         )
-    if _open_blocks and _depth():  # `not is_grad_enabled()`, inlined: record no parents
+    if _off_anywhere and _depth():  # `not is_grad_enabled()`, inlined: record no parents
         op, parents, local_grads = _LEAF, (), ()
     out: Value = _new(cls)
     out.data = data
