@@ -105,7 +105,9 @@ def _worker(
 ) -> None:
     """One process of the group: join it, train under DDP, rank 0 sends back the result."""
     th = import_torch("nn.train_data_parallel")
-    os.environ["GLOO_SOCKET_IFNAME"] = "lo"  # loopback only: nothing leaves the machine
+    loopback = [name for _, name in socket.if_nameindex() if name.startswith("lo")]
+    if loopback:  # loopback only ("lo" on Linux, "lo0" on macOS): nothing leaves the machine
+        os.environ["GLOO_SOCKET_IFNAME"] = loopback[0]
     th.set_num_threads(1)  # one core each: the processes share the machine
     th.distributed.init_process_group(
         "gloo",
