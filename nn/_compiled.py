@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 import autograd
 from autograd import Value
 from nn import losses as _losses
+from nn.module import _forward, _numbers
 
 Array = NDArray[np.float64]
 # (outputs (n,) or (n, k), targets) -> (per-sample losses (n,), their gradients with
@@ -230,7 +231,5 @@ class BatchOutputs:
         """The outputs on every row of X: shape (n, k), or (n,) for one output."""
         if self.compiled is not None:
             return np.asarray(self.compiled(X), dtype=float)
-        from nn.train import _forward, _numbers
-
         with autograd.no_grad():
             return _numbers(_forward(self.model, X.tolist()))

@@ -18,17 +18,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 from autograd._page import Page
 from nn import _checks
-from nn.module import Module
-
-if TYPE_CHECKING:
-    from nn.train import History
+from nn.module import Module, _predicted_classes
 
 __all__ = ["Snapshots", "TrainingPage", "training_page"]
 
@@ -73,12 +70,22 @@ class Snapshots:
         self.parameters.append([p.data for p in model.parameters()])
 
 
+class RecordedRun(Protocol):
+    """What the page reads of a run: a `nn.History` (named by its fields, so that this
+    module imports nothing of `nn.train` or `nn.history`, which import it)."""
+
+    loss: list[float]
+    val_loss: list[float]
+    metrics: dict[str, list[float]]
+    snapshots: Snapshots | None
+
+
 class TrainingPage(Page):
     """The page `History.explore` returns: ``.html``, ``.save(path)``, inline in a notebook."""
 
 
 def training_page(
-    history: History,
+    history: RecordedRun,
     model: Module,
     X: Any,
     y: Any,
@@ -94,7 +101,6 @@ def training_page(
     y_test)``, optional, the test data: two input features, integer class labels.
     """
     from nn._compiled import BatchOutputs
-    from nn.train import _check_data, _predicted_classes
 
     snapshots = history.snapshots
     if snapshots is None:
@@ -111,12 +117,12 @@ def training_page(
             f"explore: the model has {len(params)} parameters but the snapshots hold "
             f"{len(snapshots.parameters[0])}; pass the model that fit() trained"
         )
-    X, y = _check_data(X, y, "explore")
+    X, y = _checks.data("explore", X, y)
     sets = {"train": (X, _labels(y, "y"))}
     if (X_test is None) != (y_test is None):
         raise ValueError("explore: pass both X_test and y_test, or neither")
     if X_test is not None:
-        Xt, yt = _check_data(X_test, y_test, "explore test data")
+        Xt, yt = _checks.data("explore test data", X_test, y_test)
         sets["test"] = (Xt, _labels(yt, "y_test"))
     for name, (features, _) in sets.items():
         if features.shape[1] != 2:
@@ -202,7 +208,7 @@ def _first_layer(model: Module) -> list[list[float]]:
     return [[cells.get((r, c), 0.0) for c in range(cols)] for r in range(rows)]
 
 
-def _curves(history: History) -> dict[str, list[float]]:
+def _curves(history: RecordedRun) -> dict[str, list[float]]:
     """The per-epoch series the page plots (epoch k's value at index k - 1)."""
     curves = {"loss": history.loss}
     if history.val_loss:
