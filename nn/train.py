@@ -57,7 +57,7 @@ from nn.callbacks import (
 from nn.data import batches
 from nn.history import History
 from nn.module import Module, _forward, _numbers, _predicted_classes
-from nn.optim import LRScheduler, Optimizer
+from nn.optim import LRScheduler, Optimizer, ReduceLROnPlateau
 
 __all__ = [
     "Callback",
@@ -307,7 +307,7 @@ def _check_arguments(
     model: Module,
     loss: LossFn,
     optimizer: Optimizer,
-    scheduler: LRScheduler | None,
+    scheduler: LRScheduler | ReduceLROnPlateau | None,
     stop_when: StopRule | None,
     early_stopping: EarlyStopping | None,
     callbacks: Sequence[Callback] | None,
@@ -321,7 +321,8 @@ def _check_arguments(
         who, "optimizer", optimizer, Optimizer, "an nn.optim optimizer such as Adam(params)"
     )
     if scheduler is not None:
-        checks.instance(who, "scheduler", scheduler, LRScheduler, "an nn.optim scheduler or None")
+        expected = "an nn.optim scheduler or None"
+        checks.instance(who, "scheduler", scheduler, (LRScheduler, ReduceLROnPlateau), expected)
     if stop_when is not None and not callable(stop_when):
         checks.fail(who, "stop_when", stop_when, "a function of the History", error=TypeError)
     if early_stopping is not None:
@@ -346,7 +347,7 @@ def fit(
     batch_size: int | None = None,
     validation_data: tuple[Any, Any] | None = None,
     validation_split: float | None = None,
-    scheduler: LRScheduler | None = None,
+    scheduler: LRScheduler | ReduceLROnPlateau | None = None,
     metrics: Sequence[str] | None = None,
     stop_when: StopRule | None = None,
     early_stopping: EarlyStopping | None = None,
@@ -361,10 +362,12 @@ def fit(
     ``loss(outputs, targets)`` is one of `nn.losses` (or anything with that shape):
     ``outputs`` is the list of the model's outputs for a batch, ``targets`` the
     batch's rows of ``y`` as lists. ``optimizer`` updates ``model``'s parameters
-    (`nn.optim`); ``scheduler``, if given, steps once per epoch. ``batch_size``: None
-    for the full batch, 1 for stochastic, k for mini-batches; the order is reshuffled
-    every epoch from ``seed``. ``validation_split`` keeps the last fraction of (X, y)
-    out of training, as Keras does; ``validation_data`` gives it explicitly.
+    (`nn.optim`); ``scheduler``, if given, steps once per epoch (a `ReduceLROnPlateau`
+    with the epoch's validation loss, or its training loss without validation data).
+    ``batch_size``: None for the full batch, 1 for stochastic, k for mini-batches; the
+    order is reshuffled every epoch from ``seed``. ``validation_split`` keeps the last
+    fraction of (X, y) out of training, as Keras does; ``validation_data`` gives it
+    explicitly.
     ``metrics`` defaults to ("accuracy",) for integer class labels; for a model with
     one output, accuracy counts an output above the loss's
     `nn.losses.decision_threshold` as class 1.
@@ -432,7 +435,9 @@ def fit(
         _record_epoch(history, seen, lr, loss, chosen, regression)
         if validation is not None:
             _record_validation(history, model, validation, loss, chosen, predict)
-        if scheduler is not None:
+        if isinstance(scheduler, ReduceLROnPlateau):  # watches the validation loss
+            scheduler.step((history.val_loss or history.loss)[-1])
+        elif scheduler is not None:
             scheduler.step()
 
     start = time.perf_counter()
