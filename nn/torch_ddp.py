@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from nn import _checks as checks
 from nn.torch_bridge import import_torch
 
 if TYPE_CHECKING:
@@ -150,6 +151,8 @@ def train_data_parallel(
     within ``timeout`` seconds, and RuntimeError when one of them fails.
     """
     th = import_torch("nn.train_data_parallel")
+    world_size = checks.positive_int("train_data_parallel", "world_size", world_size)
+    timeout = checks.nonnegative("train_data_parallel", "timeout", timeout)
     _check_batches(batches, world_size)
     context = th.multiprocessing.get_context("spawn")
     results = context.Queue()
