@@ -33,9 +33,12 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any, NoReturn
 
 import numpy as np
+from numpy.typing import NDArray
 
 __all__ = [
+    "bad_array",
     "choice",
+    "data",
     "exact_keys",
     "fail",
     "flag",
@@ -291,3 +294,30 @@ def exact_keys(
             f"{' and '.join(parts)}: check the spelling"
         )
     return value
+
+
+def data(where: str, X: Any, y: Any) -> tuple[NDArray[np.float64], NDArray[Any]]:
+    """X as a 2-D float array of finite numbers and y as an array with a row per sample
+    (training data, for `nn.fit`, `nn.evaluate` and the training explorer); an array is
+    shown by its shape."""
+    try:
+        X = np.asarray(X, dtype=float)
+    except (TypeError, ValueError) as err:
+        fail(where, "X", X, "a 2-D array of numbers (samples, features)", str(err), TypeError)
+    y = np.asarray(y)
+    if X.ndim != 2:
+        bad_array(where, "X", X, "2-D (samples, features)", "one row per sample")
+    if y.ndim == 0 or len(X) != len(y):
+        bad_array(where, "y", y, f"one target per sample of X ({len(X)} samples)", "")
+    if len(X) == 0:
+        bad_array(where, "X", X, "at least one sample", "pass some data")
+    if not np.all(np.isfinite(X)):
+        row = int(np.argwhere(~np.isfinite(X))[0][0])
+        bad_array(where, "X", X, "finite numbers", f"row {row} holds NaN or inf")
+    return X, y
+
+
+def bad_array(where: str, name: str, array: NDArray[Any], expected: str, fix: str) -> NoReturn:
+    """Raise ValueError: ``array`` (shown by its shape) is not what ``name`` must be."""
+    message = f"{where}: {name} must be {expected}; got {name} of shape {array.shape}"
+    raise ValueError(f"{message}: {fix}" if fix else message)

@@ -55,6 +55,9 @@ from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar, NamedTuple
 
+import numpy as np
+from numpy.typing import NDArray
+
 from autograd import Value
 from nn import _checks as checks
 
@@ -314,6 +317,31 @@ class Module:
 
 
 # ------------------------------------------------------------------- helpers
+
+
+def _forward(model: Module, rows: list[list[float]]) -> list[Any]:
+    """The model's outputs for a batch of rows: one call when the model takes batches
+    (`Module.takes_batches`), else one call per row."""
+    if model.takes_batches:
+        return model(rows)  # type: ignore[no-any-return]
+    return [model(row) for row in rows]
+
+
+def _numbers(outputs: list[Any]) -> NDArray[np.float64]:
+    """The outputs of a batch as numbers: shape (n,) for one Value per sample, (n, k)
+    for k Values per sample."""
+    if outputs and isinstance(outputs[0], Value):
+        return np.array([o.data for o in outputs], dtype=float)
+    return np.array([[v.data for v in o] for o in outputs], dtype=float)
+
+
+def _predicted_classes(outputs: NDArray[np.float64], threshold: float) -> NDArray[np.int64]:
+    """Class per sample: argmax of several outputs; for one output, whether it is above
+    the loss's `nn.losses.decision_threshold`."""
+    if outputs.ndim == 2 and outputs.shape[1] > 1:
+        classes: NDArray[np.int64] = np.argmax(outputs, axis=1).astype(np.int64)
+        return classes
+    return (outputs.reshape(len(outputs)) > threshold).astype(np.int64)
 
 
 def _indent(text: str, pad: str) -> str:

@@ -12,26 +12,27 @@ any other Module's ``forward`` is called once per sample.
 split off the validation data (`_split_validation`), then per epoch `_run_epoch`
 (each batch's loss and gradients come from one `GradientFn`: `_eager_gradients`
 through the engine, or with ``compile=True`` `nn._compiled.CompiledTraining`,
-vectorised), `_record_epoch`, `_record_validation`, and `_stop_reason`.
+vectorised), `_record_epoch`, `_record_validation`, then the callbacks' hooks
+(`nn.callbacks`: the progress bar, the snapshots, early stopping, the stop rule and
+the user's own are all callbacks; `_train` calls them).
 
 Stopping: after ``epochs``; or when ``stop_when(history)`` says so (`max_error_below`
 is the classic rule: every sample's error under a tolerance); or when
 `early_stopping` sees the validation loss stop improving, which restores the best
-weights; or on Ctrl-C, which ends the run after the current step and returns the
-history so far, the model whole.
+weights; or when a callback calls ``run.stop()``; or on Ctrl-C, which ends the run
+after the current step and returns the history so far, the model whole.
 """
 
 from __future__ import annotations
 
 import math
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,15 +42,29 @@ from autograd import Value
 from nn import _checks as checks
 from nn import losses as _losses
 from nn._compiled import CompiledTraining
+from nn.callbacks import (
+    Callback,
+    EarlyStopping,
+    MaxErrorBelow,
+    ProgressBar,
+    RecordSnapshots,
+    Run,
+    StopRule,
+    StopWhen,
+    early_stopping,
+    max_error_below,
+)
 from nn.data import batches
-from nn.explorer import Snapshots, TrainingPage, training_page
-from nn.module import Module
-from nn.optim import LRScheduler, Optimizer
+from nn.history import History
+from nn.module import Module, _forward, _numbers, _predicted_classes
+from nn.optim import LRScheduler, Optimizer, ReduceLROnPlateau
 
 __all__ = [
+    "Callback",
     "EarlyStopping",
     "History",
     "MaxErrorBelow",
+    "Run",
     "early_stopping",
     "evaluate",
     "fit",
@@ -57,216 +72,11 @@ __all__ = [
 ]
 
 LossFn = Callable[..., Value]
-StopRule = Callable[["History"], bool]
 
 METRICS = ("accuracy",)
 
 
-@dataclass
-class History:
-    """What happened, epoch by epoch: ``history.loss[k]`` is epoch k's training loss.
-
-    Lists, one entry per finished epoch: ``loss`` (the mean of the batch losses, each
-    taken before its update), ``val_loss`` (after the epoch, when there is validation
-    data), ``lr`` (the learning rate the epoch used), ``max_error`` (regression: the
-    largest |target - output| seen during the epoch), and one list per metric in
-    ``metrics`` (``accuracy``, ``val_accuracy``). ``stop_reason`` says why the run
-    ended: "epochs", "stop_when", "early_stopping" or "interrupted". ``snapshots``
-    holds the parameters every k epochs when the run was ``fit(..., record=k)``.
-    """
-
-    loss: list[float] = field(default_factory=list)
-    val_loss: list[float] = field(default_factory=list)
-    lr: list[float] = field(default_factory=list)
-    max_error: list[float] = field(default_factory=list)
-    metrics: dict[str, list[float]] = field(default_factory=dict)
-    stop_reason: str = ""
-    best_epoch: int | None = None
-    seconds: float = 0.0
-    snapshots: Snapshots | None = None
-
-    @property
-    def epochs(self) -> int:
-        """How many epochs finished."""
-        return len(self.loss)
-
-    def __getitem__(self, name: str) -> list[float]:
-        """``history["val_accuracy"]``: any recorded series by name."""
-        series = self.to_dict()
-        if name not in series:
-            raise KeyError(f"no series {name!r} in this history; it has {sorted(series)}")
-        values: list[float] = series[name]
-        return values
-
-    def to_dict(self) -> dict[str, Any]:
-        """Every series and the run's outcome, as plain lists and numbers (JSON-ready)."""
-        out: dict[str, Any] = {"loss": list(self.loss), "lr": list(self.lr)}
-        if self.val_loss:
-            out["val_loss"] = list(self.val_loss)
-        if self.max_error:
-            out["max_error"] = list(self.max_error)
-        out.update({name: list(values) for name, values in self.metrics.items()})
-        out.update(stop_reason=self.stop_reason, best_epoch=self.best_epoch, seconds=self.seconds)
-        return out
-
-    def explore(
-        self,
-        model: Module,
-        X: Any,
-        y: Any,
-        X_test: Any = None,
-        y_test: Any = None,
-        *,
-        title: str = "training",
-    ) -> TrainingPage:
-        """The training explorer of a 2-D classification run recorded with
-        ``fit(..., record=k)``: a page with a slider over the recorded epochs (see
-        `nn.explorer`). `model` is the model that was trained, ``(X, y)`` its training
-        data, ``(X_test, y_test)`` optional test data."""
-        return training_page(self, model, X, y, X_test, y_test, title=title)
-
-    def plot(self, ax: Any = None) -> Any:
-        """Loss curves (and accuracy, on a second axis) with matplotlib; returns the axes."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4))
-        epochs = range(1, self.epochs + 1)
-        ax.plot(epochs, self.loss, label="train loss")
-        if self.val_loss:
-            ax.plot(epochs, self.val_loss, label="validation loss")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("loss")
-        if self.best_epoch is not None:
-            ax.axvline(self.best_epoch + 1, color="grey", linestyle=":", label="best epoch")
-        handles, labels = ax.get_legend_handles_labels()
-        accuracy = {k: v for k, v in self.metrics.items() if "accuracy" in k and v}
-        if accuracy:
-            ax2 = ax.twinx()
-            for name, values in accuracy.items():
-                ax2.plot(epochs, values, linestyle="--", label=name.replace("_", " "))
-            ax2.set_ylabel("accuracy")
-            ax2.set_ylim(0.0, 1.02)
-            h2, l2 = ax2.get_legend_handles_labels()
-            handles, labels = handles + h2, labels + l2
-        ax.legend(handles, labels, loc="center right")
-        return ax
-
-
-# ----------------------------------------------------------------- stopping rules
-
-
-@dataclass(frozen=True)
-class MaxErrorBelow:
-    """Stop once every sample's error is below ``tolerance``: the classic rule.
-
-    The error of a sample is |target - output| (the largest over its outputs); the
-    rule looks at the largest over the epoch's samples, ``history.max_error``. For
-    regression targets (floats).
-    """
-
-    tolerance: float
-
-    def __post_init__(self) -> None:
-        tolerance = checks.positive("max_error_below", "tolerance", self.tolerance)
-        object.__setattr__(self, "tolerance", tolerance)  # frozen: set once, checked
-
-    def __call__(self, history: History) -> bool:
-        if not history.max_error:
-            raise ValueError(
-                "max_error_below needs regression targets (floats): this run records no "
-                "per-sample error. For classification stop on a metric instead, e.g. "
-                "stop_when=lambda h: h['accuracy'][-1] == 1.0"
-            )
-        return history.max_error[-1] < self.tolerance
-
-
-def max_error_below(tolerance: float) -> MaxErrorBelow:
-    """``fit(..., stop_when=max_error_below(0.05))``: see `MaxErrorBelow`."""
-    return MaxErrorBelow(tolerance)
-
-
-@dataclass
-class EarlyStopping:
-    """Stop when the validation loss has not improved by ``min_delta`` for ``patience``
-    epochs; with ``restore_best_weights`` the model gets back its best epoch's weights.
-
-    `fit` calls `reset` when a run starts, `update` after every epoch and `restore` when
-    the run ends; between runs ``best_epoch`` and ``best_loss`` describe the last one.
-    """
-
-    patience: int = 5
-    min_delta: float = 0.0
-    restore_best_weights: bool = True
-    best_loss: float = field(default=math.inf, init=False)
-    best_epoch: int | None = field(default=None, init=False)
-    _best_state: dict[str, float] | None = field(default=None, init=False, repr=False)
-    _epochs_seen: int = field(default=0, init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self.patience = checks.positive_int("early_stopping", "patience", self.patience)
-        self.min_delta = checks.nonnegative("early_stopping", "min_delta", self.min_delta)
-        self.restore_best_weights = checks.flag(
-            "early_stopping", "restore_best_weights", self.restore_best_weights
-        )
-
-    def reset(self) -> None:
-        """Forget the previous run: no best loss yet."""
-        self.best_loss, self.best_epoch = math.inf, None
-        self._best_state, self._epochs_seen = None, 0
-
-    def update(self, val_loss: float, model: Module) -> bool:
-        """Record one epoch's validation loss (keeping ``model``'s weights when it is the
-        best so far); True when the run should stop."""
-        epoch = self._epochs_seen
-        self._epochs_seen += 1
-        if val_loss < self.best_loss - self.min_delta:
-            self.best_loss, self.best_epoch = val_loss, epoch
-            if self.restore_best_weights:
-                self._best_state = dict(model.state_dict())
-            return False
-        waited = epoch - (-1 if self.best_epoch is None else self.best_epoch)
-        return waited >= self.patience
-
-    def restore(self, model: Module) -> None:
-        """Give ``model`` back the weights of the best epoch (with ``restore_best_weights``)."""
-        if self._best_state is not None:
-            model.load_state_dict(self._best_state)
-
-
-def early_stopping(
-    patience: int = 5, min_delta: float = 0.0, restore_best_weights: bool = True
-) -> EarlyStopping:
-    """``fit(..., early_stopping=early_stopping(patience=10))``: see `EarlyStopping`."""
-    return EarlyStopping(patience, min_delta, restore_best_weights)
-
-
 # ----------------------------------------------------------------- predictions
-
-
-def _forward(model: Module, rows: list[list[float]]) -> list[Any]:
-    """The model's outputs for a batch of rows: one call when the model takes batches
-    (`Module.takes_batches`), else one call per row."""
-    if model.takes_batches:
-        return model(rows)  # type: ignore[no-any-return]
-    return [model(row) for row in rows]
-
-
-def _numbers(outputs: list[Any]) -> NDArray[np.float64]:
-    """The outputs of a batch as numbers: shape (n,) for one Value per sample, (n, k)
-    for k Values per sample."""
-    if outputs and isinstance(outputs[0], Value):
-        return np.array([o.data for o in outputs], dtype=float)
-    return np.array([[v.data for v in o] for o in outputs], dtype=float)
-
-
-def _predicted_classes(outputs: NDArray[np.float64], threshold: float) -> NDArray[np.int64]:
-    """Class per sample: argmax of several outputs; for one output, whether it is above
-    the loss's `nn.losses.decision_threshold`."""
-    if outputs.ndim == 2 and outputs.shape[1] > 1:
-        classes: NDArray[np.int64] = np.argmax(outputs, axis=1).astype(np.int64)
-        return classes
-    return (outputs.reshape(len(outputs)) > threshold).astype(np.int64)
 
 
 def _accuracy(outputs: NDArray[np.float64], targets: NDArray[Any], loss: LossFn) -> float:
@@ -280,31 +90,6 @@ def _accuracy(outputs: NDArray[np.float64], targets: NDArray[Any], loss: LossFn)
 
 def _max_error(outputs: NDArray[np.float64], targets: NDArray[Any]) -> float:
     return float(np.max(np.abs(outputs.reshape(targets.shape) - targets.astype(float))))
-
-
-def _check_data(X: Any, y: Any, who: str) -> tuple[NDArray[np.float64], NDArray[Any]]:
-    """X as a 2-D float array of finite numbers and y as an array with a row per sample;
-    the messages in the form of `nn._checks` (an array shown by its shape)."""
-    try:
-        X = np.asarray(X, dtype=float)
-    except (TypeError, ValueError) as err:
-        checks.fail(who, "X", X, "a 2-D array of numbers (samples, features)", str(err), TypeError)
-    y = np.asarray(y)
-    if X.ndim != 2:
-        _bad_array(who, "X", X, "2-D (samples, features)", "one row per sample")
-    if y.ndim == 0 or len(X) != len(y):
-        _bad_array(who, "y", y, f"one target per sample of X ({len(X)} samples)", "")
-    if len(X) == 0:
-        _bad_array(who, "X", X, "at least one sample", "pass some data")
-    if not np.all(np.isfinite(X)):
-        row = int(np.argwhere(~np.isfinite(X))[0][0])
-        _bad_array(who, "X", X, "finite numbers", f"row {row} holds NaN or inf")
-    return X, y
-
-
-def _bad_array(who: str, name: str, array: NDArray[Any], expected: str, fix: str) -> NoReturn:
-    message = f"{who}: {name} must be {expected}; got {name} of shape {array.shape}"
-    raise ValueError(f"{message}: {fix}" if fix else message)
 
 
 def _one_output_targets(model: Module, X: NDArray[np.float64], y: NDArray[Any]) -> NDArray[Any]:
@@ -355,7 +140,7 @@ def evaluate(
     checks.instance("evaluate", "model", model, Module, "an nn.Module such as nn.MLP(2, [1])")
     if not callable(loss):
         checks.fail("evaluate", "loss", loss, "a loss function such as nn.mse", error=TypeError)
-    X, y = _check_data(X, y, "evaluate")
+    X, y = checks.data("evaluate", X, y)
     y = _one_output_targets(model, X, y)
     return _evaluate(model, X, y, loss, _metrics(metrics, y, "evaluate"))
 
@@ -438,7 +223,7 @@ def _split_validation(
         return (X, y), None
     if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
         checks.fail("fit", "validation_data", validation_data, "a pair (X_val, y_val)")
-    return (X, y), _check_data(*validation_data, "fit validation_data")
+    return (X, y), checks.data("fit validation_data", *validation_data)
 
 
 @dataclass
@@ -518,30 +303,14 @@ def _record_validation(
         history.metrics[f"val_{name}"].append(val[name])
 
 
-def _stop_reason(
-    history: History,
-    model: Module,
-    stopper: EarlyStopping | None,
-    stop_when: StopRule | None,
-) -> str | None:
-    """Why the run stops after this epoch, or None to go on."""
-    if stopper is not None:
-        stop = stopper.update(history.val_loss[-1], model)
-        history.best_epoch = stopper.best_epoch
-        if stop:
-            return "early_stopping"
-    if stop_when is not None and stop_when(history):
-        return "stop_when"
-    return None
-
-
 def _check_arguments(
     model: Module,
     loss: LossFn,
     optimizer: Optimizer,
-    scheduler: LRScheduler | None,
+    scheduler: LRScheduler | ReduceLROnPlateau | None,
     stop_when: StopRule | None,
     early_stopping: EarlyStopping | None,
+    callbacks: Sequence[Callback] | None,
     who: str = "fit",
 ) -> None:
     """The kinds of fit's objects: a wrong one is a TypeError before anything runs."""
@@ -552,13 +321,19 @@ def _check_arguments(
         who, "optimizer", optimizer, Optimizer, "an nn.optim optimizer such as Adam(params)"
     )
     if scheduler is not None:
-        checks.instance(who, "scheduler", scheduler, LRScheduler, "an nn.optim scheduler or None")
+        expected = "an nn.optim scheduler or None"
+        checks.instance(who, "scheduler", scheduler, (LRScheduler, ReduceLROnPlateau), expected)
     if stop_when is not None and not callable(stop_when):
         checks.fail(who, "stop_when", stop_when, "a function of the History", error=TypeError)
     if early_stopping is not None:
         checks.instance(
             who, "early_stopping", early_stopping, EarlyStopping, "nn.early_stopping(...) or None"
         )
+    if callbacks is not None:
+        expected = "a list of nn.Callback objects (subclass nn.Callback, override its hooks)"
+        checks.instance(who, "callbacks", callbacks, (list, tuple), expected)
+        for i, c in enumerate(callbacks):
+            checks.instance(who, f"callbacks[{i}]", c, Callback, expected)
 
 
 def fit(
@@ -572,7 +347,7 @@ def fit(
     batch_size: int | None = None,
     validation_data: tuple[Any, Any] | None = None,
     validation_split: float | None = None,
-    scheduler: LRScheduler | None = None,
+    scheduler: LRScheduler | ReduceLROnPlateau | None = None,
     metrics: Sequence[str] | None = None,
     stop_when: StopRule | None = None,
     early_stopping: EarlyStopping | None = None,
@@ -580,16 +355,19 @@ def fit(
     seed: int | np.random.Generator | None = None,
     compile: bool = False,
     record: int | None = None,
+    callbacks: Sequence[Callback] | None = None,
 ) -> History:
     """Train ``model`` on (X, y) and return the `History` of the run.
 
     ``loss(outputs, targets)`` is one of `nn.losses` (or anything with that shape):
     ``outputs`` is the list of the model's outputs for a batch, ``targets`` the
     batch's rows of ``y`` as lists. ``optimizer`` updates ``model``'s parameters
-    (`nn.optim`); ``scheduler``, if given, steps once per epoch. ``batch_size``: None
-    for the full batch, 1 for stochastic, k for mini-batches; the order is reshuffled
-    every epoch from ``seed``. ``validation_split`` keeps the last fraction of (X, y)
-    out of training, as Keras does; ``validation_data`` gives it explicitly.
+    (`nn.optim`); ``scheduler``, if given, steps once per epoch (a `ReduceLROnPlateau`
+    with the epoch's validation loss, or its training loss without validation data).
+    ``batch_size``: None for the full batch, 1 for stochastic, k for mini-batches; the
+    order is reshuffled every epoch from ``seed``. ``validation_split`` keeps the last
+    fraction of (X, y) out of training, as Keras does; ``validation_data`` gives it
+    explicitly.
     ``metrics`` defaults to ("accuracy",) for integer class labels; for a model with
     one output, accuracy counts an output above the loss's
     `nn.losses.decision_threshold` as class 1.
@@ -612,9 +390,14 @@ def fit(
 
     ``record=k`` keeps the parameters before training and every k epochs (and at the
     end) in ``history.snapshots``, for `History.explore`.
+
+    ``callbacks``: objects of `nn.Callback` subclasses whose hooks run before the first
+    epoch, after each epoch (where ``run.stop(reason)`` ends the run) and at the end;
+    see `nn.callbacks`. The progress bar, ``record``, ``early_stopping`` and
+    ``stop_when`` are such callbacks, and run before the ones given here.
     """
-    _check_arguments(model, loss, optimizer, scheduler, stop_when, early_stopping)
-    X, y = _check_data(X, y, "fit")
+    _check_arguments(model, loss, optimizer, scheduler, stop_when, early_stopping, callbacks)
+    X, y = checks.data("fit", X, y)
     epochs = checks.integer("fit", "epochs", epochs, minimum=0)
     if batch_size is not None:
         batch_size = checks.positive_int("fit", "batch_size", batch_size)
@@ -622,7 +405,9 @@ def fit(
     compile = checks.flag("fit", "compile", compile)
     rng = checks.rng("fit", "seed", seed)
     train, validation = _split_validation(X, y, validation_data, validation_split)
-    if early_stopping is not None and validation is None:
+    hooks = _builtin_callbacks(progress, record, loss, early_stopping, stop_when)
+    hooks += list(callbacks or [])
+    if validation is None and any(isinstance(c, EarlyStopping) for c in hooks):
         raise ValueError(
             "fit: early_stopping watches the validation loss; pass validation_data or "
             "validation_split"
@@ -643,38 +428,67 @@ def fit(
     history = History(metrics={name: [] for name in chosen})
     if validation is not None:
         history.metrics.update({f"val_{name}": [] for name in chosen})
-    if early_stopping is not None:
-        early_stopping.reset()
-    if record is not None:
-        history.snapshots = Snapshots.start(record, model, _losses.decision_threshold(loss))
-    start = time.perf_counter()
 
-    with _deferred_interrupt() as interrupted, _progress(epochs, progress) as bar:
-        try:
-            history.stop_reason = "epochs"
-            for epoch in range(epochs):
-                lr = float(optimizer.param_groups[0]["lr"])
-                seen = _run_epoch(epoch, train, gradients, optimizer, batch_size, rng, interrupted)
-                _record_epoch(history, seen, lr, loss, chosen, regression)
-                if validation is not None:
-                    _record_validation(history, model, validation, loss, chosen, predict)
-                if scheduler is not None:
-                    scheduler.step()
-                bar(history)
-                if history.snapshots is not None:
-                    history.snapshots.after_epoch(history.epochs, model)
-                reason = _stop_reason(history, model, early_stopping, stop_when)
-                if reason is not None:
-                    history.stop_reason = reason
-                    break
-        except KeyboardInterrupt:
-            history.stop_reason = "interrupted"
-    if history.snapshots is not None:
-        history.snapshots.finish(history.epochs, model)
-    if early_stopping is not None:
-        early_stopping.restore(model)
+    def one_epoch(epoch: int, interrupted: Callable[[], bool]) -> None:
+        lr = float(optimizer.param_groups[0]["lr"])
+        seen = _run_epoch(epoch, train, gradients, optimizer, batch_size, rng, interrupted)
+        _record_epoch(history, seen, lr, loss, chosen, regression)
+        if validation is not None:
+            _record_validation(history, model, validation, loss, chosen, predict)
+        if isinstance(scheduler, ReduceLROnPlateau):  # watches the validation loss
+            scheduler.step((history.val_loss or history.loss)[-1])
+        elif scheduler is not None:
+            scheduler.step()
+
+    start = time.perf_counter()
+    _train(Run(model, optimizer, history, epochs, validation is not None), hooks, one_epoch)
     history.seconds = time.perf_counter() - start
     return history
+
+
+def _builtin_callbacks(
+    progress: bool,
+    record: int | None,
+    loss: LossFn,
+    early_stopping: EarlyStopping | None,
+    stop_when: StopRule | None,
+) -> list[Callback]:
+    """fit's keywords as the callbacks that implement them, in the order they run."""
+    hooks: list[Callback] = [ProgressBar()] if progress else []
+    if record is not None:
+        hooks.append(RecordSnapshots(record, _losses.decision_threshold(loss)))
+    if early_stopping is not None:
+        hooks.append(early_stopping)
+    if stop_when is not None:
+        hooks.append(StopWhen(stop_when))
+    return hooks
+
+
+def _train(
+    run: Run, hooks: list[Callback], one_epoch: Callable[[int, Callable[[], bool]], None]
+) -> None:
+    """The epochs of a run with the callbacks' hooks around them (see `nn.callbacks`):
+    until the epochs are done, a callback stops the run, or Ctrl-C."""
+    with _deferred_interrupt() as interrupted:
+        try:
+            for hook in hooks:
+                hook.on_train_begin(run)
+            for epoch in range(run.epochs):
+                if run.stop_reason is not None:
+                    break
+                one_epoch(epoch, interrupted)
+                run.epoch = epoch
+                for hook in hooks:
+                    hook.on_epoch_end(run)
+            run.history.stop_reason = run.stop_reason or "epochs"
+        except KeyboardInterrupt:
+            run.history.stop_reason = "interrupted"
+        except BaseException as err:
+            for hook in hooks:
+                hook.on_exception(run, err)
+            raise
+    for hook in hooks:
+        hook.on_train_end(run)
 
 
 @contextmanager
@@ -698,26 +512,3 @@ def _deferred_interrupt() -> Iterator[Callable[[], bool]]:
         yield lambda: pressed
     finally:
         signal.signal(signal.SIGINT, previous)
-
-
-@contextmanager
-def _progress(epochs: int, enabled: bool) -> Iterator[Callable[[History], None]]:
-    """A tqdm bar over epochs showing loss and metrics; nothing when off or not a terminal."""
-    if not (enabled and sys.stderr.isatty()):
-        yield lambda history: None
-        return
-    from tqdm.auto import tqdm
-
-    with tqdm(total=epochs, unit="epoch", dynamic_ncols=True) as bar:
-
-        def update(history: History) -> None:
-            shown = {"loss": f"{history.loss[-1]:.4g}"}
-            if history.val_loss:
-                shown["val_loss"] = f"{history.val_loss[-1]:.4g}"
-            for name, values in history.metrics.items():
-                if values:
-                    shown[name] = f"{values[-1]:.3f}"
-            bar.set_postfix(shown, refresh=False)
-            bar.update(1)
-
-        yield update
