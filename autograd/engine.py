@@ -760,7 +760,14 @@ _DATA: Any = Value.__dict__["data"]  # the slot's own descriptor, under the prop
 
 
 def _in_library(frame: FrameType) -> bool:
+    if frame.f_code in _OPERATION_CODE:  # an operation's method, added from outside
+        return True
     return frame.f_globals.get("__name__", "").partition(".")[0] in ("autograd", "nn")
+
+
+# The code of the methods of operations added through `autograd.extend.elementwise`:
+# an operation reads its operands' data wherever it is written.
+_OPERATION_CODE: set[Any] = set()
 
 
 def _traced_new(cls: type[Value]) -> Value:

@@ -123,4 +123,6 @@ def elementwise(
     _register(op)  # first: a name taken raises before Value changes
     for attribute, function in methods.items():
         setattr(Value, attribute, function)
+    for function in (method, *methods.values()):
+        engine._OPERATION_CODE.add(getattr(function, "__code__", None))
     return op
