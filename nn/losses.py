@@ -115,23 +115,35 @@ def _is_seq(x: object) -> bool:
     return isinstance(x, Sequence) and not isinstance(x, (str, bytes))
 
 
+def _label(form: str, i: int, n: int) -> str:
+    """How a message names entry i of n (``form`` with the index): not at all when n is 1.
+    A lone sample's or output's index says nothing, and in `nn.fit`'s check of each row
+    of y (one sample at a time) a "sample 0" would read as a second, wrong row number."""
+    return form.format(i) if n > 1 else ""
+
+
+def _named(what: str, where: str) -> str:
+    """The name of an entry ("target 1 of sample 3"); ``where`` may be empty or start spaced."""
+    return " ".join(f"{what} {where}".split())
+
+
 def _number(t: object, loss: str, where: str) -> float:
     if isinstance(t, Value):
         checks.fail(
             loss,
-            f"target {where}".strip(),
+            _named("target", where),
             t,
             "a number",
             "the prediction comes first, the target second",
             TypeError,
         )
-    return checks.real(loss, f"target {where}".strip(), t)
+    return checks.real(loss, _named("target", where), t)
 
 
 def _value(v: object, loss: str, where: str) -> Value:
     if not isinstance(v, Value):
         raise TypeError(
-            f"{loss}: prediction {where} must be a Value (a model output), got "
+            f"{loss}: {_named('prediction', where)} must be a Value (a model output), got "
             f"{type(v).__name__} {v!r}; the prediction comes first, the target second"
         )
     return v
@@ -195,26 +207,27 @@ def _vector_pairs(
         )
     out = []
     for i, (row, sample) in enumerate(zip(rows, samples)):
-        where = f" of sample {i}" if batch else ""
+        where = _label(" of sample {}", i, len(samples))
         ts = row if _is_seq(row) else [row]
         if len(ts) != len(sample):
             raise ValueError(
                 f"{loss}: the prediction{where} has {len(sample)} outputs but the target has "
                 f"{len(ts)}"
             )
-        out.append([_number(t, loss, f"{k}{where}") for k, t in enumerate(ts)])
+        out.append([_number(t, loss, _label("{}", k, len(ts)) + where) for k, t in enumerate(ts)])
     return samples, out
 
 
-def _scalars(pred: Any, target: Any, loss: str) -> tuple[list[Value], list[float]]:
-    """(predictions, targets) of a scalar loss: one Value, or a flat batch of Values."""
+def _scalars(pred: Any, target: Any, loss: str) -> tuple[list[Value], list[float], list[str]]:
+    """(predictions, targets, how messages name each sample) of a scalar loss: one Value,
+    or a flat batch of Values."""
     target = _plain(target)
     if isinstance(pred, Value):
         if _is_seq(target):
             raise ValueError(
                 f"{loss}: one prediction (a Value) needs one target number, got {target!r}"
             )
-        return [pred], [_number(target, loss, "")]
+        return [pred], [_number(target, loss, "")], [""]
     if not _is_seq(pred) or not pred:
         raise ValueError(
             f"{loss}: expected a Value or a non-empty list of Values (one per sample), got {pred!r}"
@@ -229,8 +242,9 @@ def _scalars(pred: Any, target: Any, loss: str) -> tuple[list[Value], list[float
     if not _is_seq(target) or len(target) != len(pred):
         got = f"{len(target)} targets" if _is_seq(target) else repr(target)
         raise ValueError(f"{loss}: {len(pred)} predictions need {len(pred)} targets, got {got}")
-    preds = [_value(p, loss, f"[{i}]") for i, p in enumerate(pred)]
-    return preds, [_number(t, loss, f"[{i}]") for i, t in enumerate(target)]
+    labels = [_label("[{}]", i, len(pred)) for i in range(len(pred))]
+    preds = [_value(p, loss, at) for p, at in zip(pred, labels)]
+    return preds, [_number(t, loss, at) for t, at in zip(target, labels)], labels
 
 
 def _reduce(losses: list[Value], reduction: str) -> Value:
@@ -273,6 +287,12 @@ def mse(prediction: VectorPrediction, target: VectorTarget, reduction: Reduction
 def _class_loss(logits: list[Value], target: Any, loss: str, where: str) -> Value:
     """-log softmax(logits)[target], or -sum_i p_i log softmax(logits)_i for probabilities."""
     n = len(logits)
+    if n == 1:  # softmax of one logit is 1 whatever it is: a loss of 0 that trains nothing
+        raise ValueError(
+            f"{loss}: the prediction{where} has 1 output, but {loss} needs one output (logit) "
+            f"per class, at least 2. For two classes with one output use "
+            f"binary_cross_entropy_with_logits (targets 0 and 1), or give the model 2 outputs"
+        )
     if isinstance(target, numbers.Integral) and not isinstance(target, bool):
         t = int(target)
         if not 0 <= t < n:
@@ -324,7 +344,7 @@ def cross_entropy(
             f"cross_entropy: a batch of {len(samples)} samples needs as many targets, got {got}"
         )
     losses = [
-        _class_loss(x, t, "cross_entropy", f" (sample {i})")
+        _class_loss(x, t, "cross_entropy", _label(" (sample {})", i, len(samples)))
         for i, (x, t) in enumerate(zip(samples, targets))
     ]
     return _reduce(losses, reduction)
@@ -341,14 +361,17 @@ def binary_cross_entropy(
     `binary_cross_entropy_with_logits` on the sigmoid's input instead.
     """
     _check_reduction(reduction, "binary_cross_entropy")
-    preds, targets = _scalars(probability, target, "binary_cross_entropy")
+    preds, targets, labels = _scalars(probability, target, "binary_cross_entropy")
     losses = []
-    for i, (p, t) in enumerate(zip(preds, targets)):
+    for p, t, at in zip(preds, targets, labels):
         if not 0.0 <= t <= 1.0:
-            raise ValueError(f"binary_cross_entropy: target [{i}] must be in [0, 1], got {t!r}")
+            raise ValueError(
+                f"binary_cross_entropy: {_named('target', at)} must be in [0, 1], got {t!r}"
+            )
         if not 0.0 < p.data < 1.0:
             raise ValueError(
-                f"binary_cross_entropy: probability [{i}] is {p.data!r}; it must lie strictly "
+                f"binary_cross_entropy: {_named('probability', at)} is {p.data!r}; it must lie "
+                f"strictly "
                 f"between 0 and 1 (log(p) and log(1 - p) must be finite). A sigmoid that "
                 f"saturated gives exactly 0 or 1: pass its input, the logit, to "
                 f"binary_cross_entropy_with_logits(logit, target), which is exact for any logit"
@@ -371,12 +394,13 @@ def binary_cross_entropy_with_logits(
     never overflows, so any finite z gives a finite loss. Gradient: sigmoid(z) - t.
     """
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
-    preds, targets = _scalars(logit, target, "binary_cross_entropy_with_logits")
+    preds, targets, labels = _scalars(logit, target, "binary_cross_entropy_with_logits")
     losses = []
-    for i, (z, t) in enumerate(zip(preds, targets)):
+    for z, t, at in zip(preds, targets, labels):
         if not 0.0 <= t <= 1.0:
             raise ValueError(
-                f"binary_cross_entropy_with_logits: target [{i}] must be in [0, 1], got {t!r}"
+                f"binary_cross_entropy_with_logits: {_named('target', at)} must be in [0, 1], "
+                f"got {t!r}"
             )
         losses.append(z.softplus() - z * t if t != 0.0 else z.softplus())
     return _reduce(losses, reduction)
@@ -389,11 +413,12 @@ def hinge(score: ScalarPrediction, target: ScalarTarget, reduction: Reduction = 
     y s < 1, else 0 (0 at the kink y s = 1, as relu at 0).
     """
     _check_reduction(reduction, "hinge")
-    preds, targets = _scalars(score, target, "hinge")
-    for i, y in enumerate(targets):
+    preds, targets, labels = _scalars(score, target, "hinge")
+    for y, at in zip(targets, labels):
         if y not in (1.0, -1.0):
+            where = f" at {at}" if at else ""
             raise ValueError(
-                f"hinge: labels must be +1 or -1, got {y!r} at [{i}]; turn 0/1 labels t into "
+                f"hinge: labels must be +1 or -1, got {y!r}{where}; turn 0/1 labels t into "
                 f"y = 2 * t - 1"
             )
     return _reduce([(1.0 - s * y).relu() for s, y in zip(preds, targets)], reduction)

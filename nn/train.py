@@ -544,6 +544,7 @@ def _check_arguments(
     checks.instance(
         who, "optimizer", optimizer, Optimizer, "an nn.optim optimizer such as Adam(params)"
     )
+    _check_optimizer_trains(model, optimizer, who)
     if scheduler is not None:
         checks.instance(who, "scheduler", scheduler, LRScheduler, "an nn.optim scheduler or None")
     if stop_when is not None and not callable(stop_when):
@@ -551,6 +552,21 @@ def _check_arguments(
     if early_stopping is not None:
         checks.instance(
             who, "early_stopping", early_stopping, EarlyStopping, "nn.early_stopping(...) or None"
+        )
+
+
+def _check_optimizer_trains(model: Module, optimizer: Optimizer, who: str) -> None:
+    """An optimizer built over another model's parameters would train nothing, silently:
+    refuse it unless it updates at least one of ``model``'s (a subset is fine-tuning)."""
+    mine = {id(p) for p in model.parameters()}
+    theirs = [p for group in optimizer.param_groups for p in group["params"]]
+    if mine and not any(id(p) in mine for p in theirs):
+        name = type(optimizer).__name__
+        raise ValueError(
+            f"{who}: the optimizer updates none of the model's parameters: its {len(theirs)} "
+            f"parameter(s) are not among the {len(mine)} of {type(model).__name__}, so "
+            f"training would change nothing. Build it from this model, e.g. "
+            f"optimizer = nn.optim.{name}(model.parameters(), ...)"
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import signal
 import threading
 from collections.abc import Callable
@@ -621,3 +622,56 @@ def test_early_stopping_update_counts_epochs_without_improvement() -> None:
     assert (stopper.best_epoch, stopper.best_loss) == (2, 0.85)
     stopper.reset()
     assert stopper.best_epoch is None and not stopper.update(5.0, model)
+
+
+def _row_numbers(message: str) -> set[int]:
+    """Every number a message gives as a place in the data: "row 7", "sample 0", "[0]",
+    "target 0" (an output's index)."""
+    found = re.findall(r"row (\d+)|sample (\d+)|\[(\d+)\]|target (\d+)", message)
+    return {int(n) for groups in found for n in groups if n}
+
+
+@pytest.mark.parametrize(("y", "row", "loss", "message"), BAD_TARGETS)
+def test_a_bad_targets_message_gives_one_row_number_the_right_one(
+    y: list[float], row: int, loss: Callable[..., Value], message: str
+) -> None:
+    X, _ = _moons(8)
+    model = MLP(2, [3, 2 if loss is losses.cross_entropy else 1], seed=0)
+    with pytest.raises((TypeError, ValueError)) as info:
+        fit(model, X, y, loss=loss, optimizer=SGD(model.parameters(), lr=0.1), epochs=1,
+            progress=False)  # fmt: skip
+    assert _row_numbers(str(info.value)) == {row}, str(info.value)
+
+
+def test_fit_refuses_an_optimizer_over_another_models_parameters() -> None:
+    X, y = _moons(8)
+    model, other = MLP(2, [3, 2], seed=0), MLP(2, [3, 2], seed=1)
+    before, other_before = model.state_dict(), other.state_dict()
+    with pytest.raises(ValueError, match=r"updates none of the model's parameters.*its 17 .*17"):
+        fit(model, X, y, loss=losses.cross_entropy, optimizer=SGD(other.parameters(), lr=0.1),
+            epochs=2, progress=False)  # fmt: skip
+    assert model.state_dict() == before and other.state_dict() == other_before
+
+
+def test_fit_trains_with_an_optimizer_over_part_of_the_models_parameters() -> None:
+    # fine-tuning: only the last layer moves; the first keeps its weights
+    X, y = _moons(8)
+    model = MLP(2, [3, 2], seed=0)
+    first = [p.data for p in model.layers[0].parameters()]
+    last = [p.data for p in model.layers[1].parameters()]
+    fit(model, X, y, loss=losses.cross_entropy, optimizer=SGD(model.layers[1].parameters(), lr=0.1),
+        epochs=2, progress=False, seed=0)  # fmt: skip
+    assert [p.data for p in model.layers[0].parameters()] == first
+    assert [p.data for p in model.layers[1].parameters()] != last
+
+
+def test_fit_with_cross_entropy_on_a_one_output_model_points_to_the_binary_loss() -> None:
+    X, y = _moons(8)
+    model = MLP(2, [3, 1], seed=0)
+    before = model.state_dict()
+    with pytest.raises(
+        ValueError, match=r"one output .*per class.*binary_cross_entropy_with_logits"
+    ):
+        fit(model, X, y, loss=losses.cross_entropy, optimizer=SGD(model.parameters(), lr=0.1),
+            epochs=1, progress=False)  # fmt: skip
+    assert model.state_dict() == before
