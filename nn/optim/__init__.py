@@ -4,22 +4,27 @@ Laid out as ``torch.optim``: the `Optimizer` base class (``optimizer.py``: param
 groups, the all-or-nothing ``step``, ``state_dict``), one module per optimizer, each
 a class beside its plain update function over lists of floats (``sgd.py``: `SGD`,
 ``sgd``; ``adam.py``: `Adam`, `AdamW`, ``adam``; ``rmsprop.py``; ``adagrad.py``),
-``lr_scheduler.py`` and ``clip_grad.py``. The update rules, argument names and
-defaults are torch's, each written out in its class docstring with a link to the
-page it follows.
+``lr_scheduler.py`` (with ``one_cycle.py`` and ``plateau.py``) and ``clip_grad.py``.
+The update rules, argument names and defaults are torch's, each written out in its
+class docstring with a link to the page it follows.
 """
 
 from nn.optim.adagrad import Adagrad, adagrad
 from nn.optim.adam import Adam, AdamW, adam
 from nn.optim.clip_grad import clip_grad_norm
 from nn.optim.lr_scheduler import (
+    ConstantLR,
     CosineAnnealingLR,
     ExponentialLR,
     LambdaLR,
+    LinearLR,
     LRScheduler,
+    MultiStepLR,
     StepLR,
 )
+from nn.optim.one_cycle import OneCycleLR
 from nn.optim.optimizer import Optimizer
+from nn.optim.plateau import ReduceLROnPlateau
 from nn.optim.rmsprop import RMSprop, rmsprop
 from nn.optim.sgd import SGD, sgd
 
@@ -28,12 +33,17 @@ __all__ = [
     "Adagrad",
     "Adam",
     "AdamW",
+    "ConstantLR",
     "CosineAnnealingLR",
     "ExponentialLR",
     "LRScheduler",
     "LambdaLR",
+    "LinearLR",
+    "MultiStepLR",
+    "OneCycleLR",
     "Optimizer",
     "RMSprop",
+    "ReduceLROnPlateau",
     "StepLR",
     "adagrad",
     "adam",

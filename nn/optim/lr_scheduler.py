@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from nn import _checks as checks
-from nn.optim.optimizer import HYPER_CHECKS, Optimizer, checked_hypers
+from nn.optim.optimizer import HYPER_CHECKS, Check, Optimizer, checked_hypers
 
-__all__ = ["CosineAnnealingLR", "ExponentialLR", "LRScheduler", "LambdaLR", "StepLR"]
+__all__ = [
+    "ConstantLR",
+    "CosineAnnealingLR",
+    "ExponentialLR",
+    "LRScheduler",
+    "LambdaLR",
+    "LinearLR",
+    "MultiStepLR",
+    "StepLR",
+]
 
 
 class LRScheduler:
@@ -29,8 +39,12 @@ class LRScheduler:
     A subclass passes its constructor's ``locals()`` as ``hypers``: its numbers
     (``gamma``, ``step_size``, ...) are checked by the optimizers' table
     (`nn.optim.optimizer.HYPER_CHECKS`), become attributes, and are saved and loaded
-    by `state_dict` / `load_state_dict`.
+    by `state_dict` / `load_state_dict`. A number whose rule is the scheduler's own
+    (``factor`` means different things to `ConstantLR` and `ReduceLROnPlateau`) has
+    its check in the class's ``hyper_checks`` table.
     """
+
+    hyper_checks: ClassVar[Mapping[str, Check]] = {}
 
     def __init__(self, optimizer: Optimizer, hypers: Mapping[str, Any] | None = None) -> None:
         name = type(self).__name__
@@ -39,10 +53,14 @@ class LRScheduler:
             k: v for k, v in (hypers or {}).items() if k not in ("self", "optimizer", "__class__")
         }
         self._hyper_names: tuple[str, ...] = tuple(given)
-        unchecked = [key for key in given if key not in HYPER_CHECKS]
+        self._hyper_table = {**HYPER_CHECKS, **self.hyper_checks}
+        unchecked = [key for key in given if key not in self._hyper_table]
         if unchecked:
-            raise TypeError(f"{name}: no check for {unchecked} in nn.optim.optimizer.HYPER_CHECKS")
-        for key, value in checked_hypers(name, self._hyper_names, given, "arguments").items():
+            raise TypeError(
+                f"{name}: no check for {unchecked} in nn.optim.optimizer.HYPER_CHECKS or the "
+                f"class's hyper_checks"
+            )
+        for key, value in self._checked(given, "arguments").items():
             setattr(self, key, value)
         self.optimizer = optimizer
         for group in optimizer.param_groups:
@@ -121,7 +139,11 @@ class LRScheduler:
                 checks.fail(name, key, values, f"a list of {len(self.base_lrs)} lrs")
             lists[key] = [checks.nonnegative(name, f"{key}[{i}]", v) for i, v in enumerate(values)]
         hypers = {key: state_dict[key] for key in self._hyper_names}
-        return checked_hypers(name, self._hyper_names, hypers, "the state dict"), epoch, lists
+        return self._checked(hypers, "the state dict"), epoch, lists
+
+    def _checked(self, hypers: Mapping[str, Any], context: str) -> dict[str, Any]:
+        name = type(self).__name__
+        return checked_hypers(name, self._hyper_names, hypers, context, table=self._hyper_table)
 
 
 class StepLR(LRScheduler):
@@ -222,3 +244,92 @@ class LambdaLR(LRScheduler):
             base * checks.real(f"LambdaLR, group {gi}", f"lr_lambda({epoch})", f(epoch))
             for gi, (base, f) in enumerate(zip(self.base_lrs, self.lr_lambdas))
         ]
+
+
+def _milestones(where: str, name: str, value: Any) -> list[int]:
+    """Epochs (ints >= 0), sorted; a repeated epoch counts as many times as it is given."""
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, (Sequence, set)):
+        checks.fail(where, name, value, "a list of epochs (ints >= 0)", error=TypeError)
+    return sorted(checks.integer(where, f"{name}[{i}]", m, minimum=0) for i, m in enumerate(value))
+
+
+def _start_factor(where: str, name: str, value: Any) -> float:
+    """0 < start_factor <= 1 (torch's bound: a zero start could never grow)."""
+    return checks.real(where, name, value, low=0.0, high=1.0, low_open=True)
+
+
+class MultiStepLR(LRScheduler):
+    """Multiply the lr by ``gamma`` at each epoch in ``milestones``, as torch's MultiStepLR.
+
+    https://pytorch.org/docs/stable/generated/torch.optim.lr_scheduler.MultiStepLR.html:
+    ``lr(epoch) = initial_lr * gamma ** (number of milestones <= epoch)``; a milestone
+    given twice counts twice, as in torch (which keeps them in a Counter).
+    """
+
+    milestones: list[int]
+    gamma: float
+    hyper_checks: ClassVar[Mapping[str, Check]] = {"milestones": _milestones}
+
+    def __init__(self, optimizer: Optimizer, milestones: Sequence[int], gamma: float = 0.1) -> None:
+        super().__init__(optimizer, locals())
+
+    def _lrs(self, epoch: int) -> list[float]:
+        factor = self.gamma ** bisect_right(self.milestones, epoch)
+        return [base * factor for base in self.base_lrs]
+
+
+class ConstantLR(LRScheduler):
+    """Multiply the lr by ``factor`` until epoch ``total_iters``, as torch's ConstantLR.
+
+    https://pytorch.org/docs/stable/generated/torch.optim.lr_scheduler.ConstantLR.html:
+    ``lr(epoch) = initial_lr * factor`` for ``epoch < total_iters``, then ``initial_lr``
+    (0 <= factor <= 1). torch divides by ``factor`` at ``total_iters``, so its
+    ``factor=0`` fails there; this closed form does not need the division.
+    """
+
+    factor: float
+    total_iters: int
+    hyper_checks: ClassVar[Mapping[str, Check]] = {"factor": checks.probability}
+
+    def __init__(self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5) -> None:
+        super().__init__(optimizer, locals())
+
+    def _lrs(self, epoch: int) -> list[float]:
+        factor = 1.0 if epoch >= self.total_iters else self.factor
+        return [base * factor for base in self.base_lrs]
+
+
+class LinearLR(LRScheduler):
+    """Move the lr's factor linearly from ``start_factor`` to ``end_factor`` over
+    ``total_iters`` epochs, as torch's LinearLR.
+
+    https://pytorch.org/docs/stable/generated/torch.optim.lr_scheduler.LinearLR.html::
+
+        lr(epoch) = initial_lr (start + (end - start) min(epoch, total_iters) / total_iters)
+
+    with 0 < start_factor <= 1 and 0 <= end_factor <= 1. torch's recursive form
+    multiplies the previous lr by ``1 + (end - start) / (total_iters start + (epoch - 1)
+    (end - start))``; the test checks both to 1e-12.
+    """
+
+    start_factor: float
+    end_factor: float
+    total_iters: int
+    hyper_checks: ClassVar[Mapping[str, Check]] = {
+        "start_factor": _start_factor,
+        "end_factor": checks.probability,
+    }
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        start_factor: float = 1.0 / 3,
+        end_factor: float = 1.0,
+        total_iters: int = 5,
+    ) -> None:
+        super().__init__(optimizer, locals())
+
+    def _lrs(self, epoch: int) -> list[float]:
+        done = min(epoch, self.total_iters) / self.total_iters
+        factor = self.start_factor + (self.end_factor - self.start_factor) * done
+        return [base * factor for base in self.base_lrs]

@@ -43,7 +43,7 @@ from typing import Any, ClassVar
 from autograd import Value
 from nn import _checks as checks
 
-__all__ = ["HYPER_CHECKS", "Optimizer"]
+__all__ = ["HYPER_CHECKS", "SCHEDULER_KEYS", "Optimizer"]
 
 _isfinite = math.isfinite
 
@@ -78,13 +78,24 @@ HYPER_CHECKS: dict[str, Check] = {
     "centered": checks.flag,
     "lr_decay": checks.nonnegative,
     "initial_accumulator_value": checks.nonnegative,
-    "initial_lr": checks.nonnegative,  # set by learning-rate schedulers
+    # set in a group by learning-rate schedulers (SCHEDULER_KEYS)
+    "initial_lr": checks.nonnegative,
+    "max_lr": checks.nonnegative,
+    "min_lr": checks.nonnegative,
+    "max_momentum": checks.nonnegative,
+    "base_momentum": checks.nonnegative,
     # learning-rate schedulers
     "step_size": checks.positive_int,
     "gamma": checks.positive,
     "T_max": checks.positive_int,
     "eta_min": checks.nonnegative,
+    "total_iters": checks.positive_int,
 }
+
+
+# Keys a scheduler may add to a parameter group, as torch's do (OneCycleLR keeps its
+# bounds there): an optimizer keeps, saves and loads them beside its hyper-parameters.
+SCHEDULER_KEYS = ("initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum")
 
 
 def checked_hypers(
@@ -297,7 +308,7 @@ class Optimizer:
             self._hyper_names,
             hypers,
             where,
-            optional=("initial_lr",),
+            optional=SCHEDULER_KEYS,
             table=self._hyper_table,
         )
         self._check_combination(out)
