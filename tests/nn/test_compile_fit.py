@@ -159,13 +159,14 @@ def test_a_model_that_branches_on_its_values_cannot_be_compiled() -> None:
             return out if out > 0 else -out
 
     X, y = _regression(1)()
+    model = Branchy()
     with pytest.raises(TypeError, match="while tracing"):
         nn.fit(
-            Branchy(),
+            model,
             X,
             y,
             loss=nn.mse,
-            optimizer=nn.optim.SGD([Value(0.0)], lr=0.1),
+            optimizer=nn.optim.SGD(model.parameters(), lr=0.1),
             epochs=1,
             progress=False,
             compile=True,
