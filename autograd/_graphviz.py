@@ -7,12 +7,18 @@ is drawn (`autograd.viz._graphviz()` does, with a message saying what to install
 from __future__ import annotations
 
 import re
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import graphviz
 from graphviz import nohtml
 
-__all__ = ["Digraph", "GraphvizNotFoundError", "nohtml"]
+__all__ = ["Digraph", "GraphvizError", "GraphvizNotFoundError", "nohtml"]
+
+# How long one call of `dot` may run (seconds) unless the graph says otherwise: Graphviz's
+# layout has no bound of its own (a 163-value chain with a reused input took minutes).
+DEFAULT_TIMEOUT = 30.0
 
 INSTALL_DOT = (
     "Graphviz's `dot` program was not found on PATH. The Python package `graphviz` "
@@ -40,24 +46,67 @@ _VALUE_NODE = re.compile(r"\s*v\d+ \[")
 _OP_NODE = re.compile(r"\s*op\d+ \[")
 
 
-class Digraph(graphviz.Digraph):  # type: ignore[misc]
-    """A `graphviz.Digraph` whose rendering explains how to install a missing ``dot``.
+class GraphvizError(RuntimeError):
+    """Graphviz's ``dot`` failed on a graph, or did not finish within its timeout."""
 
-    Notebook display (``_repr_mimebundle_``), `render` and `view` all go through `pipe`
-    or `render`, so overriding those two covers every way of drawing it.
+
+class Digraph(graphviz.Digraph):  # type: ignore[misc]
+    """A `graphviz.Digraph` whose every call of ``dot`` is bounded in time and whose
+    failures say what happened and what to do.
+
+    Notebook display (``_repr_mimebundle_``) goes through `pipe`, and `render` is
+    written here over `pipe`, so every way of drawing it runs ``dot`` once, with
+    ``timeout`` seconds (the attribute) to finish.
     """
 
-    def pipe(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return super().pipe(*args, **kwargs)
-        except graphviz.ExecutableNotFound as error:
-            raise GraphvizNotFoundError() from error
+    timeout: float = DEFAULT_TIMEOUT
+    who: str = "draw_dot"
 
-    def render(self, *args: Any, **kwargs: Any) -> Any:
+    def pipe(self, format: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        encoding = kwargs.get("encoding")
+        command = [self.engine, f"-T{format or self.format}"]
         try:
-            return super().render(*args, **kwargs)
-        except graphviz.ExecutableNotFound as error:
-            raise GraphvizNotFoundError() from error
+            done = subprocess.run(
+                command,
+                input=self.source.encode("utf-8"),
+                capture_output=True,
+                timeout=self.timeout,
+                check=False,
+            )
+        except FileNotFoundError:
+            raise GraphvizNotFoundError() from graphviz.ExecutableNotFound(command)
+        except subprocess.TimeoutExpired as error:
+            raise GraphvizError(
+                f"{self.who}: Graphviz's `{self.engine}` did not lay out this graph "
+                f"({repr(self)[1:-1]}) within timeout={self.timeout:g} s and was stopped. "
+                f"Draw fewer boxes: draw_dot groups a large graph (lower group_above, or "
+                f"expand fewer groups), pass an intermediate Value as the root, or use "
+                f"autograd.explore(root), whose own layout is bounded in time"
+            ) from error
+        if done.returncode != 0:
+            stderr = done.stderr.decode("utf-8", "replace").strip()
+            raise GraphvizError(
+                f"{self.who}: Graphviz's `{self.engine}` failed (exit status "
+                f"{done.returncode}): {stderr[:500]}"
+            )
+        return done.stdout.decode(encoding) if encoding else done.stdout
+
+    def render(
+        self,
+        filename: str | None = None,
+        directory: str | None = None,
+        *args: Any,
+        format: str | None = None,
+        outfile: str | None = None,
+        **kwargs: Any,
+    ) -> str:
+        """Write the drawing to `outfile` (or ``directory/filename.format``); nothing else."""
+        fmt = format or (Path(outfile).suffix[1:] if outfile else self.format)
+        target = (
+            Path(outfile) if outfile else Path(directory or ".") / f"{filename or self.name}.{fmt}"
+        )
+        target.write_bytes(self.pipe(format=fmt))
+        return str(target)
 
     def __repr__(self) -> str:
         # Stable text (no memory address), so a re-run notebook's outputs do not churn.

@@ -17,10 +17,34 @@ import os
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Page", "script_json"]
+__all__ = ["Page", "display_text", "script_json"]
+
+# Longer labels are cut (visibly) where they are shown: Graphviz refuses strings of
+# 16,384 characters and more, and a box that wide is unreadable anyway.
+MAX_SHOWN = 200
 
 # The page may run only what it carries: no request of any kind leaves it.
 _POLICY = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
+
+
+def display_text(text: str, limit: int = MAX_SHOWN) -> str:
+    """`text` as a picture or a page shows it: every character that cannot be shown or
+    sent (a NUL or another control character but the newline and tab, a lone surrogate,
+    which UTF-8 cannot encode) written as a visible escape such as ``\\x00`` or
+    ``\\ud800``, and text past `limit` characters cut, saying how long it was.
+    """
+    out = []
+    for ch in text[:limit]:
+        code = ord(ch)
+        if (code < 32 and ch not in "\n\t") or code == 127:
+            out.append(f"\\x{code:02x}")
+        elif 0xD800 <= code <= 0xDFFF:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    if len(text) > limit:
+        out.append(f"\u2026 ({len(text):,} characters)")
+    return "".join(out)
 
 
 def script_json(data: Any) -> str:
@@ -52,6 +76,7 @@ class Page:
     """
 
     def __init__(self, title: str, style: str, body: str, script: str, data: Any) -> None:
+        title = display_text(title)
         payload = script_json(data)
         digest = hashlib.sha256((title + body + payload).encode("utf-8")).hexdigest()[:12]
         self.title = title

@@ -48,6 +48,7 @@ from numpy.typing import NDArray
 
 from autograd import engine
 from autograd.engine import Value, is_grad_enabled, operation
+from autograd.functional import _mean_of, _sum_of
 
 __all__ = ["RULES", "Compiled", "Rule", "compile"]
 
@@ -125,8 +126,29 @@ def _pow_bad(y: Array, x: Array, p: Array) -> Any:
     return (x <= 0.0) | ~np.isfinite(y) | ~np.isfinite(slopes[0]) | ~np.isfinite(slopes[1])
 
 
+# Each division checks the local derivatives the engine stores for its kind, and only
+# those: d/da = 1 / b (which overflows for a subnormal b), d/db = -q / b. A constant
+# operand stores none, so ``c / x`` may have 1 / x infinite, as in the engine.
+def _quotient_bad(q: Array, b: Array) -> Any:
+    return (b == 0.0) | ~np.isfinite(q)
+
+
 def _div_bad(q: Array, a: Array, b: Array) -> Any:
-    return (b == 0.0) | ~np.isfinite(q) | ~np.isfinite(q / np.where(b == 0.0, 1.0, b))
+    safe = np.where(b == 0.0, 1.0, b)
+    return _quotient_bad(q, b) | ~np.isfinite(1.0 / safe) | ~np.isfinite(q / safe)
+
+
+def _div_const_bad(q: Array, a: Array, c: Array) -> Any:
+    return _quotient_bad(q, c) | ~np.isfinite(1.0 / np.where(c == 0.0, 1.0, c))
+
+
+def _rdiv_const_bad(q: Array, c: Array, b: Array) -> Any:
+    return _quotient_bad(q, b) | ~np.isfinite(q / np.where(b == 0.0, 1.0, b))
+
+
+def _rpow_const_bad(y: Array, c: Array, x: Array) -> Any:
+    """c ** x stores y * log(c) alone (the base is a constant)."""
+    return (c <= 0.0) | ~np.isfinite(y) | ~np.isfinite(y * np.log(np.where(c > 0.0, c, 1.0)))
 
 
 def _log_bad(y: Array, x: Array) -> Any:
@@ -188,15 +210,16 @@ def _outer_grad(g: Array, x: Array) -> Array:
     return g.T @ x if g.ndim == 2 else np.multiply.outer(g, x)
 
 
-def _mean(x: Array) -> Array:
-    """As the engine: finite for finite inputs, also where their sum is not (the inputs
-    scaled by a power of two first, which is exact)."""
-    n = x.shape[-1]
-    total = x.sum(-1)
-    if np.isfinite(total).all():
-        return total / n  # type: ignore[no-any-return]
-    k = n.bit_length()
-    return (x * 2.0**-k).sum(-1) / n * 2.0**k  # type: ignore[no-any-return]
+def _per_row(each: Callable[[list[float]], float]) -> Callable[[Array], Array]:
+    """A reduction over the last axis made of the engine's own float function, so the
+    compiled sum and mean give the eager ones' numbers (exactly rounded, where numpy's
+    pairwise sum is not: sum([x, 1, -x]) at x = 1e16 is 1, not 0)."""
+
+    def reduce(x: Array) -> Array:
+        rows = x.reshape(-1, x.shape[-1]).tolist()
+        return np.fromiter(map(each, rows), float, len(rows)).reshape(x.shape[:-1])
+
+    return reduce
 
 
 def _spread(g: Array, x: Array) -> Array:
@@ -218,13 +241,26 @@ RULES: dict[str, Rule] = {
     "div": Rule(
         np.divide, (lambda g, q, a, b: g / b, lambda g, q, a, b: g * (-q / b)), bad=_div_bad
     ),
-    "pow": Rule(  # a Value exponent, or a constant base: needs a positive base
+    "div_const": Rule(
+        np.divide, (lambda g, q, a, c: g / c, lambda g, q, a, c: 0.0 * g), bad=_div_const_bad
+    ),
+    "rdiv_const": Rule(
+        np.divide,
+        (lambda g, q, c, b: 0.0 * g, lambda g, q, c, b: g * (-q / b)),
+        bad=_rdiv_const_bad,
+    ),
+    "pow": Rule(  # a Value exponent: needs a positive base
         _pow,
         (lambda g, y, x, p: g * _power_slope(y, x, p), lambda g, y, x, p: g * (y * np.log(x))),
         bad=_pow_bad,
     ),
     "pow_const": Rule(
         _pow, (_pow_const_derivative, lambda g, y, x, p: 0.0 * g), bad=_pow_const_bad
+    ),
+    "rpow_const": Rule(
+        _pow,
+        (lambda g, y, c, x: 0.0 * g, lambda g, y, c, x: g * (y * np.log(c))),
+        bad=_rpow_const_bad,
     ),
     "neg": Rule(np.negative, (lambda g, y, x: -g,)),
     "exp": Rule(np.exp, (lambda g, y, x: g * y,), bad=_not_finite),
@@ -241,8 +277,8 @@ RULES: dict[str, Rule] = {
     "abs": Rule(np.abs, (lambda g, y, x: g * np.sign(x),)),
     "sin": Rule(np.sin, (lambda g, y, x: g * np.cos(x),)),
     "cos": Rule(np.cos, (lambda g, y, x: g * -np.sin(x),)),
-    "sum": Rule(lambda x: x.sum(-1), (lambda g, y, x: _spread(g, x),), True, _not_finite),
-    "mean": Rule(_mean, (lambda g, y, x: _spread(g / x.shape[-1], x),), True),
+    "sum": Rule(_per_row(_sum_of), (lambda g, y, x: _spread(g, x),), True, _not_finite),
+    "mean": Rule(_per_row(_mean_of), (lambda g, y, x: _spread(g / x.shape[-1], x),), True),
     "max": Rule(lambda x: x.max(-1), (lambda g, y, x: _g(g) * _first_pick(x, np.argmax),), True),
     "min": Rule(lambda x: x.min(-1), (lambda g, y, x: _g(g) * _first_pick(x, np.argmin),), True),
     "logsumexp": Rule(_lse, (lambda g, y, x: _g(g) * _softmax(x),), True),
@@ -505,7 +541,7 @@ class _Step:
             for k, (args, constants) in enumerate(zip(row, self.constants)):
                 try:
                     node = self.replayed.apply(tuple(map(Value, args)), constants)
-                except (ValueError, ArithmeticError):
+                except (TypeError, ValueError, ArithmeticError):
                     tape.fail(np.arange(len(rows)) == r, self.batched, self.kind)
                     raise
                 out[r, k] = node.data
@@ -742,6 +778,17 @@ class _Program:
         assert grads is not None
         return grads
 
+    def overflowed_row(self, tape: _Tape) -> int | None:
+        """After a backward pass whose parameter gradients are not finite: the first row
+        whose own gradients are not (rows stay apart until they reach a shared block), or
+        None when every row's are finite and only their sum over the batch is not."""
+        steps = zip(self.steps, tape.grads[CONSTANTS + 1 :])
+        rows = [
+            np.flatnonzero(~np.isfinite(g).all(1)) for s, g in steps if s.batched and g is not None
+        ]
+        first = [int(r[0]) for r in rows if len(r)]
+        return min(first) if first else None
+
 
 def _distinct(columns: list[int]) -> bool:
     return len(set(columns)) == len(columns)
@@ -786,10 +833,10 @@ _WITH_CONSTANT = {
     "sub_const": ("sub", False),
     "rsub_const": ("sub", True),
     "mul_const": ("mul", False),
-    "div_const": ("div", False),
-    "rdiv_const": ("div", True),
+    "div_const": ("div_const", False),
+    "rdiv_const": ("rdiv_const", True),
     "pow_const": ("pow_const", False),
-    "rpow_const": ("pow", True),
+    "rpow_const": ("rpow_const", True),
     "leaky_relu": ("leaky_relu", False),
 }
 
@@ -934,12 +981,18 @@ class Compiled:
             )
         arrays, inputs = self._batch(args)
         tape = self._forward(arrays, inputs)
-        values = self._program.outputs(tape)[:, 0]
+        values = self._program.outputs(tape)[:, 0].tolist()
         batch = len(values)
-        scale = 1.0 / batch if reduction == "mean" else 1.0
-        self._backward(tape, np.full((batch, 1), scale))
-        total = math.fsum(values.tolist())
-        return total / batch if reduction == "mean" else total
+        # The engine's own mean and sum (finite where the rows' sum is not), and checked
+        # before any gradient is written: an error leaves every .grad as it was.
+        loss = _mean_of(values) if reduction == "mean" else _sum_of(values)
+        if not math.isfinite(loss):
+            raise OverflowError(
+                f"value_and_grad: the sum of the {batch} rows' values is {loss!r}, not a "
+                f"finite number; rescale the loss, or use reduction='mean'"
+            )
+        self._backward(tape, np.full((batch, 1), 1.0 / batch if reduction == "mean" else 1.0))
+        return loss
 
     # ------------------------------------------------------------ helpers
 
@@ -954,12 +1007,27 @@ class Compiled:
         grads = self._program.backward(tape, grad_output.reshape(len(grad_output), -1))
         if not np.isfinite(grads).all():
             bad = self.parameters[int(np.argmax(~np.isfinite(grads)))]
+            row = self._program.overflowed_row(tape)
+            if row is None:
+                raise OverflowError(
+                    f"backward: the gradient of {bad!r} is finite for each row of the batch "
+                    f"but not summed over its {len(grad_output)} rows; scale the loss down "
+                    f"or use smaller batches"
+                )
             raise OverflowError(
-                f"backward: the gradient of {bad!r} is not finite: a gradient overflowed "
-                f"on its way back from the output; scale the loss down or clip the gradients"
+                f"row {row} of the batch: backward: the gradient of {bad!r} is not finite: a "
+                f"gradient overflowed on its way back from the output; scale the loss down "
+                f"or clip the gradients"
             )
         # Read and written by map in C: no Python loop over the parameters.
-        totals = np.fromiter(map(_grad, self.parameters), float, len(self.parameters)) + grads
+        with np.errstate(over="ignore"):
+            totals = np.fromiter(map(_grad, self.parameters), float, len(self.parameters)) + grads
+        if not np.isfinite(totals).all():  # finite alone, but not with what .grad held
+            bad = self.parameters[int(np.argmax(~np.isfinite(totals)))]
+            raise OverflowError(
+                f"backward: the gradient accumulated in {bad!r} would not be finite "
+                f"({bad.grad!r} plus this call's); zero the gradients (zero_grad()) first"
+            )
         deque(map(setattr, self.parameters, repeat("grad"), totals.tolist()), maxlen=0)
 
     def _grad_output(self, grad_output: Any, shape: tuple[int, ...]) -> Array:
@@ -1008,7 +1076,7 @@ class Compiled:
         ]
         try:
             self.fn(*sample)
-        except (ValueError, ArithmeticError) as err:
+        except (TypeError, ValueError, ArithmeticError) as err:
             raise type(err)(f"row {row} of the batch: {err}") from err
         raise OverflowError(
             f"row {row} of the batch: the compiled {kind!r} step is not finite there, "

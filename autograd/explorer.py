@@ -27,7 +27,7 @@ from collections.abc import Callable
 from typing import Any
 
 from autograd import functional
-from autograd._page import Page
+from autograd._page import Page, display_text
 from autograd.engine import Value, _as_number, topological_order
 from autograd.viz import (
     _check_rankdir,
@@ -103,7 +103,7 @@ def explore(
 def _node_data(i: int, value: Value, drawn: bool) -> dict[str, Any]:
     return {
         "id": f"v{i}",
-        "label": value.label,
+        "label": display_text(value.label),
         "op": value.op,
         "data": value.data,
         "formula": formula(value.op) if value.parents else "",

@@ -78,13 +78,14 @@ def _nonempty(values: Iterable[_Scalar], func: str) -> tuple[Value, ...]:
     return vs
 
 
-def _fsum(vs: tuple[Value, ...]) -> float:
-    """The exactly rounded sum of the data; on overflow the plain (signed, infinite) sum,
-    which `_node` then reports with the op and its operands."""
+def _sum_of(xs: Sequence[float]) -> float:
+    """The exactly rounded sum; on overflow the plain (signed, infinite) sum, which
+    `_node` then reports with the op and its operands. Compiled mode's ``sum`` calls it
+    per row, so both modes give the same numbers."""
     try:
-        return math.fsum(v.data for v in vs)
+        return math.fsum(xs)
     except OverflowError:  # fsum raises instead of returning inf
-        return builtins.sum(v.data for v in vs)
+        return builtins.sum(xs)
 
 
 def sum(values: Iterable[_Scalar]) -> Value:
@@ -93,7 +94,7 @@ def sum(values: Iterable[_Scalar]) -> Value:
     The sum of an empty list is a constant 0.
     """
     vs = _as_values(values, "sum")
-    total = _fsum(vs)
+    total = _sum_of([v.data for v in vs])
     return _node(total, _SUM, vs, (1.0,) * len(vs))
 
 
@@ -104,22 +105,22 @@ def mean(values: Iterable[_Scalar]) -> Value:
     """
     vs = _nonempty(values, "mean")
     n = len(vs)
-    return _node(_fmean(vs), _MEAN, vs, (1.0 / n,) * n)
+    return _node(_mean_of([v.data for v in vs]), _MEAN, vs, (1.0 / n,) * n)
 
 
-def _fmean(vs: tuple[Value, ...]) -> float:
-    """The exactly rounded sum of the data, divided by n.
+def _mean_of(xs: Sequence[float]) -> float:
+    """The exactly rounded sum of xs, divided by n (compiled mode's ``mean`` per row).
 
     A sum past the float maximum is taken of the data scaled by 2**-k, 2**k >= n, which
     is exact (a power of two) and cannot overflow: each |x| is at most the maximum.
     """
-    n = len(vs)
+    n = len(xs)
     try:
-        return math.fsum(v.data for v in vs) / n
+        return math.fsum(xs) / n
     except OverflowError:
         k = n.bit_length()
         scale = 2.0**-k
-        return math.fsum(v.data * scale for v in vs) / n * 2.0**k
+        return math.fsum([x * scale for x in xs]) / n * 2.0**k
 
 
 def dot(a: Sequence[_Scalar], b: Sequence[_Scalar]) -> Value:

@@ -37,6 +37,7 @@ how to install it.
 
 from __future__ import annotations
 
+import inspect
 import math
 import os
 from collections.abc import Iterator
@@ -45,16 +46,18 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from autograd._page import display_text
 from autograd.engine import Value, _as_number, topological_order
 
 if TYPE_CHECKING:
     import graphviz
 
-    from autograd._graphviz import GraphvizNotFoundError
+    from autograd._graphviz import GraphvizError, GraphvizNotFoundError
 
 __all__ = [
     "BackwardStep",
     "Contribution",
+    "GraphvizError",
     "GraphvizNotFoundError",
     "backward_steps",
     "draw_dot",
@@ -101,8 +104,8 @@ def _graphviz(who: str) -> ModuleType:
 
 def __getattr__(name: str) -> Any:
     # PEP 562: the error class lives with the graphviz-dependent code; load it on use.
-    if name == "GraphvizNotFoundError":
-        return _graphviz("autograd.viz.GraphvizNotFoundError").GraphvizNotFoundError
+    if name in ("GraphvizNotFoundError", "GraphvizError"):
+        return getattr(_graphviz(f"autograd.viz.{name}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -113,7 +116,8 @@ def __getattr__(name: str) -> Any:
 class Contribution:
     """What one node of the backward pass sends to one of its parents.
 
-    ``amount = local_grad * grad of the sending node``; the parent's gradient is the sum
+    ``amount = local_grad x grad of the sending node`` (the chain rule's order, used by
+    every view: local derivative x upstream grad); the parent's gradient is the sum
     of the amounts it receives.
     """
 
@@ -142,7 +146,7 @@ class BackwardStep:
         if not self.sends:
             return f"{head} sends nothing"
         flows = ", ".join(
-            f"{_short(self.grad)} x {_short(c.local_grad)} = {_short(c.amount)} "
+            f"{_short(c.local_grad)} x {_short(self.grad)} = {_short(c.amount)} "
             f"to {_node_name(c.parent)}"
             for c in self.sends
         )
@@ -194,6 +198,7 @@ def draw_dot(
     collapse: bool = False,
     step: int | None = None,
     highlight: Value | None = None,
+    timeout: float = 30.0,
 ) -> graphviz.Digraph:
     """Draw the computation graph that produced `root` as a `graphviz.Digraph`.
 
@@ -218,34 +223,74 @@ def draw_dot(
     - ``step``: draw the backward pass after ``step`` steps of `backward_steps(root)`
       (0 to the number of Values): the node of the latest step is outlined in blue,
       with the chain rule for what it sent written on its edges
-      (``grad x local = amount``); nodes already processed show their gradient, the
+      (``local x grad = amount``); nodes already processed show their gradient, the
       others ``grad ?``. After the last step the gradients are those of
       ``root.backward()`` on zeroed gradients.
     - ``highlight``: a Value of the graph to outline in red, its box and the operation
       that made it: ``draw_dot(error.output, highlight=error.node)`` shows the node a
       `GradcheckError` names.
+    - ``timeout``: seconds Graphviz's ``dot`` may take to lay the picture out when it
+      is shown or saved; past that it is stopped and `GraphvizError` says what to draw
+      instead.
+
+    Labels are shown as written, except what a picture cannot carry: control
+    characters and lone surrogates show as escapes (``\\x00``), and a label longer
+    than 200 characters is cut, saying its length.
 
     Needs the Python package ``graphviz`` (imported on the first call); rendering the
     result needs Graphviz's ``dot`` program.
     """
-    _check_value(root, "draw_dot")
-    _check_rankdir(rankdir, "draw_dot")
+    return _draw(
+        "draw_dot",
+        root,
+        rankdir=rankdir,
+        show_grad=show_grad,
+        show_local_grads=show_local_grads,
+        color_by_grad=color_by_grad,
+        max_nodes=max_nodes,
+        collapse=collapse,
+        step=step,
+        highlight=highlight,
+        timeout=timeout,
+    )
+
+
+def _draw(
+    who: str,
+    root: Value,
+    *,
+    rankdir: str,
+    show_grad: bool,
+    show_local_grads: bool,
+    color_by_grad: bool,
+    max_nodes: int,
+    collapse: bool,
+    step: int | None,
+    highlight: Value | None,
+    timeout: float,
+) -> graphviz.Digraph:
+    """`draw_dot` for `who` (draw_dot or save_graph), whose name every error carries."""
+    _check_value(root, who)
+    _check_rankdir(rankdir, who)
+    seconds = _as_number(timeout, f"{who}(timeout)")
+    if seconds <= 0:
+        raise ValueError(f"{who}: timeout must be a positive number of seconds, got {timeout!r}")
     order = topological_order(root)
-    drawn = _values_to_draw(root, collapse, max_nodes, "draw_dot")
+    drawn = _values_to_draw(root, collapse, max_nodes, who)
     if highlight is not None and highlight not in drawn:
         if not isinstance(highlight, Value):
             raise TypeError(
-                f"draw_dot: highlight must be a Value of the graph, got "
+                f"{who}: highlight must be a Value of the graph, got "
                 f"{type(highlight).__name__} {highlight!r}"
             )
         raise ValueError(
-            f"draw_dot: highlight {highlight!r} is not among the Values drawn for this root; "
+            f"{who}: highlight {highlight!r} is not among the Values drawn for this root; "
             f"pass a node of root's graph (e.g. GradcheckError.node with its .output)"
         )
     if step is None:
         grads, current = {v: v.grad for v in drawn}, None
     else:
-        grads, current = _replayed_grads(order, step)
+        grads, current = _replayed_grads(order, step, who)
     style = _Style(
         rankdir=rankdir,
         show_grad=show_grad,
@@ -254,7 +299,9 @@ def draw_dot(
         largest=max((abs(g) for v, g in grads.items() if v in drawn), default=0.0),
         highlight=highlight,
     )
-    return _graph(order, drawn, grads, current, style, "draw_dot")
+    graph = _graph(order, drawn, grads, current, style, who)
+    graph.timeout, graph.who = seconds, who
+    return graph
 
 
 @dataclass(frozen=True)
@@ -319,7 +366,7 @@ def _value_box(
 ) -> None:
     """Node ``v{i}``: a record ``label | data | grad`` (``grad ?`` when `grad` is None),
     filled by |grad| with `color_by_grad`, outlined in blue when it is the current step."""
-    fields = [_escape_record(value.label)] if value.label else []
+    fields = [_escape_record(display_text(value.label))] if value.label else []
     fields.append(f"data {_four_decimals(value.data)}")
     if style.show_grad:
         fields.append("grad ?" if grad is None else f"grad {_four_decimals(grad)}")
@@ -354,12 +401,12 @@ def _operation(
     are not drawn are counted in a dashed summary node ``in{i}``.
 
     An edge says which operand it is (``a``/``b``) for ``-``, ``/`` and ``**``; while
-    `sending` (this node's step) it carries the chain rule ``grad x local = amount``,
+    `sending` (this node's step) it carries the chain rule ``local x grad = amount``,
     otherwise the local derivative with `show_local_grads`. With `svg_ids` the edges
     are ``e{i}`` (op to value) and ``e{i}_{k}`` (from parent k).
     """
     non_commutative = value.op in _NON_COMMUTATIVE and len(value.parents) == 2
-    op_label = f"a {value.op} b" if non_commutative else value.op
+    op_label = f"a {value.op} b" if non_commutative else display_text(value.op)
     op_attrs = {"id": f"op{i}"} if style.svg_ids else {}
     if style.highlight is value:
         op_attrs.update(color=_HIGHLIGHT_COLOR, fontcolor=_HIGHLIGHT_COLOR, penwidth="3")
@@ -375,7 +422,7 @@ def _operation(
         if sending is not None:
             amount = sending.sends[k].amount
             grad, local_text = _four_decimals(sending.grad), _four_decimals(local)
-            parts.append(f"{grad} x {local_text} = {_four_decimals(amount)}")
+            parts.append(f"{local_text} x {grad} = {_four_decimals(amount)}")
             attrs.update(color=_STEP_COLOR, fontcolor=_STEP_COLOR, penwidth="2")
         elif style.show_local_grads:
             parts.append(f"local {_four_decimals(local)}")
@@ -398,13 +445,13 @@ def _operation(
 
 
 def _replayed_grads(
-    order: list[Value], step: object
+    order: list[Value], step: object, who: str
 ) -> tuple[dict[Value, float], BackwardStep | None]:
     """What ``draw_dot(step=k)`` shows: the gradient of each node processed in the
     first k steps of the backward pass (final, by then), and the k-th step itself."""
     if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= len(order):
         raise ValueError(
-            f"draw_dot: step must be an int from 0 (before the backward pass) to "
+            f"{who}: step must be an int from 0 (before the backward pass) to "
             f"{len(order)} (after its last step, one per Value), got {step!r}"
         )
     grads: dict[Value, float] = {}
@@ -422,8 +469,15 @@ def save_graph(root: Value, path: str | os.PathLike[str], **options: Any) -> Pat
 
     The format follows the extension: ``.svg``, ``.png`` or ``.pdf``. Exactly `path` is
     written (no DOT source file is left beside it). Returns the path as a `Path`.
-    Raises `GraphvizNotFoundError` when Graphviz's ``dot`` is not installed.
+    Raises `GraphvizNotFoundError` when Graphviz's ``dot`` is not installed, and
+    `GraphvizError` when it fails or does not finish within ``timeout`` seconds.
     """
+    unknown = sorted(set(options) - set(inspect.signature(draw_dot).parameters) - {"root"})
+    if unknown:
+        raise TypeError(
+            f"save_graph: unknown option {unknown[0]!r}; it takes draw_dot's options: "
+            f"{', '.join(p for p in inspect.signature(draw_dot).parameters if p != 'root')}"
+        )
     target = Path(path)
     fmt = _FORMATS.get(target.suffix.lower())
     if fmt is None:
@@ -431,7 +485,12 @@ def save_graph(root: Value, path: str | os.PathLike[str], **options: Any) -> Pat
             f"save_graph: cannot tell the format of {str(path)!r} from its extension "
             f"{target.suffix!r}; use a path ending in .svg, .png or .pdf"
         )
-    graph = draw_dot(root, **options)
+    defaults = {
+        name: p.default
+        for name, p in inspect.signature(draw_dot).parameters.items()
+        if name != "root"
+    }
+    graph = _draw("save_graph", root, **{**defaults, **options})
     target.write_bytes(graph.pipe(format=fmt))
     return target
 

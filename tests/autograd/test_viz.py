@@ -409,7 +409,7 @@ def test_steps_of_the_neuron() -> None:
     assert first.sends == (Contribution(first.node.parents[0], local, local),)
     assert (
         str(first)
-        == "step 1: 'tanh' node 'o' (data 0.7071, grad 1) sends 1 x 0.5 = 0.5 to '+' node 'n'"
+        == "step 1: 'tanh' node 'o' (data 0.7071, grad 1) sends 0.5 x 1 = 0.5 to '+' node 'n'"
     )
     leaf = steps[-1]
     assert not leaf.sends
@@ -418,7 +418,8 @@ def test_steps_of_the_neuron() -> None:
     )
     unlabelled = next(s for s in steps if not s.node.label and s.node.op == "*")
     assert re.match(
-        r"step \d+: '\*' node \(data -?[\d.]+, grad 0.5\) sends 0.5 x ", str(unlabelled)
+        r"step \d+: '\*' node \(data -?[\d.]+, grad 0.5\) sends -?[\d.]+ x 0.5 = ",
+        str(unlabelled),
     )
     with pytest.raises(dataclasses.FrozenInstanceError):
         first.grad = 2.0  # type: ignore[misc]
@@ -459,7 +460,7 @@ def test_draw_step_writes_the_chain_rule_on_the_edges_it_sends_along() -> None:
     label = {"label": "{data -6.0000|grad 1.0000}", "shape": "record"}
     assert attributes(source, "v2") == label | HIGHLIGHT
     edge = attributes(source, "v0 -> op2")
-    assert edge["label"] == "1.0000 x -3.0000 = -3.0000"
+    assert edge["label"] == "-3.0000 x 1.0000 = -3.0000"  # local derivative x upstream grad
     assert edge["color"] == edge["fontcolor"] == "#1f77b4"
     assert value_lines(source)["v0"] == "{a|data 2.0000|grad ?}"
 
@@ -677,7 +678,7 @@ def test_drawing_without_the_graphviz_package_says_what_to_install() -> None:
     messages = result["messages"]
     assert isinstance(messages, list) and len(messages) == 3
     for (message, name), who in zip(
-        messages, ["draw_dot", "draw_dot", "autograd.viz.GraphvizNotFoundError"]
+        messages, ["draw_dot", "save_graph", "autograd.viz.GraphvizNotFoundError"]
     ):
         assert name == "graphviz"
         assert message.startswith(f"{who} needs the Python package `graphviz`")
@@ -689,3 +690,51 @@ def test_an_unknown_name_is_still_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="has no attribute 'draw_dots'"):
         autograd.draw_dots  # type: ignore[attr-defined]  # noqa: B018
     assert autograd.draw_dot is draw_dot
+
+
+# ------------------------------------------------------------------ hostile labels, errors
+
+HOSTILE_LABELS = ["a\x00b", "y" * 16_384, "a\ud800b", "\udfff"]
+
+
+@pytest.mark.parametrize("label", HOSTILE_LABELS, ids=["nul", "16384-chars", "surrogate", "lone"])
+def test_labels_graphviz_cannot_take_are_shown_escaped_or_cut(label: str, tmp_path: Path) -> None:
+    y = Value(2.0, label=label) * 3.0
+    shown = svg_nodes(render_svg(draw_dot(y)))["v0"]
+    text = " ".join(shown)
+    if len(label) > 200:
+        assert "y" * 200 + "\u2026 (16,384 characters)" in text
+    else:
+        assert label.encode("unicode_escape").decode("ascii") in text  # \x00, \ud800
+    assert save_graph(y, tmp_path / "g.svg").read_bytes().startswith(b"<?xml")
+    page = autograd.explore(y, title=label)
+    page.save(tmp_path / "g.html")  # the page is valid UTF-8: nothing unencodable in it
+
+
+def test_save_graphs_errors_name_save_graph(tmp_path: Path) -> None:
+    o = neuron()
+    with pytest.raises(ValueError, match=r"^save_graph: step must be an int"):
+        save_graph(o, tmp_path / "g.svg", step=99)
+    with pytest.raises(ValueError, match=r"^save_graph: the graph has 10 Values"):
+        save_graph(o, tmp_path / "g.svg", max_nodes=3)
+    with pytest.raises(TypeError, match=r"^save_graph: unknown option 'colour_by_grad'"):
+        save_graph(o, tmp_path / "g.svg", colour_by_grad=True)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_dot_that_does_not_finish_is_stopped_and_explained(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slow = tmp_path / "bin" / "dot"
+    slow.parent.mkdir()
+    slow.write_text(f"#!{sys.executable}\nimport time\ntime.sleep(60)\n")
+    slow.chmod(0o755)
+    monkeypatch.setenv("PATH", str(slow.parent))
+    graph = draw_dot(neuron(), timeout=0.5)
+    with pytest.raises(autograd.viz.GraphvizError, match=r"^draw_dot: .* within timeout=0.5 s"):
+        graph.pipe(format="svg")
+    with pytest.raises(autograd.viz.GraphvizError, match=r"^save_graph: .*explore"):
+        save_graph(neuron(), tmp_path / "g.svg", timeout=0.5)
+    assert not (tmp_path / "g.svg").exists()
+    with pytest.raises(ValueError, match="timeout must be a positive number"):
+        draw_dot(neuron(), timeout=0)

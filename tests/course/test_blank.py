@@ -78,6 +78,10 @@ def test_only_solution_cells_change_and_every_output_goes() -> None:
 EXERCISES = [p for p in notebook_paths() if has_exercises(nbformat.read(p, as_version=4))]
 
 
+def test_the_course_has_exercises() -> None:
+    assert any(p.name.startswith("05_") for p in EXERCISES)
+
+
 @pytest.mark.parametrize("path", EXERCISES, ids=[p.stem for p in EXERCISES])
 def test_the_learners_copy_fails_each_check_with_a_helpful_message(
     path: Path, tmp_path: Path
