@@ -234,6 +234,19 @@ def rng(where: str, name: str, value: Any) -> np.random.Generator:
     return np.random.default_rng(int(value))
 
 
+def no_renamed(where: str, given: Mapping[str, Any], renamed: Mapping[str, str]) -> None:
+    """Refuse keyword arguments left over in ``**given``: an old name (a key of
+    `renamed`) with a message naming the new one, anything else as Python would."""
+    for old, value in given.items():
+        if old in renamed:
+            new = renamed[old]
+            raise TypeError(
+                f"{where}: {old}= is now called {new}= (one name across nn: MLP, fit and the "
+                f"datasets take {new}=); pass {new}={shown(value)}"
+            )
+        raise TypeError(f"{where}() got an unexpected keyword argument {old!r}")
+
+
 def choice(where: str, name: str, value: Any, allowed: Sequence[str]) -> str:
     """One of the names in `allowed` (a reduction, an activation, a metric)."""
     listed = ", ".join(repr(a) for a in allowed)

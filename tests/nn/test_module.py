@@ -23,9 +23,9 @@ class Pair(Module):
     def __init__(self) -> None:
         self.scale = Value(2.0)
         self.left = nn.MLP(2, [2, 1], seed=1)
-        self.right = nn.Neuron(2, activation="relu", rng=2)
+        self.right = nn.Neuron(2, activation="relu", seed=2)
         self.offsets = (Value(0.5), Value(-0.5))
-        self.heads = [nn.Neuron(1, rng=3), nn.Neuron(1, rng=4)]
+        self.heads = [nn.Neuron(1, seed=3), nn.Neuron(1, seed=4)]
         self.sizes = [1, 2, 3]  # not parameters: plain numbers
         self._cache = [Value(9.0)]  # private: skipped
         self.label_parameters()
@@ -86,10 +86,10 @@ def test_labels_are_full_dotted_names_from_the_top_level_model() -> None:
     for name, p in model.named_parameters():
         assert p.label == name
     # a Layer built on its own is labelled relative to itself
-    layer = nn.Layer(2, 2, rng=0)
+    layer = nn.Layer(2, 2, seed=0)
     assert layer.neurons[1].b is not None
     assert layer.neurons[1].b.label == "neurons.1.b"
-    assert nn.Neuron(2, rng=0).w[0].label == "w.0"
+    assert nn.Neuron(2, seed=0).w[0].label == "w.0"
 
 
 def test_label_parameters_with_prefix() -> None:
@@ -104,8 +104,8 @@ def test_label_parameters_with_prefix() -> None:
 def test_shared_parameter_is_listed_once() -> None:
     class Tied(Module):
         def __init__(self) -> None:
-            self.a = nn.Neuron(2, rng=0)
-            self.b = nn.Neuron(2, rng=1)
+            self.a = nn.Neuron(2, seed=0)
+            self.b = nn.Neuron(2, seed=1)
             self.b.w[0] = self.a.w[0]
 
     model = Tied()
@@ -178,7 +178,7 @@ def test_load_state_dict_round_trip_between_models() -> None:
 
 
 def test_load_state_dict_accepts_ints_and_numpy_scalars() -> None:
-    model = nn.Neuron(2, rng=0)
+    model = nn.Neuron(2, seed=0)
     model.load_state_dict({"w.0": 1, "w.1": np.float32(0.5), "b": np.int64(-2)})
     assert model.state_dict() == OrderedDict([("w.0", 1.0), ("w.1", 0.5), ("b", -2.0)])
     assert all(type(x) is float for x in model.state_dict().values())
@@ -228,7 +228,7 @@ def test_load_state_dict_refusals_leave_the_model_unchanged(kind: str) -> None:
 
 
 def test_load_state_dict_lists_missing_and_unexpected_together() -> None:
-    model = nn.Neuron(2, rng=0)
+    model = nn.Neuron(2, seed=0)
     with pytest.raises(ValueError) as info:
         model.load_state_dict({"w.0": 1.0, "weight.1": 2.0, "bias": 0.0})
     message = str(info.value)
@@ -237,7 +237,7 @@ def test_load_state_dict_lists_missing_and_unexpected_together() -> None:
 
 
 def test_load_state_dict_non_strict_loads_the_matching_names() -> None:
-    model = nn.Neuron(2, rng=0)
+    model = nn.Neuron(2, seed=0)
     result = model.load_state_dict({"w.0": 3.0, "extra": 1.0}, strict=False)
     assert result.missing_keys == ["w.1", "b"]
     assert result.unexpected_keys == ["extra"]
@@ -250,7 +250,7 @@ def test_load_state_dict_non_strict_loads_the_matching_names() -> None:
 
 def test_load_state_dict_needs_a_mapping() -> None:
     with pytest.raises(TypeError, match="mapping of name -> number"):
-        nn.Neuron(1, rng=0).load_state_dict([("w.0", 1.0), ("b", 0.0)])  # type: ignore[arg-type]
+        nn.Neuron(1, seed=0).load_state_dict([("w.0", 1.0), ("b", 0.0)])  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------------ save / load
@@ -281,8 +281,8 @@ def test_save_then_load_model_is_bit_identical(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "model",
     [
-        nn.Neuron(3, activation="sigmoid", bias=False, rng=0),
-        nn.Layer(2, 3, activation="relu", rng=0),
+        nn.Neuron(3, activation="sigmoid", bias=False, seed=0),
+        nn.Layer(2, 3, activation="relu", seed=0),
         nn.MLP(2, [1], activation="linear", output_activation="tanh", seed=0, bias=False),
     ],
     ids=["neuron", "layer", "mlp"],
@@ -346,7 +346,7 @@ def test_builtin_activation_passed_as_a_function_is_saved_by_name(tmp_path: Path
 
 
 def test_save_refuses_non_finite_parameters_and_keeps_the_old_file(tmp_path: Path) -> None:
-    model = nn.Neuron(2, rng=0)
+    model = nn.Neuron(2, seed=0)
     path = tmp_path / "m.json"
     model.save(path)
     old = path.read_bytes()
@@ -359,7 +359,7 @@ def test_save_refuses_non_finite_parameters_and_keeps_the_old_file(tmp_path: Pat
 def test_save_failure_midway_keeps_the_old_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    model = nn.Neuron(2, rng=0)
+    model = nn.Neuron(2, seed=0)
     path = tmp_path / "m.json"
     model.save(path)
     old = path.read_bytes()
@@ -472,7 +472,7 @@ def test_load_into_a_different_shape_or_class_is_refused(tmp_path: Path) -> None
         other.load(path)
     assert other.state_dict() == before
     with pytest.raises(ValueError, match="holds a MLP, not a Layer"):
-        nn.Layer(2, 3, rng=0).load(path)
+        nn.Layer(2, 3, seed=0).load(path)
 
 
 def test_a_custom_module_saves_its_parameters_and_loads_them_by_hand(tmp_path: Path) -> None:
@@ -595,7 +595,7 @@ def test_deep_json_and_huge_ints_are_value_errors_naming_the_file(
 
 
 def test_a_huge_int_parameter_is_a_bad_value_not_an_overflow() -> None:
-    model = nn.Neuron(1, rng=0)
+    model = nn.Neuron(1, seed=0)
     before = model.state_dict()
     with pytest.raises(ValueError, match=r"'w\.0' is an int of about 401 digits"):
         model.load_state_dict({"w.0": 10**400, "b": 0.0})
@@ -618,7 +618,7 @@ def test_saving_through_a_symlink_writes_its_target(tmp_path: Path) -> None:
 def test_saving_into_a_missing_folder_names_the_target_and_the_folder(tmp_path: Path) -> None:
     path = tmp_path / "missing" / "m.json"
     with pytest.raises(FileNotFoundError) as info:
-        nn.Neuron(1, rng=0).save(path)
+        nn.Neuron(1, seed=0).save(path)
     message = str(info.value)
     assert f"cannot save to {path}: the folder {path.parent} does not exist" in message
     assert ".tmp" not in message
@@ -630,6 +630,6 @@ def test_the_temporary_file_pattern_is_documented() -> None:
 
 
 def test_load_state_dict_strict_must_be_a_bool() -> None:
-    model = nn.Neuron(1, rng=0)
+    model = nn.Neuron(1, seed=0)
     with pytest.raises(TypeError, match="load_state_dict: strict must be True or False"):
         model.load_state_dict(model.state_dict(), strict="no")  # type: ignore[arg-type]
