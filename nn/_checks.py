@@ -35,6 +35,7 @@ from typing import Any, NoReturn
 import numpy as np
 
 __all__ = [
+    "bad_array",
     "choice",
     "exact_keys",
     "fail",
@@ -42,12 +43,14 @@ __all__ = [
     "fraction",
     "instance",
     "integer",
+    "no_renamed",
     "nonnegative",
     "positive",
     "positive_int",
     "probability",
     "real",
     "rng",
+    "samples",
     "shown",
 ]
 
@@ -232,6 +235,28 @@ def rng(where: str, name: str, value: Any) -> np.random.Generator:
     if value < 0:
         fail(where, name, value, expected, "seeds are non-negative; pass e.g. 0")
     return np.random.default_rng(int(value))
+
+
+def bad_array(where: str, name: str, array: Any, expected: str, fix: str) -> NoReturn:
+    """Raise ValueError for an array of the wrong shape or content, shown by its shape."""
+    message = f"{where}: {name} must be {expected}; got {name} of shape {np.shape(array)}"
+    raise ValueError(f"{message}: {fix}" if fix else message)
+
+
+def samples(where: str, name: str, X: Any) -> Any:
+    """X as a 2-D float array (samples, features) of finite numbers, at least one row."""
+    try:
+        array = np.asarray(X, dtype=float)
+    except (TypeError, ValueError) as err:
+        fail(where, name, X, "a 2-D array of numbers (samples, features)", str(err), TypeError)
+    if array.ndim != 2:
+        bad_array(where, name, array, "2-D (samples, features)", "one row per sample")
+    if len(array) == 0:
+        bad_array(where, name, array, "at least one sample", "pass some data")
+    if not np.all(np.isfinite(array)):
+        row = int(np.argwhere(~np.isfinite(array))[0][0])
+        bad_array(where, name, array, "finite numbers", f"row {row} holds NaN or inf")
+    return array
 
 
 def no_renamed(where: str, given: Mapping[str, Any], renamed: Mapping[str, str]) -> None:

@@ -94,7 +94,8 @@ def training_page(
     turn and restored when done), ``(X, y)`` the training data and ``(X_test,
     y_test)``, optional, the test data: two input features, integer class labels.
     """
-    from nn.train import _check_data, _forward, _numbers, _predicted_classes
+    from nn.module import _forward, _numbers, _predicted_classes
+    from nn.train import _check_data
 
     snapshots = history.snapshots
     if snapshots is None:

@@ -31,7 +31,7 @@ import functools
 import math
 import numbers
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 from numpy.typing import NDArray
 
@@ -39,11 +39,11 @@ import autograd
 from autograd import Value
 from autograd.functional import is_batch
 from nn import _checks as checks
-from nn.module import Module
 
 __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "classifies",
     "cross_entropy",
     "decision_threshold",
     "hinge",
@@ -76,6 +76,20 @@ def decision_threshold(loss: Callable[..., Value]) -> float:
     ``functools.wraps`` keep the threshold of the loss they wrap, so
     ``partial(binary_cross_entropy, reduction="sum")`` still decides at 0.5.
     """
+    threshold = _declared_threshold(loss)
+    return 0.0 if threshold is None else threshold
+
+
+def classifies(loss: Callable[..., Value]) -> bool:
+    """Whether ``loss`` trains a classifier: its targets are classes and it declares a
+    `decision_threshold` (`cross_entropy`, `binary_cross_entropy`,
+    `binary_cross_entropy_with_logits`, `hinge`, wrappers of them, and a loss of your own
+    with that attribute), unlike the regression losses `mse` and `sse`."""
+    return _declared_threshold(loss) is not None
+
+
+def _declared_threshold(loss: Callable[..., Value]) -> float | None:
+    """The ``decision_threshold`` of ``loss`` or of the loss it wraps, if one says it."""
     for _ in range(100):  # a chain of wrappers, never a cycle
         threshold = getattr(loss, "decision_threshold", None)
         if threshold is not None:
@@ -83,9 +97,9 @@ def decision_threshold(loss: Callable[..., Value]) -> float:
         inner = loss.func if isinstance(loss, functools.partial) else None
         inner = getattr(loss, "__wrapped__", None) if inner is None else inner
         if not callable(inner):
-            return 0.0
+            return None
         loss = inner
-    return 0.0
+    return None
 
 
 def _decides_at(threshold: float) -> Callable[[_Loss], _Loss]:
@@ -319,6 +333,7 @@ def _class_loss(logits: list[Value], target: Any, loss: str, where: str) -> Valu
     return autograd.dot(autograd.log_softmax(logits), [-p for p in probs])
 
 
+@_decides_at(0.0)
 def cross_entropy(
     logits: VectorPrediction, target: ClassTarget, reduction: Reduction = "mean"
 ) -> Value:
@@ -385,6 +400,7 @@ def binary_cross_entropy(
     return _reduce(losses, reduction)
 
 
+@_decides_at(0.0)
 def binary_cross_entropy_with_logits(
     logit: ScalarPrediction, target: ScalarTarget, reduction: Reduction = "mean"
 ) -> Value:
@@ -406,6 +422,7 @@ def binary_cross_entropy_with_logits(
     return _reduce(losses, reduction)
 
 
+@_decides_at(0.0)
 def hinge(score: ScalarPrediction, target: ScalarTarget, reduction: Reduction = "mean") -> Value:
     """Max-margin loss L = max(0, 1 - y s) for a score s and a label y of +1 or -1.
 
@@ -424,14 +441,21 @@ def hinge(score: ScalarPrediction, target: ScalarTarget, reduction: Reduction = 
     return _reduce([(1.0 - s * y).relu() for s, y in zip(preds, targets)], reduction)
 
 
-def l2(params: Iterable[Value] | Module) -> Value:
+class _HasParameters(Protocol):
+    def parameters(self) -> list[Value]: ...
+
+
+def l2(params: Iterable[Value] | _HasParameters) -> Value:
     """Sum of squares of the parameters: sum_i w_i^2 (no 1/2). Pass a model or Values.
 
     Add ``alpha * l2(model)`` to a loss to penalise large weights; its gradient is
     2 alpha w. (PyTorch's ``weight_decay=lambda`` adds lambda w to the gradient, which is
     the same as ``(lambda / 2) * l2``.)
     """
-    values = params.parameters() if isinstance(params, Module) else list(params)
+    # a Module, recognised by its parameters(): this module does not import nn.module,
+    # which imports it (Module.predict reads the decision thresholds)
+    parameters = getattr(params, "parameters", None)
+    values = parameters() if callable(parameters) else list(params)  # type: ignore[arg-type]
     for i, v in enumerate(values):
         if not isinstance(v, Value):
             raise TypeError(f"l2: params[{i}] is {type(v).__name__}, expected a Value")

@@ -52,11 +52,15 @@ import os
 import stat
 import tempfile
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar, NamedTuple
 
-from autograd import Value
+import numpy as np
+from numpy.typing import NDArray
+
+from autograd import Value, no_grad
 from nn import _checks as checks
+from nn.losses import classifies, decision_threshold
 
 __all__ = [
     "FORMAT",
@@ -109,6 +113,28 @@ class Module:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.forward(*args, **kwargs)
+
+    def predict(self, X: Any, loss: Callable[..., Value] | None = None) -> NDArray[Any]:
+        """The model's answers for the samples X (2-D: one row each) as numbers in an
+        ndarray, without recording a graph.
+
+        Without ``loss``, or with a regression loss (`nn.mse`, `nn.sse`): the outputs,
+        shape (n,) for a model with one output, (n, k) for k outputs. With the
+        classification loss the model is trained with (see `nn.losses.classifies`):
+        each sample's class as an int, as `nn.evaluate`'s accuracy counts it: the
+        argmax of several outputs (logits); for one output, 1 where it is above the
+        loss's `nn.losses.decision_threshold` (0.5 for `binary_cross_entropy`'s
+        probabilities, 0 for logits and `hinge`'s scores), else 0.
+        """
+        rows = checks.samples("predict", "X", X)
+        if loss is not None and not callable(loss):
+            checks.fail("predict", "loss", loss, "a loss function such as nn.cross_entropy",
+                        error=TypeError)  # fmt: skip
+        with no_grad():
+            numbers = _numbers(_forward(self, rows.tolist()))
+        if loss is None or not classifies(loss):
+            return numbers
+        return _predicted_classes(numbers, decision_threshold(loss))
 
     # -------------------------------------------------------------- the tree
 
@@ -314,6 +340,31 @@ class Module:
 
 
 # ------------------------------------------------------------------- helpers
+
+
+def _forward(model: Module, rows: list[list[float]]) -> list[Any]:
+    """The model's outputs for a batch of rows: one call when the model takes batches
+    (`Module.takes_batches`), else one call per row."""
+    if model.takes_batches:
+        return model(rows)  # type: ignore[no-any-return]
+    return [model(row) for row in rows]
+
+
+def _numbers(outputs: list[Any]) -> NDArray[np.float64]:
+    """The outputs of a batch as numbers: shape (n,) for one Value per sample, (n, k)
+    for k Values per sample."""
+    if outputs and isinstance(outputs[0], Value):
+        return np.array([o.data for o in outputs], dtype=float)
+    return np.array([[v.data for v in o] for o in outputs], dtype=float)
+
+
+def _predicted_classes(outputs: NDArray[np.float64], threshold: float) -> NDArray[np.int64]:
+    """Class per sample: argmax of several outputs; for one output, whether it is above
+    the loss's `nn.losses.decision_threshold`."""
+    if outputs.ndim == 2 and outputs.shape[1] > 1:
+        classes: NDArray[np.int64] = np.argmax(outputs, axis=1).astype(np.int64)
+        return classes
+    return (outputs.reshape(len(outputs)) > threshold).astype(np.int64)
 
 
 def _indent(text: str, pad: str) -> str:

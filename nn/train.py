@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -43,7 +43,7 @@ from nn import losses as _losses
 from nn._compiled import CompiledTraining
 from nn.data import batches
 from nn.explorer import Snapshots, TrainingPage, training_page
-from nn.module import Module
+from nn.module import Module, _forward, _numbers, _predicted_classes
 from nn.optim import LRScheduler, Optimizer
 
 __all__ = [
@@ -62,7 +62,7 @@ StopRule = Callable[["History"], bool]
 METRICS = ("accuracy",)
 
 
-@dataclass
+@dataclass(repr=False)
 class History:
     """What happened, epoch by epoch: ``history.loss[k]`` is epoch k's training loss.
 
@@ -89,6 +89,21 @@ class History:
     def epochs(self) -> int:
         """How many epochs finished."""
         return len(self.loss)
+
+    def __repr__(self) -> str:
+        """A one-line summary whatever the run's length: the first and last training
+        loss, the last value of every other series, why the run ended (the series
+        themselves are ``history.to_dict()``)."""
+        parts = [f"epochs={self.epochs}"]
+        if self.loss:
+            parts.append(f"loss={self.loss[0]:.4g} -> {self.loss[-1]:.4g}")
+        lasts = {"val_loss": self.val_loss, "max_error": self.max_error, **self.metrics}
+        parts += [f"{name}={values[-1]:.4g}" for name, values in lasts.items() if values]
+        parts.append(f"stop_reason={self.stop_reason!r}")
+        if self.best_epoch is not None:
+            parts.append(f"best_epoch={self.best_epoch}")
+        parts.append(f"seconds={self.seconds:.3g}")
+        return f"History({', '.join(parts)})"
 
     def __getitem__(self, name: str) -> list[float]:
         """``history["val_accuracy"]``: any recorded series by name."""
@@ -244,31 +259,6 @@ def early_stopping(
 # ----------------------------------------------------------------- predictions
 
 
-def _forward(model: Module, rows: list[list[float]]) -> list[Any]:
-    """The model's outputs for a batch of rows: one call when the model takes batches
-    (`Module.takes_batches`), else one call per row."""
-    if model.takes_batches:
-        return model(rows)  # type: ignore[no-any-return]
-    return [model(row) for row in rows]
-
-
-def _numbers(outputs: list[Any]) -> NDArray[np.float64]:
-    """The outputs of a batch as numbers: shape (n,) for one Value per sample, (n, k)
-    for k Values per sample."""
-    if outputs and isinstance(outputs[0], Value):
-        return np.array([o.data for o in outputs], dtype=float)
-    return np.array([[v.data for v in o] for o in outputs], dtype=float)
-
-
-def _predicted_classes(outputs: NDArray[np.float64], threshold: float) -> NDArray[np.int64]:
-    """Class per sample: argmax of several outputs; for one output, whether it is above
-    the loss's `nn.losses.decision_threshold`."""
-    if outputs.ndim == 2 and outputs.shape[1] > 1:
-        classes: NDArray[np.int64] = np.argmax(outputs, axis=1).astype(np.int64)
-        return classes
-    return (outputs.reshape(len(outputs)) > threshold).astype(np.int64)
-
-
 def _accuracy(outputs: NDArray[np.float64], targets: NDArray[Any], loss: LossFn) -> float:
     predicted = _predicted_classes(outputs, _losses.decision_threshold(loss))
     if outputs.ndim == 2 and outputs.shape[1] > 1:
@@ -283,28 +273,13 @@ def _max_error(outputs: NDArray[np.float64], targets: NDArray[Any]) -> float:
 
 
 def _check_data(X: Any, y: Any, who: str) -> tuple[NDArray[np.float64], NDArray[Any]]:
-    """X as a 2-D float array of finite numbers and y as an array with a row per sample;
-    the messages in the form of `nn._checks` (an array shown by its shape)."""
-    try:
-        X = np.asarray(X, dtype=float)
-    except (TypeError, ValueError) as err:
-        checks.fail(who, "X", X, "a 2-D array of numbers (samples, features)", str(err), TypeError)
+    """X as a 2-D float array of finite numbers (`nn._checks.samples`) and y as an array
+    with a row per sample."""
+    X = checks.samples(who, "X", X)
     y = np.asarray(y)
-    if X.ndim != 2:
-        _bad_array(who, "X", X, "2-D (samples, features)", "one row per sample")
     if y.ndim == 0 or len(X) != len(y):
-        _bad_array(who, "y", y, f"one target per sample of X ({len(X)} samples)", "")
-    if len(X) == 0:
-        _bad_array(who, "X", X, "at least one sample", "pass some data")
-    if not np.all(np.isfinite(X)):
-        row = int(np.argwhere(~np.isfinite(X))[0][0])
-        _bad_array(who, "X", X, "finite numbers", f"row {row} holds NaN or inf")
+        checks.bad_array(who, "y", y, f"one target per sample of X ({len(X)} samples)", "")
     return X, y
-
-
-def _bad_array(who: str, name: str, array: NDArray[Any], expected: str, fix: str) -> NoReturn:
-    message = f"{who}: {name} must be {expected}; got {name} of shape {array.shape}"
-    raise ValueError(f"{message}: {fix}" if fix else message)
 
 
 def _one_output_targets(model: Module, X: NDArray[np.float64], y: NDArray[Any]) -> NDArray[Any]:

@@ -633,3 +633,75 @@ def test_load_state_dict_strict_must_be_a_bool() -> None:
     model = nn.Neuron(1, seed=0)
     with pytest.raises(TypeError, match="load_state_dict: strict must be True or False"):
         model.load_state_dict(model.state_dict(), strict="no")  # type: ignore[arg-type]
+
+
+def _numpy_mlp(model: nn.MLP, X: np.ndarray) -> np.ndarray:
+    """The MLP's outputs by hand: tanh hidden layers, a linear output layer."""
+    out = X
+    for k, layer in enumerate(model.layers):
+        W = np.array([[w.data for w in n.w] for n in layer.neurons])
+        b = np.array([n.b.data for n in layer.neurons if n.b is not None])
+        out = out @ W.T + b
+        out = np.tanh(out) if k < len(model.layers) - 1 else out
+    return out
+
+
+def test_predict_gives_the_outputs_as_an_ndarray_recording_no_graph() -> None:
+    X, _ = nn.data.make_moons(n_samples=12, noise=0.1, seed=0)
+    model = nn.MLP(2, [5, 3], seed=0)
+    outputs = model.predict(X)
+    assert isinstance(outputs, np.ndarray) and outputs.dtype == np.float64
+    assert outputs.shape == (12, 3)
+    np.testing.assert_allclose(outputs, _numpy_mlp(model, X), rtol=1e-12, atol=1e-12)
+    # a regression loss changes nothing: outputs are the answer
+    assert np.array_equal(model.predict(X, loss=nn.mse), outputs)
+    one = nn.MLP(2, [5, 1], seed=0)
+    assert one.predict(X.tolist()).shape == (12,)  # a list of rows too; one output: (n,)
+    assert all(p.grad == 0.0 for p in model.parameters())
+
+
+def test_predict_with_a_classification_loss_gives_classes_as_evaluate_counts_them() -> None:
+    X, y = nn.data.make_moons(n_samples=40, noise=0.1, seed=0)
+    model = nn.MLP(2, [5, 2], seed=1)
+    classes = model.predict(X, loss=nn.cross_entropy)
+    assert classes.dtype == np.int64
+    assert np.array_equal(classes, np.argmax(_numpy_mlp(model, X), axis=1))
+    accuracy = nn.evaluate(model, X, y, loss=nn.cross_entropy)["accuracy"]
+    assert np.mean(classes == y) == pytest.approx(accuracy)
+
+
+@pytest.mark.parametrize(
+    ("loss", "output_activation", "threshold"),
+    [
+        (nn.binary_cross_entropy, "sigmoid", 0.5),  # a probability
+        (nn.binary_cross_entropy_with_logits, None, 0.0),  # a logit
+        (nn.hinge, None, 0.0),  # a score
+    ],
+)
+def test_predict_of_a_one_output_classifier_splits_at_the_losss_threshold(
+    loss: Any, output_activation: str | None, threshold: float
+) -> None:
+    X, y = nn.data.make_moons(n_samples=40, noise=0.1, seed=0)
+    model = nn.MLP(2, [5, 1], output_activation=output_activation, seed=2)
+    raw = _numpy_mlp(model, X)[:, 0]
+    raw = 1.0 / (1.0 + np.exp(-raw)) if output_activation == "sigmoid" else raw
+    assert np.array_equal(model.predict(X, loss=loss), (raw > threshold).astype(np.int64))
+    labels = 2 * y - 1 if loss is nn.hinge else y
+    accuracy = nn.evaluate(model, X, labels, loss=loss, metrics=["accuracy"])["accuracy"]
+    assert np.mean(model.predict(X, loss=loss) == y) == pytest.approx(accuracy)
+
+
+def test_predict_works_for_a_module_that_takes_one_sample_at_a_time() -> None:
+    class Doubler(Module):
+        def __init__(self) -> None:
+            self.w = Value(2.0)
+
+        def forward(self, x: Any) -> Value:
+            return self.w * x[0]
+
+    assert Doubler().predict([[1.0], [-3.0]]).tolist() == [2.0, -6.0]
+
+
+def test_predict_refuses_a_single_row_naming_the_fix() -> None:
+    with pytest.raises(ValueError, match=r"predict: X must be 2-D.*one row per sample"):
+        nn.MLP(2, [1], seed=0).predict(np.array([0.5, 0.5]))

@@ -675,3 +675,19 @@ def test_fit_with_cross_entropy_on_a_one_output_model_points_to_the_binary_loss(
         fit(model, X, y, loss=losses.cross_entropy, optimizer=SGD(model.parameters(), lr=0.1),
             epochs=1, progress=False)  # fmt: skip
     assert model.state_dict() == before
+
+
+def test_the_repr_of_a_history_is_one_short_line_whatever_the_runs_length() -> None:
+    def history(epochs: int) -> History:
+        loss = [1.0 / (k + 1) for k in range(epochs)]
+        return History(loss=loss, val_loss=[2 * v for v in loss], lr=[0.1] * epochs,
+                       metrics={"accuracy": [0.5] * (epochs - 1) + [0.75]},
+                       stop_reason="epochs", seconds=1.25)  # fmt: skip
+
+    short, long = repr(history(3)), repr(history(1000))
+    assert "\n" not in long and len(long) < 200
+    assert len(long) - len(short) <= 10  # the digits of the counts and losses, nothing more
+    # the summary: how many epochs, where the loss started and ended, the last of each series
+    assert "epochs=1000" in long and "loss=1 -> 0.001," in long
+    assert "val_loss=0.002" in long and "accuracy=0.75" in long
+    assert "stop_reason='epochs'" in long and "seconds=1.25" in long
