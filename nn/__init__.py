@@ -3,7 +3,9 @@
 Modules (`Module`, `Neuron`, `Layer`, `MLP`), weight initialisers (`nn.init`), losses
 (`nn.losses`, re-exported here), model files (`Module.save`, `load_model`), optimizers
 and learning-rate schedules (`nn.optim`), datasets and batching (`nn.data`), and the
-training loop (`fit`, `evaluate`, `History`).
+training loop (`fit`, `evaluate`, `History`); the same model and optimizer in PyTorch
+(`to_torch`, `from_torch`, `optimizer_to_torch`, ...: torch is imported only when one
+of them runs).
 """
 
 from nn import data, init, losses, optim
@@ -18,6 +20,13 @@ from nn.losses import (
     sse,
 )
 from nn.module import Module
+from nn.torch_bridge import from_torch, parameter_map, to_torch
+from nn.torch_optim import (
+    optimizer_from_torch,
+    optimizer_to_torch,
+    scheduler_from_torch,
+    scheduler_to_torch,
+)
 from nn.train import History, early_stopping, evaluate, fit, max_error_below
 
 __all__ = [
@@ -33,6 +42,7 @@ __all__ = [
     "early_stopping",
     "evaluate",
     "fit",
+    "from_torch",
     "hinge",
     "init",
     "l2",
@@ -41,5 +51,11 @@ __all__ = [
     "max_error_below",
     "mse",
     "optim",
+    "optimizer_from_torch",
+    "optimizer_to_torch",
+    "parameter_map",
+    "scheduler_from_torch",
+    "scheduler_to_torch",
     "sse",
+    "to_torch",
 ]
