@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
+import subprocess
+import sys
+import time
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -625,7 +629,7 @@ def test_saving_into_a_missing_folder_names_the_target_and_the_folder(tmp_path: 
 
 
 def test_the_temporary_file_pattern_is_documented() -> None:
-    assert ".<name>.<random>.tmp" in (nn.module._write_atomically.__doc__ or "")
+    assert ".<name>.<pid>.<random>.tmp" in (nn.module._write_atomically.__doc__ or "")
     assert "killed" in (nn.module._write_atomically.__doc__ or "")
 
 
@@ -705,3 +709,73 @@ def test_predict_works_for_a_module_that_takes_one_sample_at_a_time() -> None:
 def test_predict_refuses_a_single_row_naming_the_fix() -> None:
     with pytest.raises(ValueError, match=r"predict: X must be 2-D.*one row per sample"):
         nn.MLP(2, [1], seed=0).predict(np.array([0.5, 0.5]))
+
+
+def test_a_symlink_loop_is_refused_naming_the_file_for_loading_and_saving(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.symlink_to(b)
+    b.symlink_to(a)
+    model = nn.MLP(2, [1], seed=0)
+    loop = r"a loop of symbolic links"
+    with pytest.raises(ValueError, match=rf"^{re.escape(str(a))}: {loop}"):
+        nn.load_model(a)
+    with pytest.raises(ValueError, match=rf"^{re.escape(str(a))}: {loop}"):
+        model.load(a)
+    with pytest.raises(ValueError, match=rf"^cannot save to {re.escape(str(a))}: {loop}"):
+        model.save(a)
+    assert os.readlink(a) == str(b) and os.readlink(b) == str(a)  # the links are untouched
+    assert sorted(os.listdir(tmp_path)) == ["a.json", "b.json"]
+
+
+def test_a_path_with_a_nul_byte_is_refused_naming_it(tmp_path: Path) -> None:
+    bad = str(tmp_path / "mo\0del.json")
+    model = nn.MLP(2, [1], seed=0)
+    nul = r"the path contains a NUL byte"
+    with pytest.raises(ValueError, match=rf"^{re.escape(repr(bad))}: {nul}"):
+        nn.load_model(bad)
+    with pytest.raises(ValueError, match=rf"^cannot save to {re.escape(repr(bad))}: {nul}"):
+        model.save(bad)
+    assert os.listdir(tmp_path) == []
+
+
+_KILLED_MIDWAY = """
+import os, sys, time
+import nn, nn.module
+def stall(fd):  # the temporary file is written; the process dies before it is moved
+    open(sys.argv[2], "w").close()
+    time.sleep(60)
+nn.module.os.fsync = stall
+nn.MLP(2, [3, 1], seed=0).save(sys.argv[1])
+"""
+
+
+def test_a_save_removes_the_temporary_a_killed_save_of_the_same_file_left(
+    tmp_path: Path,
+) -> None:
+    path, ready = tmp_path / "m.json", tmp_path / "ready"
+    script = tmp_path / "killed.py"
+    script.write_text(_KILLED_MIDWAY)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen([sys.executable, str(script), str(path), str(ready)], env=env)
+    try:
+        for _ in range(600):  # up to 60 s for the child to reach the stall
+            if ready.exists() or proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert ready.exists(), "the child never reached the write"
+    finally:
+        proc.kill()  # SIGKILL: no handler, no cleanup runs
+        proc.wait(timeout=60)
+    (left,) = [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    assert left.startswith(f".m.json.{proc.pid}.") and not path.exists()
+    # a temporary of a save still running (this process) and another file's stay
+    mine = tmp_path / f".m.json.{os.getpid()}.abc123.tmp"
+    other = tmp_path / f".other.json.{proc.pid}.abc123.tmp"
+    mine.write_text("in progress")
+    other.write_text("not ours")
+    model = nn.MLP(2, [3, 1], seed=1)
+    model.save(path)
+    assert nn.load_model(path).state_dict() == model.state_dict()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")) == sorted(
+        [mine.name, other.name]
+    )
