@@ -570,9 +570,10 @@ def fit(
     ``loss(outputs, targets)`` is one of `nn.losses` (or anything with that shape):
     ``outputs`` is the list of the model's outputs for a batch, ``targets`` the
     batch's rows of ``y`` as lists. ``optimizer`` updates ``model``'s parameters
-    (`nn.optim`); ``scheduler``, if given, steps once per epoch. ``batch_size``: None
-    for the full batch, 1 for stochastic, k for mini-batches; the order is reshuffled
-    every epoch from ``seed``. ``validation_split`` keeps the last fraction of (X, y)
+    (`nn.optim`; one over none of them is refused: it would train nothing);
+    ``scheduler``, if given, steps once per epoch. ``batch_size``: None for the full
+    batch, 1 for stochastic, k for mini-batches; the order is reshuffled every epoch
+    from ``seed``. ``validation_split`` keeps the last fraction of (X, y)
     out of training, as Keras does; ``validation_data`` gives it explicitly.
     ``metrics`` defaults to ("accuracy",) for integer class labels; for a model with
     one output, accuracy counts an output above the loss's
