@@ -47,7 +47,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from autograd import engine
-from autograd.engine import Value, is_grad_enabled, operation
+from autograd.engine import Value, _as_number, is_grad_enabled, operation
 from autograd.functional import _mean_of, _sum_of
 
 __all__ = ["RULES", "Compiled", "Rule", "compile"]
@@ -1032,20 +1032,17 @@ class Compiled:
 
     def _grad_output(self, grad_output: Any, shape: tuple[int, ...]) -> Array:
         try:
-            g = np.asarray(grad_output, dtype=float)
+            raw = np.asarray(grad_output)
         except (TypeError, ValueError):
             raise TypeError(
                 f"grad_output must be an array of numbers of shape {shape}, got "
                 f"{type(grad_output).__name__}"
             ) from None
-        if g.shape != shape:
+        if raw.shape != shape:
             raise ValueError(
-                f"grad_output must have the outputs' shape {shape}, got shape {g.shape}"
+                f"grad_output must have the outputs' shape {shape}, got shape {raw.shape}"
             )
-        if not np.isfinite(g).all():
-            row = int(np.argmax(~np.isfinite(g.reshape(len(g), -1)).all(1)))
-            raise ValueError(f"grad_output has a NaN or infinite entry in row {row}")
-        return g
+        return _float_array(raw, "grad_output")
 
     def _batch(self, args: tuple[Any, ...]) -> tuple[list[Array], Array]:
         """The arguments as float arrays, checked, and all their columns side by side."""
@@ -1087,23 +1084,71 @@ class Compiled:
 
 def _batch_argument(a: Any, shape: int | None, i: int) -> Array:
     try:
-        array = np.asarray(a, dtype=float)
+        raw = np.asarray(a)
     except (TypeError, ValueError):
         raise TypeError(
             f"argument {i} must be an array of numbers with a leading batch axis, got "
             f"{type(a).__name__}"
         ) from None
     want = "(batch,)" if shape is None else f"(batch, {shape})"
-    if (shape is None and array.ndim != 1) or (
-        shape is not None and (array.ndim != 2 or array.shape[1] != shape)
+    if (shape is None and raw.ndim != 1) or (
+        shape is not None and (raw.ndim != 2 or raw.shape[1] != shape)
     ):
         raise ValueError(
             f"argument {i} must have shape {want} (its example was "
-            f"{'a number' if shape is None else f'{shape} numbers'}), got shape {array.shape}"
+            f"{'a number' if shape is None else f'{shape} numbers'}), got shape {raw.shape}"
         )
-    if len(array) == 0:
+    if len(raw) == 0:
         raise ValueError(f"argument {i} has no rows; give at least one sample")
-    if not np.isfinite(array).all():
-        row = int(np.argmax(~np.isfinite(array.reshape(len(array), -1)).all(1)))
-        raise ValueError(f"argument {i} has a NaN or infinite entry in row {row}")
-    return array
+    return _float_array(raw, f"argument {i}")
+
+
+def _float_array(raw: NDArray[Any], name: str) -> Array:
+    """``raw`` as float64, or the engine's own error for its first entry that is not a
+    finite real number (a bool, complex, string, date, None, Value, an int past the float
+    range, NaN), naming ``name`` and the row: numpy would convert most of them silently."""
+    if raw.dtype.kind in "fiu":
+        with np.errstate(over="ignore"):  # a longdouble past the float range: reported below
+            array = raw.astype(float, copy=False)
+        bad = ~np.isfinite(array)
+        if not bad.any():
+            return array
+        first = np.unravel_index(int(np.argmax(bad)), raw.shape)
+        _as_number(raw[first], _entry(name, first))
+    if raw.dtype.kind != "O":
+        first = np.unravel_index(0, raw.shape)
+        _as_number(_refused(raw[first], _entry(name, first)), _entry(name, first))
+    numbers_ = [_object_number(x, raw.shape, k, name) for k, x in enumerate(raw.flat)]
+    return np.array(numbers_, dtype=float).reshape(raw.shape)
+
+
+def _entry(name: str, index: tuple[Any, ...]) -> str:
+    """Where an entry is, for messages: "argument 1, row 3" (", entry 2" in a row)."""
+    where = f"{name}, row {int(index[0])}"
+    return where + "".join(f", entry {int(k)}" for k in index[1:])
+
+
+def _refused(element: Any, where: str) -> Any:
+    """An entry of an array numpy holds as no real number, in the form whose refusal by
+    the engine reads best (np.datetime64 and np.timedelta64 would pass as numbers)."""
+    if isinstance(element, (np.datetime64, np.timedelta64)):
+        raise TypeError(
+            f"{where}: expected a real number (int, float or numpy scalar), got "
+            f"{type(element).__name__} {element!r}; convert dates and times to numbers first"
+        )
+    if isinstance(element, np.bytes_):
+        return element.decode(errors="replace")
+    if isinstance(element, (np.bool_, np.complexfloating, np.str_)):
+        return element.item()  # shown as Python's True, (1+2j), '1.5'
+    return element
+
+
+def _object_number(x: Any, shape: tuple[int, ...], k: int, name: str) -> float:
+    where = _entry(name, np.unravel_index(k, shape))
+    if isinstance(x, Value):
+        raise TypeError(
+            f"{where}: got a Value ({x!r}); a compiled function takes numbers, and no "
+            f"gradient flows to its arguments. Pass the numbers (v.data), or use the Value "
+            f"inside fn to make it a parameter"
+        )
+    return _as_number(x, where)

@@ -51,28 +51,38 @@ class CompiledTraining:
     def predict(self, X: Array, y: NDArray[Any]) -> tuple[float, Array]:
         """(the loss on (X, y), the outputs), touching no gradient."""
         outputs = self.compiled(X)
-        form = None if self.batch_loss is None else self.batch_loss(outputs, y)
+        form = self._form(outputs, y)
         if form is None:
             with autograd.no_grad():
                 return self.loss(_leaves(outputs), y.tolist()).data, outputs
-        return self._reduced(form[0], outputs)[0], outputs
+        return form[0], outputs
 
     def _loss(self, outputs: Array, yb: NDArray[Any]) -> tuple[float, Array]:
-        form = None if self.batch_loss is None else self.batch_loss(outputs, yb)
+        form = self._form(outputs, yb)
         if form is None:
             return _through_the_engine(self.loss, outputs, yb)
-        per_row, grad_output = form
-        value, scale = self._reduced(per_row, outputs)
+        value, grad_output, scale = form
         return value, grad_output * scale
 
-    def _reduced(self, per_row: Array, outputs: Array) -> tuple[float, float]:
-        """(the batch's loss, the factor of each row's gradient): the mean over rows,
-        except mse's over every element (as PyTorch), or the sum."""
-        total = math.fsum(per_row.tolist())
+    def _form(self, outputs: Array, y: NDArray[Any]) -> tuple[float, Array, float] | None:
+        """(the loss, d loss_row / d outputs, the factor of each row's gradient) from the
+        batch form; None where the engine must judge: a loss without a batch form, or a
+        value or gradient that is not finite here (the engine then raises its own error,
+        as eager training does, or computes what overflowed only in the batch form)."""
+        if self.batch_loss is None:
+            return None
+        with np.errstate(all="ignore"):  # what overflows is handed to the engine
+            form = self.batch_loss(outputs, y)
+        if form is None or not (np.isfinite(form[0]).all() and np.isfinite(form[1]).all()):
+            return None
+        try:
+            total = math.fsum(form[0].tolist())
+        except OverflowError:  # fsum raises where its partial sums overflow
+            return None
         if self.reduction == "sum":
-            return total, 1.0
+            return total, form[1], 1.0
         n = outputs.size if _base(self.loss) is _losses.mse else len(outputs)
-        return total / n, 1.0 / n
+        return total / n, form[1], 1.0 / n
 
 
 def _leaves(outputs: Array) -> Any:

@@ -425,7 +425,14 @@ class _Epoch:
     targets: list[NDArray[Any]] = field(default_factory=list)
 
     def mean_loss(self) -> float:
-        return sum(v * n for v, n in self.losses) / sum(n for _, n in self.losses)
+        """The batch losses weighted by their sizes; finite wherever they all are."""
+        count = sum(n for _, n in self.losses)
+        mean = sum(v * n for v, n in self.losses) / count
+        if math.isfinite(mean):
+            return mean
+        # v * n overflowed (two batches of 9e307): each weight n / count is at most 1,
+        # so no term and no partial sum exceeds the largest batch loss
+        return sum(v * (n / count) for v, n in self.losses)
 
 
 def _run_epoch(

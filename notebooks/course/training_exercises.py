@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 import autograd
 import nn
 
-from .report import CheckFailed, call, close, expect_close, number, passed
+from .report import CheckFailed, NotAnswered, call, close, expect_close, number, passed
 
 Batches = list[tuple[NDArray[np.float64], NDArray[Any]]]
 
@@ -242,7 +242,8 @@ def layer_gradients(init: nn.init.Initializer, X: Any, y: Any) -> NDArray[np.flo
 
 def _checked_draw(init: Callable[..., Any], fan_in: int, fan_out: int) -> NDArray[np.float64]:
     what = f"your initialiser for {fan_in} inputs and {fan_out} neurons"
-    raw = call(init, fan_in, fan_out, np.random.default_rng(0), what=what, where="the exercise")
+    where = "the body of `init` in the cell of the exercise"
+    raw = call(init, fan_in, fan_out, np.random.default_rng(0), what=what, where=where)
     weights = np.asarray(raw, dtype=float)
     if weights.shape != (fan_out, fan_in):
         raise CheckFailed(
@@ -313,6 +314,16 @@ def _sigmoid(x: float) -> float:
 
 
 def _value_of(fn: Callable[..., Any], x: float, what: str) -> float:
+    name = getattr(fn, "name", getattr(fn, "__name__", what))
+    try:  # a primitive re-raises its function's error from its own __call__: name the function
+        fn(autograd.Value(x))
+    except NotImplementedError as error:
+        raise NotAnswered(
+            f"`{name}` is not written yet (it raised NotImplementedError): fill in its body "
+            "in the cell of the exercise."
+        ) from error
+    except Exception:
+        pass  # reported with its message by `call` below
     out = call(fn, autograd.Value(x), what=f"{what}(Value({number(x)}))", where="the exercise")
     if not isinstance(out, autograd.Value):
         raise CheckFailed(

@@ -515,8 +515,12 @@ def test_a_python_branch_on_a_value_fails_at_trace_time_saying_what_to_use(
         ((np.zeros((3, 2)), np.zeros((3, 1))), ValueError, r"shape \(batch,\)"),
         ((np.zeros((3, 2)), np.zeros(4)), ValueError, "4 rows but argument 0 has 3"),
         ((np.zeros((0, 2)), np.zeros(0)), ValueError, "no rows"),
-        ((np.array([[0.0, np.nan]]), np.zeros(1)), ValueError, "NaN or infinite entry in row 0"),
-        ((np.zeros((1, 2)), ["a"]), TypeError, "argument 1 must be an array of numbers"),
+        (
+            (np.array([[0.0, np.nan]]), np.zeros(1)),
+            ValueError,
+            "argument 0, row 0, entry 1: expected a fin",
+        ),
+        ((np.zeros((1, 2)), ["a"]), TypeError, "argument 1, row 0: expected a real number"),
     ],
 )
 def test_bad_batches_raise_errors_naming_the_argument(

@@ -172,3 +172,64 @@ def test_a_primitive_raising_type_error_on_one_row_names_the_row() -> None:
     with pytest.raises(TypeError) as info:
         autograd.compile(fn, 0.5)(np.array([0.5, 0.25, 2.0]))
     assert str(info.value) == f"row 2 of the batch: {eager}"
+
+
+# ------------------------------------------------------------ what a compiled call takes
+
+
+def _engine_refusal(x: Any) -> BaseException:
+    """The error the engine raises for x as a number, without its "Value(data): "."""
+    with pytest.raises((TypeError, ValueError)) as info:
+        Value(x)
+    return info.value
+
+
+@pytest.mark.parametrize(
+    ("rows", "bad_row", "element"),
+    [
+        pytest.param(np.array([1.0, 2.0 + 1.0j]), 0, 1.0 + 0.0j, id="complex"),
+        pytest.param(np.array([True, False]), 0, True, id="bool"),
+        pytest.param(np.array(["1.5", "2"]), 0, "1.5", id="numeric_strings"),
+        pytest.param(["1.5", "2"], 0, "1.5", id="a_list_of_strings"),
+        pytest.param([1.0, 2.0, None], 2, None, id="None"),
+        pytest.param([1.0, 10**400], 1, 10**400, id="an_int_past_the_float_range"),
+        pytest.param(np.array([1.0, np.nan]), 1, math.nan, id="nan"),
+    ],
+)
+def test_a_compiled_call_refuses_what_the_engine_refuses_naming_argument_and_row(
+    rows: Any, bad_row: int, element: Any
+) -> None:
+    w = Value(1.0)
+    f = autograd.compile(lambda t, x: x * w - t, 0.0, 0.0)
+    expected = _engine_refusal(element)
+    assert str(expected).startswith("Value(data): ")
+    with pytest.raises(type(expected)) as info:
+        f(np.zeros(len(rows)), rows)
+    said = str(expected).removeprefix("Value(data): ")
+    assert str(info.value) == f"argument 1, row {bad_row}: {said}"
+    with pytest.raises(type(expected)) as grad_info:  # grad_output is checked the same way
+        f.backward(np.zeros(len(rows)), np.zeros(len(rows)), grad_output=rows)
+    assert str(grad_info.value) == f"grad_output, row {bad_row}: {said}"
+    assert w.grad == 0.0
+
+
+def test_a_compiled_call_refuses_dates_which_numpy_would_count_in_days() -> None:
+    f = autograd.compile(lambda x: x * 2.0, 0.0)
+    days = np.array(["2020-01-01", "2020-01-02"], dtype="datetime64[D]")
+    with pytest.raises(TypeError, match=r"^argument 0, row 0: .*datetime64.*dates and times"):
+        f(days)
+    _engine_refusal(days[0])  # the engine refuses one too
+
+
+def test_a_compiled_call_refuses_values_which_would_get_no_gradient() -> None:
+    w, v = Value(1.0), Value(3.0)
+    f = autograd.compile(lambda x: x * w, 0.0)
+    with pytest.raises(TypeError, match=r"^argument 0, row 1: got a Value .*no gradient flows"):
+        f([2.0, v])
+    assert (w.grad, v.grad) == (0.0, 0.0)
+
+
+def test_a_vector_argument_names_the_entry_in_the_row() -> None:
+    f = autograd.compile(lambda x: x[0] * x[1], [0.0, 0.0])
+    with pytest.raises(TypeError, match=r"^argument 0, row 1, entry 0: .*NoneType None"):
+        f([[1.0, 2.0], [None, 3.0]])

@@ -214,5 +214,12 @@ def test_check_primitive_asks_for_the_decorator_and_reports_a_blank() -> None:
     def blank(x: Any) -> Any:
         raise NotImplementedError("exercise: write this part")
 
-    with pytest.raises(NotAnswered):
+    with pytest.raises(NotAnswered, match="`blank` is not written yet"):
         check_primitive(blank, softplus_sign_flipped)
+
+    @primitive
+    def blank_primitive(x: float) -> tuple[float, tuple[float]]:
+        raise NotImplementedError("exercise: write this part")
+
+    with pytest.raises(NotAnswered, match=r"`blank_primitive` is not written yet.*its body"):
+        check_primitive(blank_primitive, softplus_sign_flipped)
