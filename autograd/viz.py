@@ -38,16 +38,16 @@ how to install it.
 from __future__ import annotations
 
 import inspect
-import math
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from autograd._page import display_text
-from autograd.engine import Value, _as_number, topological_order
+from autograd._dot import _graph, _graphviz, _grouped_graph, _kind, _node_name, _short, _Style
+from autograd._opinfo import COLLAPSIBLE
+from autograd.engine import Value, _as_number, _backward_order, topological_order
+from autograd.grouping import Grouping, group_values, initial_open
 
 if TYPE_CHECKING:
     import graphviz
@@ -64,42 +64,13 @@ __all__ = [
     "save_graph",
 ]
 
-# Operations with two Value operands whose order matters: their edges are labelled.
-_NON_COMMUTATIVE = frozenset({"-", "/", "**"})
-# Operations whose inputs `collapse=True` folds into one summary node.
-_COLLAPSIBLE = frozenset({"sum", "dot", "linear", "mean"})
 _RANKDIRS = ("LR", "RL", "TB", "BT")
+# No picture or page of more Values than this: past it, a part of the graph is what helps.
+HARD_LIMIT = 100_000
+# What one open group of a Graphviz drawing shows directly, at most (Graphviz's own
+# layout is not bounded in time, so its pictures stay small).
+DOT_FANOUT = 100
 _FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
-
-# Colours. |grad| shading runs from white (|grad| <= 1e-6 of the largest) to red.
-_DECADES = 6
-_WHITE = (255, 255, 255)
-_RED = (214, 39, 40)
-_STEP_COLOR = "#1f77b4"  # the node of the current step and the edges it sends along
-_HIGHLIGHT_COLOR = "#d62728"  # draw_dot(highlight=...): the node a GradcheckError names
-_SUMMARY_COLOR = "#777777"
-
-_INSTALL_PACKAGE = (
-    "{who} needs the Python package `graphviz`, which is not installed. Install it "
-    "with: pip install graphviz   (or: pip install backproplab, which depends on it). "
-    "Drawing also needs Graphviz's `dot` program: sudo apt-get install graphviz, "
-    "brew install graphviz, or https://graphviz.org/download/."
-)
-
-
-def _graphviz(who: str) -> ModuleType:
-    """`autograd._graphviz` (the graphviz package's classes), imported on first use.
-
-    `import autograd` never imports graphviz; the first drawing does, and a missing
-    package is reported with what to install, naming the function that needed it.
-    """
-    try:
-        from autograd import _graphviz as module
-    except ModuleNotFoundError as error:
-        if error.name != "graphviz":
-            raise
-        raise ModuleNotFoundError(_INSTALL_PACKAGE.format(who=who), name="graphviz") from error
-    return module
 
 
 def __getattr__(name: str) -> Any:
@@ -156,11 +127,12 @@ class BackwardStep:
 def backward_steps(root: Value, grad: float = 1.0) -> Iterator[BackwardStep]:
     """The backward pass from `root`, one `BackwardStep` per node, without changing ``.grad``.
 
-    The steps come in the order `Value.backward()` processes the nodes (reverse
-    topological order, `root` first): when a node's step comes, every node that uses it
-    has already sent its share, so ``step.grad`` is final. Gradients are computed from
-    zero in a dict, so they are those of one ``root.backward(grad)`` on a graph whose
-    gradients were all zero (`backward` itself accumulates into leaves across calls).
+    The steps come in the order `Value.backward()` processes the nodes (a reverse
+    topological order, `root` first; see `step_order`): when a node's step comes, every
+    node that uses it has already sent its share, so ``step.grad`` is final. Gradients
+    are computed from zero in a dict, so they are those of one ``root.backward(grad)``
+    on a graph whose gradients were all zero (`backward` itself accumulates into leaves
+    across calls).
 
     >>> x = Value(2.0, label="x")
     >>> y = (x * 3).tanh()
@@ -172,9 +144,26 @@ def backward_steps(root: Value, grad: float = 1.0) -> Iterator[BackwardStep]:
     return _steps(topological_order(root), seed)
 
 
+def step_order(order: list[Value]) -> list[Value]:
+    """The nodes of `order` (a topological order) in the order the backward pass
+    processes them: `Value.backward`'s, so that every gradient adds up in the same
+    order, to the same bits.
+
+    `backward` walks only what the gradient reaches (an edge with local derivative 0
+    is not followed), which can visit the reached nodes in another order than
+    `topological_order`. Where it does, they come first, in backward's order, and the
+    nodes it leaves out (which only ever send zeros) after them.
+    """
+    interior, _ = _backward_order(order[-1])
+    if interior == [v for v in order if v.parents]:
+        return order[::-1]
+    reached = set(interior)
+    return interior[::-1] + [v for v in reversed(order) if v not in reached]
+
+
 def _steps(order: list[Value], seed: float) -> Iterator[BackwardStep]:
     grads: dict[Value, float] = {order[-1]: seed}
-    for index, node in enumerate(reversed(order), start=1):
+    for index, node in enumerate(step_order(order), start=1):
         g = grads.get(node, 0.0)
         sends = []
         for parent, local in zip(node.parents, node.local_grads):
@@ -194,10 +183,12 @@ def draw_dot(
     show_grad: bool = True,
     show_local_grads: bool = False,
     color_by_grad: bool = False,
-    max_nodes: int = 500,
+    max_nodes: int = 20_000,
     collapse: bool = False,
     step: int | None = None,
     highlight: Value | None = None,
+    group_above: int = 150,
+    expand: Iterable[str] | bool = (),
     timeout: float = 30.0,
 ) -> graphviz.Digraph:
     """Draw the computation graph that produced `root` as a `graphviz.Digraph`.
@@ -213,9 +204,17 @@ def draw_dot(
       largest |grad| drawn: red at the largest, fading to white at a millionth of it
       or less (and at zero), so vanishing gradients show as pale boxes. A legend node
       gives the scale.
-    - ``max_nodes``: a graph with more Values than this raises `ValueError` instead of
-      producing a picture nobody can read (and that ``dot`` takes minutes to lay out);
-      the message says what to draw instead.
+    - ``max_nodes``: a graph with more Values than this (at most 100,000) raises
+      `ValueError`; the message says what to draw instead.
+    - ``group_above``: a graph with more Values than this is drawn grouped (see
+      `autograd.grouping`): each sample of a batch, each module (``layers.0``,
+      ``layers.0.neurons.3``) and each long run of other Values is one box with its
+      size and summed gradient, whole levels of groups opened while at most
+      ``group_above`` boxes show. Graphviz's layout is not bounded in time, so a
+      picture stays small enough for it; `autograd.explore` lays out any size.
+    - ``expand``: names of groups to draw open, with the groups around them:
+      ``{"layers.1"}`` (every group of that name), ``{"sample 3/layers.1"}`` (that one);
+      ``True`` opens every group (every Value drawn).
     - ``collapse``: fold the inputs of every ``sum``, ``dot``, ``linear`` and ``mean`` node into one
       dashed summary node ("784 inputs"). Everything that is reached only through those
       inputs is left out; an input that is also reached another way is drawn, with its
@@ -251,6 +250,8 @@ def draw_dot(
         collapse=collapse,
         step=step,
         highlight=highlight,
+        group_above=group_above,
+        expand=expand,
         timeout=timeout,
     )
 
@@ -267,6 +268,8 @@ def _draw(
     collapse: bool,
     step: int | None,
     highlight: Value | None,
+    group_above: int,
+    expand: Iterable[str] | bool,
     timeout: float,
 ) -> graphviz.Digraph:
     """`draw_dot` for `who` (draw_dot or save_graph), whose name every error carries."""
@@ -299,149 +302,19 @@ def _draw(
         largest=max((abs(g) for v, g in grads.items() if v in drawn), default=0.0),
         highlight=highlight,
     )
-    graph = _graph(order, drawn, grads, current, style, who)
+    shown = [v for v in order if v in drawn]
+    grouping = group_values(shown, DOT_FANOUT)
+    budget = _positive_int(group_above, "group_above", who)
+    every = set(range(len(grouping.names)))
+    first = every if len(shown) <= budget else initial_open(grouping, budget)
+    opened = _opened(grouping, expand, first, who)
+    if opened == every:
+        graph = _graph(order, drawn, grads, current, style, who)
+    else:
+        group_of = dict(zip(shown, grouping.of_node))
+        graph = _grouped_graph(order, drawn, grads, current, style, grouping, opened, group_of, who)
     graph.timeout, graph.who = seconds, who
     return graph
-
-
-@dataclass(frozen=True)
-class _Style:
-    """How `_graph` draws: `draw_dot`'s options, the largest |grad| for the shading,
-    and whether each node and edge carries an ``id`` for the SVG (the explorer's)."""
-
-    rankdir: str = "LR"
-    show_grad: bool = True
-    show_local_grads: bool = False
-    color_by_grad: bool = False
-    largest: float = 0.0
-    svg_ids: bool = False
-    highlight: Value | None = None
-
-
-def _graph(
-    order: list[Value],
-    drawn: set[Value],
-    grads: dict[Value, float],
-    current: BackwardStep | None,
-    style: _Style,
-    who: str,
-) -> graphviz.Digraph:
-    """The Digraph of the Values `drawn` (a subset of `order`), each showing the
-    gradient in `grads` (``grad ?`` where it has none), `current` step highlighted.
-
-    DOT ids: ``v{i}`` is the box of ``order[i]``, ``op{i}`` the operation that made it
-    and ``in{i}`` the summary of its folded inputs. An index into the topological order
-    (not ``id()``) keeps the source the same from run to run, and numbers every Value,
-    drawn or not, so that a Value keeps its id whether or not `collapse` hides others.
-    """
-    gv = _graphviz(who)
-    graph = gv.Digraph(
-        "computation_graph",
-        graph_attr={"rankdir": style.rankdir, "ordering": "in"},
-        node_attr={"fontname": "Helvetica", "fontsize": "11"},
-        edge_attr={"fontname": "Helvetica", "fontsize": "9"},
-    )
-    index = {v: i for i, v in enumerate(order)}
-    for i, value in enumerate(order):
-        if value not in drawn:
-            continue
-        is_current = current is not None and current.node is value
-        _value_box(graph, gv, i, value, grads.get(value), is_current, style)
-        if value.parents:
-            sending = current if is_current else None
-            _operation(graph, gv, i, value, index, drawn, sending, style)
-    if style.color_by_grad:
-        graph.node("legend", _legend(style.largest), shape="plaintext")
-    return graph
-
-
-def _value_box(
-    graph: graphviz.Digraph,
-    gv: ModuleType,
-    i: int,
-    value: Value,
-    grad: float | None,
-    is_current: bool,
-    style: _Style,
-) -> None:
-    """Node ``v{i}``: a record ``label | data | grad`` (``grad ?`` when `grad` is None),
-    filled by |grad| with `color_by_grad`, outlined in blue when it is the current step."""
-    fields = [_escape_record(display_text(value.label))] if value.label else []
-    fields.append(f"data {_four_decimals(value.data)}")
-    if style.show_grad:
-        fields.append("grad ?" if grad is None else f"grad {_four_decimals(grad)}")
-    text = "|".join(fields)
-    if style.rankdir in ("LR", "RL"):  # braces turn a record's fields across LR's ranks
-        text = f"{{{text}}}"
-    attrs: dict[str, str] = {"shape": "record"}
-    if style.color_by_grad and grad is not None:
-        fill, font = _shade(grad, style.largest)
-        attrs.update(style="filled", fillcolor=fill, fontcolor=font)
-    if is_current:
-        attrs.update(color=_STEP_COLOR, penwidth="3")
-    if style.highlight is value:
-        attrs.update(color=_HIGHLIGHT_COLOR, penwidth="3")
-    if style.svg_ids:
-        attrs["id"] = f"v{i}"
-    graph.node(f"v{i}", gv.nohtml(text), **attrs)
-
-
-def _operation(
-    graph: graphviz.Digraph,
-    gv: ModuleType,
-    i: int,
-    value: Value,
-    index: dict[Value, int],
-    drawn: set[Value],
-    sending: BackwardStep | None,
-    style: _Style,
-) -> None:
-    """Node ``op{i}`` (the operation that made ``v{i}``), its edge to ``v{i}``, and one
-    edge from each drawn parent, in the order of ``value.parents``; the parents that
-    are not drawn are counted in a dashed summary node ``in{i}``.
-
-    An edge says which operand it is (``a``/``b``) for ``-``, ``/`` and ``**``; while
-    `sending` (this node's step) it carries the chain rule ``local x grad = amount``,
-    otherwise the local derivative with `show_local_grads`. With `svg_ids` the edges
-    are ``e{i}`` (op to value) and ``e{i}_{k}`` (from parent k).
-    """
-    non_commutative = value.op in _NON_COMMUTATIVE and len(value.parents) == 2
-    op_label = f"a {value.op} b" if non_commutative else display_text(value.op)
-    op_attrs = {"id": f"op{i}"} if style.svg_ids else {}
-    if style.highlight is value:
-        op_attrs.update(color=_HIGHLIGHT_COLOR, fontcolor=_HIGHLIGHT_COLOR, penwidth="3")
-    graph.node(f"op{i}", _escape_text(gv, [op_label]), shape="ellipse", **op_attrs)
-    graph.edge(f"op{i}", f"v{i}", **({"id": f"e{i}"} if style.svg_ids else {}))
-    hidden = 0
-    for k, (parent, local) in enumerate(zip(value.parents, value.local_grads)):
-        if parent not in drawn:
-            hidden += 1
-            continue
-        parts = ["ab"[k]] if non_commutative else []
-        attrs: dict[str, str] = {}
-        if sending is not None:
-            amount = sending.sends[k].amount
-            grad, local_text = _four_decimals(sending.grad), _four_decimals(local)
-            parts.append(f"{local_text} x {grad} = {_four_decimals(amount)}")
-            attrs.update(color=_STEP_COLOR, fontcolor=_STEP_COLOR, penwidth="2")
-        elif style.show_local_grads:
-            parts.append(f"local {_four_decimals(local)}")
-        if parts:
-            attrs["label"] = _escape_text(gv, parts)
-        if style.svg_ids:
-            attrs["id"] = f"e{i}_{k}"
-        graph.edge(f"v{index[parent]}", f"op{i}", **attrs)
-    if hidden:
-        more = " more" if hidden < len(value.parents) else ""
-        graph.node(
-            f"in{i}",
-            f"{hidden}{more} inputs",
-            shape="box",
-            style="dashed,rounded",
-            color=_SUMMARY_COLOR,
-            fontcolor=_SUMMARY_COLOR,
-        )
-        graph.edge(f"in{i}", f"op{i}", style="dashed", color=_SUMMARY_COLOR)
 
 
 def _replayed_grads(
@@ -509,12 +382,52 @@ def _check_value(root: object, func: str) -> None:
 def _values_to_draw(root: Value, collapse: bool, max_nodes: object, who: str) -> set[Value]:
     """The Values a picture of `root` shows, or a ValueError when there are more than
     `max_nodes` (the limit `draw_dot` and `autograd.explore` share)."""
-    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
-        raise ValueError(f"{who}: max_nodes must be a positive int, got {max_nodes!r}")
+    limit = _positive_int(max_nodes, "max_nodes", who)
+    if limit > HARD_LIMIT:
+        raise ValueError(
+            f"{who}: max_nodes can be at most {HARD_LIMIT:,}, got {limit:,}; a graph that big "
+            f"is not drawn: cut it (pass an intermediate Value as the root, one sample's "
+            f"loss, or a smaller batch)"
+        )
     drawn = _reachable(root, collapse)
-    if len(drawn) > max_nodes:
-        raise ValueError(_too_many_message(root, len(drawn), max_nodes, collapse, who))
+    if len(drawn) > limit:
+        raise ValueError(_too_many_message(root, len(drawn), limit, collapse, who))
     return drawn
+
+
+def _positive_int(number: object, name: str, who: str) -> int:
+    if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+        raise ValueError(f"{who}: {name} must be a positive int, got {number!r}")
+    return number
+
+
+def _opened(grouping: Grouping, expand: object, default: set[int], who: str) -> set[int]:
+    """The groups to show open: `default`, and those `expand` names with the groups
+    around them (every group when `expand` is True)."""
+    if expand is True:
+        return set(range(len(grouping.names)))
+    if expand is False:
+        return default
+    if isinstance(expand, str) or not isinstance(expand, Iterable):
+        raise TypeError(
+            f"{who}: expand takes a set of group names such as {{'layers.1'}}, or True; "
+            f"got {type(expand).__name__} {expand!r}"
+        )
+    opened = set(default)
+    for name in expand:
+        found = [
+            j
+            for j, (full, title) in enumerate(zip(grouping.names, grouping.titles))
+            if name in (full, title)
+        ]
+        if not found:
+            known = ", ".join(repr(n) for n in grouping.names[:8]) or "none: nothing is grouped"
+            raise ValueError(f"{who}: expand names no group {name!r}; the groups are {known}, ...")
+        for group in found:
+            while group >= 0:
+                opened.add(group)
+                group = grouping.parents[group]
+    return opened
 
 
 def _check_rankdir(rankdir: object, who: str) -> None:
@@ -529,7 +442,7 @@ def _reachable(root: Value, collapse: bool) -> set[Value]:
     stack = [root]
     while stack:
         node = stack.pop()
-        if collapse and node.op in _COLLAPSIBLE:
+        if collapse and node.op in COLLAPSIBLE:
             continue
         for parent in node.parents:
             if parent not in seen:
@@ -564,84 +477,3 @@ def _too_many_message(root: Value, count: int, max_nodes: int, collapse: bool, w
             f"({len(folded)} Values would be drawn)"
         )
     return message
-
-
-def _four_decimals(x: float) -> str:
-    """Four decimals, or scientific notation where four decimals would hide the number."""
-    x += 0.0  # -0.0 -> 0.0
-    if x == 0.0 or 1e-3 <= abs(x) < 1e5:
-        return f"{x:.4f}"
-    return f"{x:.3e}"
-
-
-def _short(x: float) -> str:
-    return f"{x + 0.0:.4g}"
-
-
-def _kind(v: Value) -> str:
-    return f"{v.op!r} node" if v.parents else "leaf"
-
-
-def _node_name(v: Value) -> str:
-    return f"{_kind(v)} {v.label!r}" if v.label else f"{_kind(v)} (data {_short(v.data)})"
-
-
-def _escape_record(text: str) -> str:
-    r"""Make `text` show literally inside a record label.
-
-    Record labels give ``{ } | < >`` a meaning and backslashes start escapes, so all
-    of them get a backslash; a newline becomes DOT's ``\n`` (a centred line break).
-    The ``"`` is left to graphviz's quoting.
-    """
-    out = []
-    for ch in text.replace("\r\n", "\n"):
-        if ch in "\\{}|<>":
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-def _escape_text(gv: ModuleType, lines: list[str]) -> str:
-    """An escString showing `lines` literally, one per line (backslashes doubled)."""
-    text: str = gv.nohtml("\\n".join(line.replace("\\", "\\\\") for line in lines))
-    return text
-
-
-def _shade_level(magnitude: float, largest: float) -> float:
-    """0 (white) to 1 (red): log10 of |grad| relative to the largest, over _DECADES."""
-    if magnitude == 0.0 or largest == 0.0:
-        return 0.0
-    level = 1.0 + math.log10(magnitude / largest) / _DECADES
-    return min(1.0, max(0.0, level))
-
-
-def _color(level: float) -> str:
-    r, g, b = (round(w + (c - w) * level) for w, c in zip(_WHITE, _RED))
-    return f"#{r:02x}{g:02x}{b:02x}"
-
-
-def _shade(grad: float, largest: float) -> tuple[str, str]:
-    """Fill and font colour of a Value box with gradient `grad`."""
-    level = _shade_level(abs(grad), largest)
-    return _color(level), ("white" if level > 0.75 else "black")
-
-
-def _legend(largest: float) -> str:
-    """An HTML-like table: the colour of each decade of |grad| below the largest."""
-    cells = []
-    for decade in range(_DECADES + 1):
-        level = 1.0 - decade / _DECADES
-        text = "max" if decade == 0 else f"1e-{decade}"
-        if decade == _DECADES:
-            text = "&le;" + text
-        font = "white" if level > 0.75 else "black"
-        cells.append(f'<TD BGCOLOR="{_color(level)}"><FONT COLOR="{font}">{text}</FONT></TD>')
-    title = f"|grad| relative to the largest ({_four_decimals(largest)})"
-    return (
-        f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3">'
-        f'<TR><TD COLSPAN="{_DECADES + 1}">{title}</TD></TR>'
-        f"<TR>{''.join(cells)}</TR></TABLE>>"
-    )

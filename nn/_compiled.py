@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 import autograd
 from autograd import Value
 from nn import losses as _losses
+from nn.module import _forward, _numbers
 
 Array = NDArray[np.float64]
 # (outputs (n,) or (n, k), targets) -> (per-sample losses (n,), their gradients with
@@ -211,3 +212,24 @@ _BATCH_FORMS: dict[Any, BatchLoss] = {
     _losses.binary_cross_entropy_with_logits: _with_logits,
     _losses.hinge: _hinge,
 }
+
+
+class BatchOutputs:
+    """The model as one vectorised call over rows, for the demo's pictures (a lattice
+    of thousands of points, evaluated at every snapshot): traced once, on `example`,
+    it reads the parameters' current ``.data`` on every call. A model the tracer
+    refuses (one that branches on its values) is evaluated row by row instead."""
+
+    def __init__(self, model: Any, example: Array) -> None:
+        self.model = model
+        try:
+            self.compiled: Any = autograd.compile(model, example)
+        except (TypeError, ValueError):
+            self.compiled = None
+
+    def __call__(self, X: Array) -> Array:
+        """The outputs on every row of X: shape (n, k), or (n,) for one output."""
+        if self.compiled is not None:
+            return np.asarray(self.compiled(X), dtype=float)
+        with autograd.no_grad():
+            return _numbers(_forward(self.model, X.tolist()))

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from autograd import no_grad
 from autograd._page import Page
 from nn import _checks
 from nn.module import Module
@@ -94,7 +93,8 @@ def training_page(
     turn and restored when done), ``(X, y)`` the training data and ``(X_test,
     y_test)``, optional, the test data: two input features, integer class labels.
     """
-    from nn.module import _forward, _numbers, _predicted_classes
+    from nn._compiled import BatchOutputs
+    from nn.module import _predicted_classes
     from nn.train import _check_data
 
     snapshots = history.snapshots
@@ -127,10 +127,10 @@ def training_page(
             )
     grid, box = _lattice(np.vstack([features for features, _ in sets.values()]))
 
+    batch = BatchOutputs(model, grid[0])  # the lattice in one call per frame, not per point
+
     def classes(rows: NDArray[np.float64]) -> NDArray[np.int64]:
-        with no_grad():
-            outputs = _numbers(_forward(model, rows.tolist()))
-        return _predicted_classes(outputs, snapshots.threshold)
+        return _predicted_classes(batch(rows), snapshots.threshold)
 
     original = [p.data for p in params]
     frames = []

@@ -1,4 +1,5 @@
-"""Shared fixtures: a headless Chromium for the explorer pages (one per test module)."""
+"""Shared set-up: hypothesis without memory, and a headless Chromium for the explorer
+pages (one per test module)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# The suite's outcome must not depend on a previous run or on the machine's speed: no
+# example database (a case that once failed is not replayed on this machine only), the
+# same examples every run, and no check that times the test (deadline, too_slow).
+settings.register_profile(
+    "backproplab",
+    database=None,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("backproplab")
 
 CHROMIUM_FLAGS = (
     "--headless=new",

@@ -105,11 +105,8 @@ def test_the_page_is_self_contained() -> None:
     assert "default-src 'none'" in text  # the page may fetch nothing, even by mistake
     for reference in ("<link", "@import", "url(", " src=", "href=", "<iframe", "<img"):
         assert reference not in text
-    # the only URLs are the SVG namespaces, which are names, not requests
-    assert set(re.findall(r"https?://[^\s\"'<>]+", text)) == {
-        "http://www.w3.org/2000/svg",
-        "http://www.w3.org/1999/xlink",
-    }
+    # the only URL is the SVG namespace, which is a name, not a request
+    assert set(re.findall(r"https?://[^\s\"'<>]+", text)) == {"http://www.w3.org/2000/svg"}
     assert page._repr_html_() in text  # the notebook gets the same page without the document
     assert page._repr_html_().startswith('<div class="bpl-page"')
 
@@ -319,3 +316,187 @@ def test_a_screenshot_is_not_blank(browser: Any, tmp_path: Path) -> None:
     blue = ((picture[..., 2] > 150) & (picture[..., 0] < 80)).sum()  # the step's outline
     assert 0.02 < not_white < 0.6
     assert blue > 50
+
+
+# ------------------------------------------------------------------ layout and groups
+
+
+def random_dag(rng: np.random.Generator, n: int) -> tuple[list[list[float]], list[list[int]]]:
+    """Box sizes and edges (from an earlier box to a later one, some back) of a random graph."""
+    sizes = [[float(rng.integers(30, 200)), float(rng.choice([26, 52]))] for _ in range(n)]
+    edges = []
+    for b in range(1, n):
+        for a in rng.choice(b, size=min(b, int(rng.integers(1, 4))), replace=False):
+            edges.append([int(a), b])
+    if n > 1:
+        edges += [[int(rng.integers(1, n)), 0]]  # one edge back: drawn, not used for layers
+    return sizes, edges
+
+
+def test_the_layouts_invariants_hold(browser: Any, tmp_path: Path) -> None:
+    open_page(browser, tmp_path, neuron())
+    rng = np.random.default_rng(7)
+    for n in (1, 2, 15, 120, 600):
+        sizes, edges = random_dag(rng, n)
+        placed = browser.run(
+            "return window.backproplab.layout(arguments[0], arguments[1])", sizes, edges
+        )
+        again = browser.run(
+            "return window.backproplab.layout(arguments[0], arguments[1])", sizes, edges
+        )
+        assert placed == again  # the same graph, the same picture
+        layer, x, y = placed["layer"], placed["x"], placed["y"]
+        for a, b in edges:
+            if a < b:
+                assert layer[a] < layer[b]  # every edge runs from an earlier layer to a later one
+        boxes = sorted((x[k], y[k], x[k] + w, y[k] + h) for k, (w, h) in enumerate(sizes))
+        for k, first in enumerate(boxes):  # no two boxes overlap
+            for second in boxes[k + 1 :]:
+                if second[0] >= first[2]:
+                    break
+                assert second[1] >= first[3] or first[1] >= second[3]
+
+
+def batch_loss(samples: int, labels: list[str] | None = None) -> Value:
+    """A labelled 2-3-1 network's mean squared error over a batch (leaf inputs labelled)."""
+    rng = np.random.default_rng(1)
+    w1 = [
+        [Value(float(rng.normal()), label=f"layers.0.neurons.{i}.w.{j}") for j in range(2)]
+        for i in range(3)
+    ]
+    b1 = [Value(0.1 * i, label=f"layers.0.neurons.{i}.b") for i in range(3)]
+    w2 = [[Value(float(rng.normal()), label=f"layers.1.neurons.0.w.{k}") for k in range(3)]]
+    b2 = [Value(0.1, label="layers.1.neurons.0.b")]
+    errors = []
+    for s in range(samples):
+        label = labels[s] if labels else f"x[{s}]"
+        xs = [Value(float(rng.normal()), label=f"{label}.{j}") for j in range(2)]
+        hidden = [h.tanh() for h in autograd.linear(xs, w1, b1)]
+        (out,) = autograd.linear(hidden, w2, b2)
+        errors.append((out - (-1.0) ** s) ** 2)
+    return autograd.mean(errors)
+
+
+def shown_boxes(browser: Any) -> list[str]:
+    result: list[str] = browser.run(
+        "return Array.from(document.querySelectorAll('g.node')).map(g => g.id)"
+    )
+    return result
+
+
+def test_a_grouped_page_opens_a_group_to_the_engines_own_numbers(
+    browser: Any, tmp_path: Path
+) -> None:
+    root = batch_loss(4)
+    order = topological_order(root)
+    open_page(browser, tmp_path, root, group_above=10)
+    boxes = shown_boxes(browser)
+    assert len(boxes) < 15 and any(b.startswith("g") for b in boxes)
+    groups = page_groups(browser)
+    sample = groups.index("sample 2")
+    browser.driver.find_element(By.CSS_SELECTOR, f'[id="g{sample}"]').click()
+    opened = shown_boxes(browser)
+    x = order.index(next(v for v in order if v.label == "x[2].0"))
+    assert f"v{x}" in opened  # the sample's own inputs show, its layers stay closed
+    assert not any(f"v{i}" in opened for i, v in enumerate(order) if v.op == "linear")
+    browser.run("window.backproplab.open('sample 2/layers.0/layers.0.neurons.1')")
+    inside = [
+        i for i, v in enumerate(order) if v.op == "linear" and f"v{i}" in shown_boxes(browser)
+    ]
+    assert len(inside) == 1
+    text = browser.driver.find_element(By.CSS_SELECTOR, f'[id="v{inside[0]}"]').text
+    assert f"data {order[inside[0]].data:.4f}" in text  # the engine's number, as draw_dot writes it
+    assert [n["data"] for n in state(browser)["nodes"]] == [v.data for v in order]
+    assert browser.console_errors() == []
+
+
+def page_groups(browser: Any) -> list[str]:
+    names: list[str] = browser.run(
+        "return JSON.parse(document.querySelector('script.bpl-data').textContent)"
+        ".groups.map(g => g.name)"
+    )
+    return names
+
+
+def test_stepping_through_closed_groups_reaches_backwards_gradients(
+    browser: Any, tmp_path: Path
+) -> None:
+    root = batch_loss(3)
+    order = topological_order(root)
+    page = open_page(browser, tmp_path, root, group_above=10)
+    steps = list(backward_steps(root))
+    k = next(s.index for s in steps if s.node.op == "tanh")  # a step inside a closed sample
+    browser.run("window.backproplab.step(arguments[0])", k)
+    caption = browser.driver.find_element(By.CSS_SELECTOR, ".bpl-caption").text
+    assert caption.startswith(f"Step {k} of {len(order)}: inside the closed group 'sample ")
+    lit = browser.driver.find_elements(By.CSS_SELECTOR, "g.node.bpl-current")
+    assert [e.get_attribute("id")[0] for e in lit] == ["g"]
+    # the box shows the sum of its Values' gradients at this step
+    shown = state(browser)
+    grads = grads_after(root, k)
+    for name, total in shown["boxes"].items():
+        j = page_groups(browser).index(name)
+        members = [
+            i for i, g in enumerate(page_data(page)["nodes"]) if _within(page, g["group"], j)
+        ]
+        assert total == sum(grads[i] for i in members)
+    browser.run("window.backproplab.step(arguments[0])", page.steps - 1)
+    root.backward()
+    assert [n["grad"] for n in state(browser)["nodes"]] == [v.grad for v in order]
+
+
+def _within(page: GraphPage, group: int, j: int) -> bool:
+    groups = page_data(page)["groups"]
+    while group >= 0:
+        if group == j:
+            return True
+        group = groups[group]["parent"]
+    return False
+
+
+def test_a_hostile_label_inside_a_group_runs_nothing(browser: Any, tmp_path: Path) -> None:
+    root = batch_loss(3, labels=HOSTILE[:3])
+    open_page(browser, tmp_path, root, group_above=10, title=HOSTILE[3])
+    for s in range(3):
+        browser.run("window.backproplab.open(arguments[0])", f"sample {s}")
+    browser.run("window.backproplab.find(arguments[0])", HOSTILE[0][:8])
+    browser.run("window.backproplab.step(5)")
+    assert browser.run("return window.__pwned === undefined")
+    assert browser.run("return document.querySelectorAll('img, iframe').length") == 0
+    assert browser.run("return document.querySelectorAll('svg').length") == 1
+    assert browser.console_errors() == []
+
+
+def test_search_opens_the_groups_around_a_label(browser: Any, tmp_path: Path) -> None:
+    root = batch_loss(4)
+    order = topological_order(root)
+    open_page(browser, tmp_path, root, group_above=10)
+    x = order.index(next(v for v in order if v.label == "x[3].1"))
+    assert f"v{x}" not in shown_boxes(browser)
+    assert browser.run("return window.backproplab.find('x[3].1')") == x
+    assert f"v{x}" in shown_boxes(browser)
+    found = browser.driver.find_elements(By.CSS_SELECTOR, "g.node.bpl-found")
+    assert [e.get_attribute("id") for e in found] == [f"v{x}"]
+
+
+def test_edge_labels_overlap_no_box_and_no_other_label(browser: Any, tmp_path: Path) -> None:
+    xs = [Value(0.5 * i - 1, label=f"x{i}") for i in range(6)]
+    root = autograd.sum([x * x for x in xs] + xs)  # 12 parents; each x sends twice
+    open_page(browser, tmp_path, root)
+    for k in (1, 2):
+        browser.run("window.backproplab.step(arguments[0])", k)
+        rects = browser.run(
+            "function r(e) { var b = e.getBBox();"
+            " return [b.x, b.y, b.x + b.width, b.y + b.height]; }"
+            "return [Array.from(document.querySelectorAll('text.bpl-carry')).map(r),"
+            " Array.from(document.querySelectorAll('g.node')).map(r)]"
+        )
+        labels, boxes = rects
+        assert len(labels) == len(list(backward_steps(root))[k - 1].sends)
+
+        def apart(a: list[float], b: list[float]) -> bool:
+            return a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+
+        for n, label in enumerate(labels):
+            assert all(apart(label, box) for box in boxes)
+            assert all(apart(label, other) for other in labels[n + 1 :])

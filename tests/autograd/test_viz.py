@@ -332,8 +332,9 @@ def test_max_nodes_error_suggests_what_helps(
         drawn = value_lines(draw_dot(root, max_nodes=100, collapse=True).source)
         assert len(drawn) == suggests_collapse
     assert ("already with collapse=True" in message) == collapse
-    # raising the limit draws it all
-    assert len(value_lines(draw_dot(root, max_nodes=count, collapse=collapse).source)) == count
+    # raising the limit draws it all (opening every group)
+    everything = draw_dot(root, max_nodes=count, collapse=collapse, expand=True)
+    assert len(value_lines(everything.source)) == count
 
 
 def _ancestors(root: Value, folded: bool) -> set[Value]:
@@ -528,7 +529,11 @@ def test_stepping_agrees_with_backward(
     order = topological_order(root)
     steps = list(backward_steps(root, grad=seed))
     assert all(v.grad == 0.0 for v in order)  # backward_steps changed no .grad
-    assert [s.node for s in steps] == order[::-1]
+    position = {s.node: s.index for s in steps}
+    assert sorted(position.values()) == list(range(1, len(order) + 1))
+    assert set(position) == set(order)
+    # every node's step comes after the steps of all the nodes made from it
+    assert all(position[p] > position[s.node] for s in steps for p in s.node.parents)
     for s in steps:
         assert [c.parent for c in s.sends] == list(s.node.parents)
         assert all(c.amount == c.local_grad * s.grad for c in s.sends)
@@ -738,3 +743,46 @@ def test_a_dot_that_does_not_finish_is_stopped_and_explained(
     assert not (tmp_path / "g.svg").exists()
     with pytest.raises(ValueError, match="timeout must be a positive number"):
         draw_dot(neuron(), timeout=0)
+
+
+# ------------------------------------------------------------------ grouped drawings
+
+
+def test_a_large_graph_is_drawn_grouped_and_opens_on_request() -> None:
+    root = mlp_loss(6)  # 6 samples: each sample's Values are one box
+    order = topological_order(root)
+    grouped = draw_dot(root, group_above=20)
+    boxes = {h: a for h, a in statements(grouped.source) if re.fullmatch(r"g\d+", h)}
+    assert len(boxes) == 6 and len(value_lines(grouped.source)) < 20
+    inside = {h: int(a["label"].split("\\n")[1].split()[0]) for h, a in boxes.items()}
+    assert sum(inside.values()) + len(value_lines(grouped.source)) == len(order)
+    svg = svg_nodes(render_svg(grouped))  # Graphviz lays it out, within its timeout
+    assert {"sample 0", "sample 5"} <= {lines[0] for lines in svg.values()}
+    opened = draw_dot(root, group_above=20, expand={"sample 2"})
+    shown = value_lines(opened.source)
+    assert len(shown) == len(value_lines(grouped.source)) + inside[_box_of(grouped, "sample 2")]
+    with pytest.raises(ValueError, match=r"^draw_dot: expand names no group 'layers.9'"):
+        draw_dot(root, group_above=20, expand={"layers.9"})
+    with pytest.raises(TypeError, match=r"expand takes a set of group names"):
+        draw_dot(root, expand="sample 2")  # type: ignore[arg-type]
+
+
+def _box_of(graph: graphviz.Digraph, title: str) -> str:
+    return next(
+        h for h, a in statements(graph.source) if a.get("label", "").startswith(title + "\\n")
+    )
+
+
+def test_a_step_inside_a_closed_group_outlines_its_box_and_names_the_node() -> None:
+    root = mlp_loss(4)
+    steps = list(backward_steps(root))
+    k = next(s.index for s in steps if s.node.op == "tanh")
+    source = draw_dot(root, group_above=10, step=k).source
+    lit = [(h, a) for h, a in statements(source) if a.get("penwidth") == "3"]
+    assert len(lit) == 1 and lit[0][0].startswith("g")
+    assert f"step {k}: 'tanh' node" in lit[0][1]["label"]
+    root.backward()  # after the last step a box shows the sum of its Values' gradients
+    last = draw_dot(root, group_above=10, step=len(steps)).source
+    box = _box_of(draw_dot(root, group_above=10), "sample 1")
+    label = attributes(last, box)["label"]
+    assert "grad sum" in label
