@@ -28,7 +28,7 @@ from nn import _checks
 from nn.module import Module
 
 if TYPE_CHECKING:
-    from nn.train import History
+    from nn.history import History
 
 __all__ = ["Snapshots", "TrainingPage", "training_page"]
 
