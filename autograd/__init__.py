@@ -15,7 +15,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from autograd.compile import compile
-from autograd.engine import Value, is_grad_enabled, no_grad, topological_order
+from autograd.engine import (
+    Value,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+    topological_order,
+)
 from autograd.functional import (
     dot,
     linear,
@@ -29,7 +36,7 @@ from autograd.functional import (
     sum,
 )
 from autograd.gradcheck import GradcheckError, gradcheck, numerical_grad
-from autograd.higher import grad, hessian, hvp, jacobian, jvp
+from autograd.higher import grad, hessian, hvp, jacobian, jvp, value_and_grad, vhp, vjp
 from autograd.primitive import primitive
 
 __all__ = [
@@ -40,6 +47,7 @@ __all__ = [
     "compile",
     "dot",
     "draw_dot",
+    "enable_grad",
     "explore",
     "grad",
     "gradcheck",
@@ -59,9 +67,13 @@ __all__ = [
     "numerical_grad",
     "primitive",
     "save_graph",
+    "set_grad_enabled",
     "softmax",
     "sum",
     "topological_order",
+    "value_and_grad",
+    "vhp",
+    "vjp",
 ]
 
 # The drawing names load their module on first use (PEP 562), so `import autograd` needs

@@ -363,7 +363,9 @@ def compile(fn: Callable[..., Any], *examples: Example) -> Compiled:
     outputs, single = _outputs(result)
     flat_inputs = [v for arg in placeholders for v in (arg if isinstance(arg, list) else [arg])]
     program = _Program(flat_inputs, outputs)
-    return Compiled(fn, shapes, program, single, time.perf_counter() - start)
+    compiled = Compiled(fn, shapes, program, single, time.perf_counter() - start)
+    compiled._traced = (flat_inputs, outputs)  # for to_torch, which lowers the graph itself
+    return compiled
 
 
 def _example_shape(x: object, i: int) -> int | None:
@@ -910,7 +912,10 @@ class Compiled:
 
     Attributes: ``parameters`` (the leaves ``fn`` reached that are not arguments, in
     the order first reached), ``trace_seconds`` (the time to trace and plan).
+    ``to_torch()`` gives the same graph as a ``torch.nn.Module``.
     """
+
+    _traced: tuple[list[Value], list[Value]]  # the placeholders and outputs, as traced
 
     def __init__(
         self,
@@ -941,6 +946,19 @@ class Compiled:
         arrays, inputs = self._batch(args)
         out = self._program.outputs(self._forward(arrays, inputs))
         return out[:, 0].copy() if self._single else np.array(out)
+
+    def to_torch(self, dtype: Any = None, device: Any = None) -> Any:
+        """The traced graph as a ``torch.nn.Module`` over batches of torch tensors, its
+        parameters one ``torch.nn.Parameter`` (see `autograd.torch_lowering`); float64
+        unless ``dtype``, on ``device`` (e.g. ``"cuda"``). Needs PyTorch."""
+        try:
+            from autograd import torch_lowering
+        except ImportError:
+            raise ImportError(
+                "Compiled.to_torch needs PyTorch, which is not installed: pip install "
+                "'backproplab[torch]' (or pip install torch)"
+            ) from None
+        return torch_lowering.lower(self, dtype=dtype, device=device)
 
     def vjp(self, *args: Any) -> tuple[Array, Callable[[Any], None]]:
         """(outputs, backward): ``backward(grad_output)`` adds

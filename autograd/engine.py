@@ -24,7 +24,17 @@ from contextvars import ContextVar
 from functools import wraps
 from typing import Any, TypeVar
 
-__all__ = ["OPS", "Op", "Value", "is_grad_enabled", "no_grad", "operation", "topological_order"]
+__all__ = [
+    "OPS",
+    "Op",
+    "Value",
+    "enable_grad",
+    "is_grad_enabled",
+    "no_grad",
+    "operation",
+    "set_grad_enabled",
+    "topological_order",
+]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -36,26 +46,93 @@ _EXP_MAX = math.log(1.7976931348623157e308)  # 709.78...: exp(x) overflows above
 
 
 # Grad mode is per thread, as in PyTorch: a thread inside `no_grad` records no parents,
-# and other threads are not affected. The state is how many `no_grad` blocks the
-# current thread is inside, held in a context variable: each thread has its own (an
-# asyncio task its own copy). Reading it is a call, though, and every operation asks,
-# so a module-global count of the blocks open in all threads answers first: while it
-# is 0 (building a graph, the usual case) an operation reads one global, as it did
-# when grad mode was one switch. It is never below the sum of the threads' depths
-# (entering raises it before the depth, leaving lowers it after), so 0 proves that
-# grad mode is on; otherwise the thread's own depth decides.
-_no_grad_depth: ContextVar[int] = ContextVar("autograd_no_grad_depth", default=0)
-_depth = _no_grad_depth.get  # bound once: no attribute lookup per operation (~2%)
-_open_blocks = 0
-_open_blocks_lock = threading.Lock()  # `+= 1` on a global is not atomic between threads
+# and other threads are not affected. The state is a context variable (each thread has
+# its own, an asyncio task its own copy): 1 while grad mode is off, 0 while it is on,
+# with the modes of the enclosing blocks saved in a second one, so `enable_grad` inside
+# `no_grad` (and the reverse) restores the outer mode when it ends. Reading it is a
+# call, though, and every operation asks, so a module-global count of the threads whose
+# mode is off answers first: while it is 0 (building a graph, the usual case) an
+# operation reads one global, as it did when grad mode was one switch. A switch off
+# raises the count before the state, a switch on lowers it after, so 0 proves that
+# grad mode is on; otherwise the thread's own state decides.
+_grad_off: ContextVar[int] = ContextVar("autograd_grad_off", default=0)
+_depth = _grad_off.get  # bound once: no attribute lookup per operation (~2%)
+_outer_modes: ContextVar[tuple[int, ...]] = ContextVar("autograd_outer_modes", default=())
+_off_anywhere = 0
+_off_anywhere_lock = threading.Lock()  # `+= 1` on a global is not atomic between threads
 
 
 def is_grad_enabled() -> bool:
-    """True unless this thread is inside `no_grad()`."""
-    return not _open_blocks or not _depth()
+    """True unless this thread is inside `no_grad()` (and not in an `enable_grad()` in it)."""
+    return not _off_anywhere or not _depth()
 
 
-class no_grad:
+def _switch(off: int) -> None:
+    """Set this thread's grad mode (1: off), keeping `_off_anywhere` counted."""
+    global _off_anywhere
+    change = off - _depth()
+    if change > 0:
+        with _off_anywhere_lock:
+            _off_anywhere += 1
+        _grad_off.set(off)
+    elif change < 0:
+        _grad_off.set(off)
+        with _off_anywhere_lock:
+            _off_anywhere -= 1
+
+
+def _enter_mode(enabled: bool) -> None:
+    """Switch this thread's grad mode, saving the current one for `_leave_mode`."""
+    _outer_modes.set((*_outer_modes.get(), _depth()))
+    _switch(0 if enabled else 1)
+
+
+def _leave_mode() -> None:
+    """Restore the mode saved by the matching `_enter_mode`."""
+    saved = _outer_modes.get()
+    _outer_modes.set(saved[:-1])
+    _switch(saved[-1])
+
+
+class _GradMode:
+    """A context manager and decorator that sets grad mode for its block (`_enabled`).
+
+    An instance holds no state, so it may be entered again while it is active (nested
+    ``with`` blocks), used as a decorator for any number of calls, and shared between
+    threads. As a decorator it works with or without parentheses.
+    """
+
+    _enabled = True
+
+    def __new__(cls, func: Callable[..., Any] | None = None) -> Any:
+        if func is not None:  # used as @no_grad, without parentheses
+            return cls()(func)
+        return super().__new__(cls)
+
+    def __init__(self, func: Callable[..., Any] | None = None) -> None:
+        pass
+
+    def __enter__(self) -> None:
+        _enter_mode(self._enabled)
+
+    def __exit__(self, *exc_info: object) -> None:
+        _leave_mode()
+
+    def __call__(self, func: _F) -> _F:
+        enabled = self._enabled
+
+        @wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            _enter_mode(enabled)
+            try:
+                return func(*args, **kwargs)
+            finally:
+                _leave_mode()
+
+        return wrapper  # type: ignore[return-value]
+
+
+class no_grad(_GradMode):
     """Context manager and decorator: operations inside record no parents.
 
     Use it for work that will never be differentiated (evaluating a model, numerical
@@ -67,36 +144,61 @@ class no_grad:
     As a decorator, with or without parentheses: ``@no_grad()`` or ``@no_grad``.
     Grad mode is per thread (as in PyTorch): operations in other threads keep
     recording. An instance holds no state, so it may be entered again while it is
-    active (nested ``with`` blocks) and shared between threads.
+    active (nested ``with`` blocks) and shared between threads. An `enable_grad()`
+    block inside records again.
     """
 
-    def __new__(cls, func: Callable[..., Any] | None = None) -> Any:
-        if func is not None:  # used as @no_grad, without parentheses
-            return cls()(func)
-        return super().__new__(cls)
+    _enabled = False
 
-    def __init__(self, func: Callable[..., Any] | None = None) -> None:
-        pass
+
+class enable_grad(_GradMode):
+    """Context manager and decorator: operations inside record their graph, also inside
+    `no_grad()` (as ``torch.enable_grad``); the outer mode is back when the block ends.
+
+    >>> with no_grad():
+    ...     with enable_grad():
+    ...         y = Value(2.0) * 3  # recorded: y.parents has the leaf
+    ...     z = Value(2.0) * 3      # not recorded
+
+    As a decorator, with or without parentheses; per thread, as `no_grad`.
+    """
+
+    _enabled = True
+
+
+class set_grad_enabled(_GradMode):
+    """Grad mode on (``True``) or off (``False``), as ``torch.set_grad_enabled(mode)``.
+
+    In a ``with`` block or as a decorator (``@set_grad_enabled(False)``) it sets the
+    mode for the block or the call and restores the previous one after. Called on its
+    own, ``set_grad_enabled(False)`` switches this thread's mode until it is switched
+    back, as torch's does. Per thread, as `no_grad`.
+    """
+
+    def __new__(cls, mode: bool) -> set_grad_enabled:
+        if not isinstance(mode, bool):
+            raise TypeError(
+                f"set_grad_enabled(mode) takes True or False, got {type(mode).__name__} "
+                f"{mode!r}; for a decorator without a mode use @no_grad or @enable_grad"
+            )
+        return object.__new__(cls)
+
+    def __init__(self, mode: bool) -> None:
+        # As torch's, the mode is set at once (so a bare call switches it), and
+        # __exit__ (or, for a decorator, __call__) puts the previous one back.
+        self._enabled = mode
+        self._previous = _depth()
+        _switch(0 if mode else 1)
 
     def __enter__(self) -> None:
-        global _open_blocks
-        with _open_blocks_lock:
-            _open_blocks += 1
-        _no_grad_depth.set(_depth() + 1)
+        pass  # already set by __init__
 
     def __exit__(self, *exc_info: object) -> None:
-        global _open_blocks
-        _no_grad_depth.set(_depth() - 1)
-        with _open_blocks_lock:
-            _open_blocks -= 1
+        _switch(self._previous)
 
     def __call__(self, func: _F) -> _F:
-        @wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with no_grad():
-                return func(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
+        _switch(self._previous)  # undo __init__: the mode is set for each call instead
+        return super().__call__(func)
 
 
 # Tracing (`autograd.compile`): while a function is traced into a graph, a Python
@@ -721,7 +823,13 @@ def _pow_const_derivative(n: Value) -> _Derivatives:
     p = n._op[1]
     if p == 0.0 or p == 1.0:
         return n.local_grads
-    return (p * n.parents[0] ** (p - 1.0),)
+    x = n.parents[0]
+    if p - (p - 1.0) != 1.0:
+        # |p| > 2**53: p is even and p - 1 is not a float; it rounds to an even number,
+        # which would drop the sign of x ** (p - 1) for x < 0. p - 2 is even as a float
+        # and exactly, so x ** (p - 2) * x keeps it.
+        return (p * (x ** (p - 2.0) * x),)
+    return (p * x ** (p - 1.0),)
 
 
 # ---------------------------------------------------------------- node construction
@@ -758,7 +866,7 @@ def _node(
             f"{text} of ({operands}) is {data!r}: the result is not a finite number. "
             f"Rescale the inputs, or use a stable form (logsumexp, softmax, softplus)"
         )
-    if _open_blocks and _depth():  # `not is_grad_enabled()`, inlined: record no parents
+    if _off_anywhere and _depth():  # `not is_grad_enabled()`, inlined: record no parents
         op, parents, local_grads = _LEAF, (), ()
     out: Value = _new(cls)
     out.data = data

@@ -12,7 +12,7 @@
   var SVGNS = "http://www.w3.org/2000/svg";
   var svg = page.querySelector(".bpl-graph svg");
   var canvas = svg.querySelector("g.bpl-layer");
-  var GAP = 210, SEP = 14, CHAR = 6.2, OP = 34;  // GAP holds an edge label in a column
+  var GAP = 210, SEP = 14, CHAR = 6.2, OP = 34, BUCKET = 64;  // GAP holds an edge label in a column
 
   // ---------------------------------------------------------------- facts of the graph
   var parentsOf = new Array(N), stepOf = new Int32Array(N);
@@ -224,7 +224,7 @@
     t.textContent = content;
     return t;
   }
-  var shapes = {}, gradTexts = {}, sumTexts = {}, placed = null;
+  var shapes = {}, gradTexts = {}, sumTexts = {}, placed = null, labelLayer = null;
   function draw() {
     view = buildView();
     placed = layout(view.items.map(function (it) { return it.size; }),
@@ -232,9 +232,17 @@
     while (canvas.firstChild) { canvas.removeChild(canvas.firstChild); }
     shapes = {}; gradTexts = {}; sumTexts = {};
     var edgeLayer = el("g", {}, canvas), nodeLayer = el("g", {}, canvas);
-    view.edges.forEach(function (e) { drawEdge(edgeLayer, e); });
+    labelLayer = el("g", {}, canvas);
+    // Elements in buckets of BUCKET: a change inside one makes the browser recompute
+    // the bounds of one bucket and of the layer, not of every element drawn.
+    var bucket = null;
+    view.edges.forEach(function (e, n) {
+      if (n % BUCKET === 0) { bucket = el("g", {}, edgeLayer); }
+      drawEdge(bucket, e);
+    });
     view.items.forEach(function (item, k) {
-      if (item.kind === "group") { drawGroup(nodeLayer, item, k); } else { drawValue(nodeLayer, item, k); }
+      if (k % BUCKET === 0) { bucket = el("g", {}, nodeLayer); }
+      if (item.kind === "group") { drawGroup(bucket, item, k); } else { drawValue(bucket, item, k); }
     });
     refresh(null);
     fit();
@@ -339,7 +347,7 @@
       if (before && before.x === label.x && label.y < before.y + 13) { label.y = before.y + 13; }
     });
     labels.forEach(function (label) {
-      var t = el("text", { "class": "bpl-carry", x: label.x, y: label.y }, canvas);
+      var t = el("text", { "class": "bpl-carry", x: label.x, y: label.y }, labelLayer);
       t.textContent = label.text;
       carried.push(t);
     });
@@ -582,6 +590,21 @@
     open: function (groupName) { openGroup(groupIndex(groupName)); },
     close: function (groupName) { delete opened[groupIndex(groupName)]; redraw(); },
     find: find,
+    focus: function (groupName) {  // zoom to the boxes of one group
+      var j = groupIndex(groupName), left = Infinity, top = Infinity, right = -Infinity, bottom = -Infinity;
+      view.items.forEach(function (item, k) {
+        var member = item.kind === "group" ? item.group : -1, node = item.kind === "value" ? item.node : item.members[0];
+        for (var g = member >= 0 ? member : nodes[node].group; g >= 0; g = groups[g].parent) {
+          if (g !== j) { continue; }
+          left = Math.min(left, placed.x[k]); top = Math.min(top, placed.y[k]);
+          right = Math.max(right, placed.x[k] + item.size[0]); bottom = Math.max(bottom, placed.y[k] + item.size[1]);
+          return;
+        }
+      });
+      if (left === Infinity) { return; }
+      box = { x: left - 40, y: top - 40, w: right - left + 80 + GAP, h: bottom - top + 80 };
+      setBox();
+    },
     layout: layout
   };
   draw();

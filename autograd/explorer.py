@@ -51,7 +51,7 @@ __all__ = ["GraphPage", "explore", "formula"]
 
 # A page shows at most this many boxes at first (whole levels of groups open while
 # they fit), and one open group shows at most FANOUT Values directly.
-PAGE_BOXES = 400
+PAGE_BOXES = 100
 FANOUT = 400
 
 

@@ -541,21 +541,23 @@ def _apply_linear(operands: _Operands, constants: tuple[Any, ...]) -> Value:
     return linear(x, [w], [bias_entry if bias_parent is None else bias_parent])[0]
 
 
+# The rules of the softmax family are written with softmax itself, never as
+# exp(x_j - logsumexp(x)): at large inputs x_j - logsumexp(x) has lost the digits that
+# say how far apart the inputs are (at 1e17, logsumexp([x, x]) rounds to x, so each
+# probability came out 1, not 0.5). softmax shifts by the largest input, exactly, as the
+# float rules do, so every derivative of every order stays shift-invariant.
+
+
 def _softmax_derivatives(node: Value) -> _Derivatives:
-    """d p_i / d x_j = p_i (delta_ij - p_j), with p_j = exp(x_j - logsumexp(x))."""
-    i, lse = node._op[1], logsumexp(node.parents)
-    return tuple(
-        node * (1.0 - node) if j == i else -(node * (x - lse).exp())
-        for j, x in enumerate(node.parents)
-    )
+    """d p_i / d x_j = p_i (delta_ij - p_j), with p = softmax(x) (node is p_i)."""
+    i, probs = node._op[1], softmax(node.parents)
+    return tuple(node * (1.0 - node) if j == i else -(node * p_j) for j, p_j in enumerate(probs))
 
 
 def _log_softmax_derivatives(node: Value) -> _Derivatives:
-    """d out_i / d x_j = delta_ij - p_j, with p_j = exp(x_j - logsumexp(x))."""
-    i, lse = node._op[1], logsumexp(node.parents)
-    return tuple(
-        1.0 - (x - lse).exp() if j == i else -(x - lse).exp() for j, x in enumerate(node.parents)
-    )
+    """d out_i / d x_j = delta_ij - p_j, with p = softmax(x)."""
+    i, probs = node._op[1], softmax(node.parents)
+    return tuple(1.0 - p_j if j == i else -p_j for j, p_j in enumerate(probs))
 
 
 SUM = _register("sum", "sum", lambda p, c: sum(p), _stored)
@@ -575,7 +577,7 @@ LOGSUMEXP = _register(
     "logsumexp",
     "logsumexp",
     lambda p, c: logsumexp(p),
-    lambda n: tuple((x - n).exp() for x in n.parents),
+    lambda n: tuple(softmax(n.parents)),
 )
 SOFTMAX = _register("softmax", "softmax", lambda p, c: softmax(p)[c[0]], _softmax_derivatives)
 LOG_SOFTMAX = _register(

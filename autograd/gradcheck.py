@@ -35,7 +35,7 @@ from autograd._diagnosis import (
     _first_order_diagnosis,
     _kink_nodes,
 )
-from autograd.engine import Value, _as_number, _fmt, topological_order
+from autograd.engine import Value, _as_number, _fmt, enable_grad, topological_order
 from autograd.functional import sum as autograd_sum
 from autograd.higher import grad as _grad
 
@@ -106,7 +106,10 @@ def _check_eps(eps: float, func: str) -> float:
 
 
 def _call(f: Function, inputs: Sequence[Value], func: str) -> Value:
-    out = f(*inputs)
+    # Grad mode on whatever the caller's, as torch's functional API does: an f that takes
+    # a gradient itself (autograd.grad inside f) needs its graph recorded.
+    with enable_grad():
+        out = f(*inputs)
     if not isinstance(out, Value):
         raise TypeError(f"{func}: f must return a Value, it returned {type(out).__name__}")
     return out

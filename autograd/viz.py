@@ -152,7 +152,8 @@ def step_order(order: list[Value]) -> list[Value]:
     `backward` walks only what the gradient reaches (an edge with local derivative 0
     is not followed), which can visit the reached nodes in another order than
     `topological_order`. Where it does, they come first, in backward's order, and the
-    nodes it leaves out (which only ever send zeros) after them.
+    nodes it leaves out after them: those send only zeros, so every node still has
+    received every amount that is not zero when its step comes.
     """
     interior, _ = _backward_order(order[-1])
     if interior == [v for v in order if v.parents]:

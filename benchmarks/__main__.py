@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from benchmarks import compiled, engine, higher, training
+from benchmarks import compiled, engine, graphs, higher, training
 from benchmarks.common import format_table, machine
 
 
@@ -28,6 +28,8 @@ def main() -> None:
     print(format_table(compiled_rows, compiled.ENGINES, baseline="numpy"))
     print("\nHigher derivatives (autograd.grad with create_graph=True) against backward():\n")
     print(format_table(higher_rows, higher.ENGINES, baseline="backward()"))
+    print("\nGraphs of any size (autograd.explore in headless Chromium):\n")
+    print(graphs.run(quick=args.quick))
     print(f"\n(benchmarks ran in {time.perf_counter() - start:.0f} s)")
 
 

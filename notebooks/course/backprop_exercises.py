@@ -128,7 +128,11 @@ def _named(values: Sequence[object], prefix: str, sizes: list[int]) -> list[np.n
         raise CheckFailed(
             f"expected {len(sizes)} lists of error terms, one per layer, got {len(values)}."
         )
-    return [_as_vector(v, f"{prefix}{k + 1}", n) for k, (v, n) in enumerate(zip(values, sizes))]
+    # from the output layer back, the order the terms are worked out in
+    vectors = [
+        _as_vector(values[k], f"{prefix}{k + 1}", sizes[k]) for k in reversed(range(len(sizes)))
+    ]
+    return vectors[::-1]
 
 
 def check_error_terms_sse(

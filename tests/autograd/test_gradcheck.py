@@ -706,6 +706,10 @@ def test_numerical_grad_of_a_function_that_takes_a_gradient() -> None:
 
     assert numerical_grad(derivative_of_cube, [Value(2.0)]) == pytest.approx([12.0], rel=1e-8)
     assert gradcheck(derivative_of_cube, [Value(2.0)]) is True
+    with autograd.no_grad():  # the checks turn grad mode on for f, as torch's do
+        assert numerical_grad(derivative_of_cube, [Value(2.0)]) == pytest.approx([12.0], rel=1e-8)
+        assert gradcheck(derivative_of_cube, [Value(2.0)], order=2) is True
+        assert not autograd.is_grad_enabled()
 
 
 # ---------------------------------------------- shared Values, threads (issue 19, 8)

@@ -84,7 +84,7 @@ def test_a_layer_of_the_wrong_size_is_told_how_many_numbers_it_needs() -> None:
 
 def test_blank_error_terms_say_which_to_fill_in() -> None:
     model, _, _ = network("sigmoid")
-    with pytest.raises(NotAnswered, match="`delta_1` has no answer yet"):
+    with pytest.raises(NotAnswered, match="`delta_3` has no answer yet"):
         check_error_terms_sse(model, X, T, [..., ..., ...])
 
 

@@ -107,3 +107,19 @@ def test_the_learners_copy_fails_each_check_with_a_helpful_message(
         assert errors, f"a blank check passed in {path.name}:\n{cell.source}"
         assert errors[0].ename in {"NotAnswered", "CheckFailed"}, (cell.source, errors[0])
         assert "fill in" in errors[0].evalue or "replace the `...`" in errors[0].evalue
+
+
+def test_the_command_writes_every_notebook_and_the_checkers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # what `make exercises` runs, on two notebooks: one with exercises, one without
+    from notebooks.course.blank import main
+
+    paths = [p for p in notebook_paths() if p.name.startswith(("01_", "05_"))]
+    main([*map(str, paths), "--out", str(tmp_path)])
+    assert "wrote 2 notebooks" in capsys.readouterr().out
+    plain = nbformat.read(tmp_path / paths[0].name, as_version=4)
+    assert plain == nbformat.read(paths[0], as_version=4)  # no exercises: copied as it is
+    blanked = nbformat.read(tmp_path / paths[1].name, as_version=4)
+    sources = "\n".join(c.source for c in blanked.cells if SOLUTION_TAG in tags(c))
+    assert PLACEHOLDER in sources and "parent.grad += local * node.grad" not in sources

@@ -1,0 +1,304 @@
+"""A compiled function as a ``torch.nn.Module``: ``autograd.compile(fn, ...).to_torch()``.
+
+The traced graph is lowered node by node to torch operations over a batch: every node
+the compiled mode runs with a numpy rule (`autograd.compile.RULES`, through the same
+reading of a node, ``compile._describe``) has a torch form in `TORCH_RULES`, and torch's
+autograd differentiates it. The linear nodes of a layer, which read the same inputs,
+become one matrix product, as in the compiled mode. The parameters (the traced
+function's weights, in ``Compiled.parameters`` order) are one ``torch.nn.Parameter``
+vector, ``module.params``; ``module.write_back()`` copies them into the Values.
+
+A custom primitive has no vectorised rule (compiled mode replays it with the engine,
+row by row): lowering one raises TypeError naming it. torch is imported by this module,
+which ``autograd`` imports only when ``to_torch`` runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from autograd.engine import Value
+
+if TYPE_CHECKING:
+    from autograd.compile import Compiled
+
+__all__ = ["TORCH_RULES", "TracedModule", "lower"]
+
+Tensor = torch.Tensor
+
+
+def _pick(f: Callable[[Tensor], Tensor]) -> Callable[[Tensor, int], Tensor]:
+    """A softmax-like rule: one output (its place in the call) of a function of the row."""
+    return lambda x, index: f(x)[..., index]
+
+
+def _first(pick: Callable[..., Tensor]) -> Callable[[Tensor], Tensor]:
+    """max / min with the gradient to the first extreme entry, as the engine."""
+    return lambda x: x.gather(-1, pick(x, dim=-1, keepdim=True)).squeeze(-1)
+
+
+# The torch form of every compiled-mode rule: its operands as tensors (an elementwise
+# operand (batch,) or (), a vector one (batch, n) or (n,)), its value as a tensor.
+TORCH_RULES: dict[str, Callable[..., Tensor]] = {
+    "add": torch.add,
+    "sub": torch.sub,
+    "mul": torch.mul,
+    "div": torch.div,
+    "div_const": torch.div,
+    "rdiv_const": torch.div,
+    "pow": torch.pow,
+    "pow_const": torch.pow,
+    "rpow_const": torch.pow,
+    "neg": torch.neg,
+    "exp": torch.exp,
+    "log": torch.log,
+    "sqrt": torch.sqrt,
+    "tanh": torch.tanh,
+    "sigmoid": torch.sigmoid,
+    "relu": torch.relu,  # relu'(0) = 0, as the engine
+    "leaky_relu": lambda x, slope: torch.where(x > 0.0, x, slope * x),
+    "softplus": lambda x: torch.logaddexp(x, torch.zeros_like(x)),  # no threshold: exact
+    "abs": torch.abs,  # abs'(0) = 0 = sign(0), as the engine
+    "sin": torch.sin,
+    "cos": torch.cos,
+    "sum": lambda x: x.sum(-1),
+    "mean": lambda x: x.mean(-1),
+    "max": _first(torch.argmax),
+    "min": _first(torch.argmin),
+    "logsumexp": lambda x: torch.logsumexp(x, -1),
+    "dot": lambda a, b: (a * b).sum(-1),
+    "matmul": lambda w, bias, x: x @ w.T + bias,
+    "linear": lambda w, bias, x: (w * x).sum(-1) + bias,
+    "softmax": _pick(lambda x: torch.softmax(x, -1)),
+    "log_softmax": _pick(lambda x: torch.log_softmax(x, -1)),
+}
+
+# Where a value comes from: ("input", column), ("param", index), ("node", position in
+# the plan), ("const", number).
+Source = tuple[str, Any]
+
+
+@dataclass
+class _Operand:
+    """An elementwise operand (one source) or a vector one (a source per entry); a
+    vector whose entries are all parameters or all inputs is read with one index."""
+
+    sources: list[Source]
+    vector: bool
+
+
+@dataclass
+class _Instruction:
+    kind: str
+    operands: list[_Operand]
+    extra: tuple[Any, ...] = ()  # constants the torch form takes after its operands
+    columns: int = 0  # a matrix product: the number of nodes it computes
+
+
+class TracedModule(torch.nn.Module):
+    """The traced graph over a batch in torch; see the module docstring.
+
+    ``forward(*args)`` takes one tensor per argument of the traced function, with a
+    leading batch axis ((batch,) for a number argument, (batch, n) for a list), and
+    returns (batch,) when the function returns one Value, else (batch, k).
+    """
+
+    def __init__(
+        self,
+        plan: list[_Instruction],
+        outputs: list[Source],
+        parameters: Sequence[Value],
+        shapes: list[int | None],
+        single: bool,
+        dtype: torch.dtype,
+    ) -> None:
+        super().__init__()
+        self._plan = plan
+        self._outputs = outputs
+        self._values = list(parameters)
+        self._shapes = shapes
+        self._single = single
+        data = [p.data for p in parameters]
+        self.params = torch.nn.Parameter(torch.tensor(data, dtype=dtype).reshape(len(data)))
+
+    def forward(self, *args: Tensor) -> Tensor:
+        if len(args) != len(self._shapes):
+            raise TypeError(
+                f"the traced function takes {len(self._shapes)} argument(s), one tensor per "
+                f"argument with a leading batch axis; got {len(args)}"
+            )
+        columns = []
+        for i, (a, shape) in enumerate(zip(args, self._shapes)):
+            want = 1 if shape is None else 2
+            if a.dim() != want or (shape is not None and a.shape[1] != shape):
+                expected = "(batch,)" if shape is None else f"(batch, {shape})"
+                raise ValueError(
+                    f"argument {i} must have the shape {expected}, got {tuple(a.shape)}"
+                )
+            columns.append(a.reshape(len(a), -1).to(self.params.dtype))
+        inputs = torch.cat(columns, 1)
+        nodes: list[Tensor] = []
+        for step in self._plan:
+            operands = [self._read(o, inputs, nodes) for o in step.operands]
+            value = TORCH_RULES[step.kind](*operands, *step.extra)
+            if step.columns:  # a matrix product: one node per column
+                nodes.extend(value[..., k] for k in range(step.columns))
+            else:
+                nodes.append(value)
+        batch = len(inputs)
+        outs = [self._source(s, inputs, nodes).expand(batch) for s in self._outputs]
+        return outs[0] if self._single else torch.stack(outs, -1)
+
+    def _source(self, source: Source, inputs: Tensor, nodes: list[Tensor]) -> Tensor:
+        where, at = source
+        if where == "input":
+            return inputs[:, at]
+        if where == "param":
+            return self.params[at]
+        if where == "node":
+            return nodes[at]
+        return torch.tensor(at, dtype=self.params.dtype, device=self.params.device)
+
+    def _read(self, operand: _Operand, inputs: Tensor, nodes: list[Tensor]) -> Tensor:
+        sources = operand.sources
+        if not operand.vector:
+            return self._source(sources[0], inputs, nodes)
+        kinds = {where for where, _ in sources}
+        if kinds == {"param"} or kinds == {"input"}:
+            index = torch.tensor([at for _, at in sources], device=self.params.device)
+            return self.params[index] if kinds == {"param"} else inputs[:, index]
+        parts = [self._source(s, inputs, nodes) for s in sources]
+        batched = [p for p in parts if p.dim()]
+        if batched:
+            parts = [p.expand_as(batched[0]) for p in parts]
+        return torch.stack(parts, -1)
+
+    def write_back(self) -> None:
+        """Copy the torch parameters into the traced function's Values (``.data``)."""
+        for value, x in zip(self._values, self.params.detach().cpu().tolist()):
+            value.data = float(x)
+
+    def extra_repr(self) -> str:
+        return f"{len(self._plan)} steps, {len(self._values)} parameters"
+
+
+def lower(
+    compiled: Compiled, dtype: torch.dtype | None = None, device: str | torch.device | None = None
+) -> TracedModule:
+    """The `TracedModule` of ``compiled`` (float64 unless ``dtype``), on ``device``."""
+    from autograd.compile import _describe
+
+    inputs, outputs = compiled._traced
+    where: dict[int, Source] = {id(v): ("input", k) for k, v in enumerate(inputs)}
+    for k, p in enumerate(compiled.parameters):
+        where[id(p)] = ("param", k)
+    plan: list[_Instruction] = []
+    count = 0  # nodes computed so far
+    layers: dict[tuple[int, ...], list[Value]] = _layers(_order(outputs, where), _describe, where)
+    for v in _order(outputs, where):
+        if id(v) in where:
+            continue
+        node = _describe(v)
+        if node.kind.endswith("(primitive)"):
+            raise TypeError(
+                f"to_torch: the graph has the custom primitive {node.kind.split()[0]!r}, "
+                f"which has no vectorised rule for torch to run; write it with the engine's "
+                f"operations, or leave it out of the traced function"
+            )
+        if node.kind == "linear" and id(v) in _first_of(layers):
+            members = layers[_key(node)]
+            plan.append(_matmul(members, _describe, where))
+            for k, member in enumerate(members):
+                where[id(member)] = ("node", count + k)
+            count += len(members)
+            continue
+        plan.append(_instruction(node, where))
+        where[id(v)] = ("node", count)
+        count += 1
+    module = TracedModule(
+        plan,
+        [where[id(v)] for v in outputs],
+        compiled.parameters,
+        compiled._shapes,
+        compiled._single,
+        torch.float64 if dtype is None else dtype,
+    )
+    return module.to(device) if device is not None else module
+
+
+def _order(outputs: list[Value], where: dict[int, Source]) -> list[Value]:
+    from autograd.compile import _joint_order
+
+    return [v for v in _joint_order(outputs) if v.parents or id(v) in where]
+
+
+def _source_of(x: Value | float, where: dict[int, Source]) -> Source:
+    if isinstance(x, Value):
+        if id(x) not in where:  # a leaf that is neither an input nor a parameter
+            return ("const", x.data)
+        return where[id(x)]
+    return ("const", float(x))
+
+
+def _instruction(node: Any, where: dict[int, Source]) -> _Instruction:
+    """One node's torch step: its rule's operands, and its constants after them."""
+    kind = node.kind
+    if kind in ("softmax", "log_softmax"):
+        return _Instruction(kind, [_vector(node.operands[0], where)], (node.index,))
+    vectors = kind in ("sum", "mean", "max", "min", "logsumexp", "dot") or kind == "linear"
+    operands = []
+    for j, operand in enumerate(node.operands):
+        if vectors and not (kind == "linear" and j == 1):
+            operands.append(_vector(operand, where))
+        else:
+            operands.append(_Operand([_source_of(operand[0], where)], False))
+    return _Instruction(kind, operands)
+
+
+def _vector(entries: Sequence[Value | float], where: dict[int, Source]) -> _Operand:
+    return _Operand([_source_of(x, where) for x in entries], True)
+
+
+def _key(node: Any) -> tuple[int, ...]:
+    """Linear nodes with the same inputs x (by identity): one layer."""
+    return tuple(id(x) if isinstance(x, Value) else hash(x) for x in node.operands[-1])
+
+
+def _layers(
+    order: list[Value], describe: Callable[[Value], Any], where: dict[int, Source]
+) -> dict[tuple[int, ...], list[Value]]:
+    """The linear nodes whose weights and bias are parameters or numbers, by their inputs."""
+    layers: dict[tuple[int, ...], list[Value]] = {}
+    for v in order:
+        if id(v) in where or not v.parents:
+            continue
+        node = describe(v)
+        if node.kind != "linear":
+            continue
+        shared = [*node.operands[0], *node.operands[1]]
+        if all(not isinstance(x, Value) or where.get(id(x), ("",))[0] == "param" for x in shared):
+            layers.setdefault(_key(node), []).append(v)
+    return {key: members for key, members in layers.items() if len(members) > 1}
+
+
+def _first_of(layers: dict[tuple[int, ...], list[Value]]) -> set[int]:
+    return {id(members[0]) for members in layers.values()}
+
+
+def _matmul(
+    members: list[Value], describe: Callable[[Value], Any], where: dict[int, Source]
+) -> _Instruction:
+    """A layer's linear nodes as one product x @ W.T + b: W (nodes, n) and b (nodes,)."""
+    nodes = [describe(v) for v in members]
+    weights = _Operand([_source_of(x, where) for n in nodes for x in n.operands[0]], True)
+    bias = _vector([n.operands[1][0] for n in nodes], where)
+    x = _vector(nodes[0].operands[-1], where)
+    n_in = len(nodes[0].operands[0])
+    return _Instruction("layer", [weights, bias, x], (n_in,), columns=len(members))
+
+
+TORCH_RULES["layer"] = lambda w, bias, x, n_in: x @ w.reshape(-1, n_in).T + bias
