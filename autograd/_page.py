@@ -33,6 +33,8 @@ def display_text(text: str, limit: int = MAX_SHOWN) -> str:
     which UTF-8 cannot encode) written as a visible escape such as ``\\x00`` or
     ``\\ud800``, and text past `limit` characters cut, saying how long it was.
     """
+    if len(text) <= limit and text.isprintable():  # the usual label: nothing to do
+        return text
     out = []
     for ch in text[:limit]:
         code = ord(ch)

@@ -122,8 +122,17 @@ def _pow_const_bad(y: Array, x: Array, p: Array) -> Any:
 
 
 def _pow_bad(y: Array, x: Array, p: Array) -> Any:
-    slopes = _power_slope(y, x, p), y * np.log(np.where(x > 0.0, x, 1.0))
-    return (x <= 0.0) | ~np.isfinite(y) | ~np.isfinite(slopes[0]) | ~np.isfinite(slopes[1])
+    """The engine's errors of Value ** Value: a negative base, 0 to a negative power, or a
+    slope that is not finite (at x = 0: p in (0, 1)); 0 ** p with p >= 0 is fine."""
+    slope = np.where(x == 0.0, 0.0, _power_slope(y, x, p))
+    infinite_slope = (x == 0.0) & (p < 1.0) & (p != 0.0)
+    not_finite = ~np.isfinite(y) | ~np.isfinite(slope) | ~np.isfinite(_pow_exponent_slope(y, x))
+    return (x < 0.0) | infinite_slope | not_finite
+
+
+def _pow_exponent_slope(y: Array, x: Array) -> Array:
+    """y log(x), and 0 where x = 0 (as the engine, and torch)."""
+    return np.where(x > 0.0, y * np.log(np.where(x > 0.0, x, 1.0)), 0.0)
 
 
 # Each division checks the local derivatives the engine stores for its kind, and only
@@ -147,8 +156,8 @@ def _rdiv_const_bad(q: Array, c: Array, b: Array) -> Any:
 
 
 def _rpow_const_bad(y: Array, c: Array, x: Array) -> Any:
-    """c ** x stores y * log(c) alone (the base is a constant)."""
-    return (c <= 0.0) | ~np.isfinite(y) | ~np.isfinite(y * np.log(np.where(c > 0.0, c, 1.0)))
+    """c ** x stores y * log(c) alone (the base is a constant; 0 ** x stores 0)."""
+    return (c < 0.0) | ~np.isfinite(y) | ~np.isfinite(_pow_exponent_slope(y, c))
 
 
 def _log_bad(y: Array, x: Array) -> Any:
@@ -251,7 +260,7 @@ RULES: dict[str, Rule] = {
     ),
     "pow": Rule(  # a Value exponent: needs a positive base
         _pow,
-        (lambda g, y, x, p: g * _power_slope(y, x, p), lambda g, y, x, p: g * (y * np.log(x))),
+        (_pow_const_derivative, lambda g, y, x, p: g * _pow_exponent_slope(y, x)),
         bad=_pow_bad,
     ),
     "pow_const": Rule(
@@ -259,7 +268,7 @@ RULES: dict[str, Rule] = {
     ),
     "rpow_const": Rule(
         _pow,
-        (lambda g, y, c, x: 0.0 * g, lambda g, y, c, x: g * (y * np.log(c))),
+        (lambda g, y, c, x: 0.0 * g, lambda g, y, c, x: g * _pow_exponent_slope(y, c)),
         bad=_rpow_const_bad,
     ),
     "neg": Rule(np.negative, (lambda g, y, x: -g,)),

@@ -468,39 +468,45 @@ class Value:
 
         A number exponent p: local derivative p * x ** (p - 1); x may be negative when
         p is a whole number. A Value exponent: local derivatives p * x ** (p - 1) and
-        y * log(x), which needs x > 0.
+        y * log(x), which needs x > 0, or x = 0 with p >= 0: there, as in torch, the
+        derivative in the exponent is 0 (y = 0 ** p is 0 for every p > 0).
         """
         x = self.data
         if isinstance(other, Value):
             p = other.data
-            if x <= 0.0:
+            if x < 0.0:
                 raise ValueError(
-                    f"Value ** Value needs a positive base (the derivative in the exponent "
-                    f"is y * log(base)), got {_fmt(x)} ** {_fmt(p)}; for a fixed power "
-                    f"use a plain number exponent, e.g. x ** 2"
+                    f"Value ** Value needs a positive base or 0 (the derivative in the "
+                    f"exponent is y * log(base)), got {_fmt(x)} ** {_fmt(p)}; for a fixed "
+                    f"power use a plain number exponent, e.g. x ** 2"
                 )
             y = _power(x, p)
+            slope = y * math.log(x) if x else 0.0
             return _node(
                 y,
                 _POW,
                 (self, other),
-                _finite_locals("**", (x, p), _power_derivative(x, p, y), y * math.log(x)),
+                _finite_locals("**", (x, p), _power_derivative(x, p, y), slope),
             )
         p = _constant(other, "**")
         y = _power(x, p)
         return _node(y, (POW_CONST, p), (self,), (_power_derivative(x, p, y),))
 
     def __rpow__(self, other: float) -> Value:
-        """Forward: y = c ** x for a constant c > 0. Local derivative: y * log(c)."""
+        """Forward: y = c ** x for a constant c > 0. Local derivative: y * log(c).
+
+        c = 0 (as in torch): y is 0 for x > 0 and 1 for x = 0, with derivative 0.
+        """
         c = _constant(other, "**")
         x = self.data
-        if c <= 0.0:
+        if c < 0.0:
             raise ValueError(
-                f"number ** Value needs a positive base (the derivative is y * log(base)), "
-                f"got {_fmt(c)} ** Value({_fmt(x)})"
+                f"number ** Value needs a positive base or 0 (the derivative is "
+                f"y * log(base)), got {_fmt(c)} ** Value({_fmt(x)})"
             )
         y = _power(c, x)
-        return _node(y, (RPOW_CONST, c), (self,), _finite_locals("**", (c, x), y * math.log(c)))
+        slope = y * math.log(c) if c else 0.0
+        return _node(y, (RPOW_CONST, c), (self,), _finite_locals("**", (c, x), slope))
 
     def __neg__(self) -> Value:
         """Forward: -x. Local derivative: -1."""
@@ -788,13 +794,16 @@ POW = _register(
     "pow",
     "**",
     lambda p, c: p[0] ** p[1],
-    lambda n: (n.parents[1] * (n / n.parents[0]), n * n.parents[0].log()),
+    lambda n: _pow_derivatives(n),
 )
 POW_CONST = _register(
     "pow_const", "** {0}", lambda p, c: p[0] ** c[0], lambda n: _pow_const_derivative(n)
 )
 RPOW_CONST = _register(
-    "rpow_const", "{0} **", lambda p, c: c[0] ** p[0], lambda n: (n * math.log(n._op[1]),)
+    "rpow_const",
+    "{0} **",
+    lambda p, c: c[0] ** p[0],
+    lambda n: (n * math.log(n._op[1]) if n._op[1] else 0.0,),  # 0 ** x: see __rpow__
 )
 NEG = _register("neg", "neg", lambda p, c: -p[0], _stored)
 EXP = _register("exp", "exp", lambda p, c: p[0].exp(), lambda n: (n,))
@@ -816,6 +825,16 @@ _ADD, _SUB, _MUL, _DIV, _POW = (ADD,), (SUB,), (MUL,), (DIV,), (POW,)
 _NEG, _EXP, _LOG, _SQRT, _TANH = (NEG,), (EXP,), (LOG,), (SQRT,), (TANH,)
 _SIGMOID, _RELU, _SOFTPLUS, _ABS = (SIGMOID,), (RELU,), (SOFTPLUS,), (ABS,)
 _SIN, _COS = (SIN,), (COS,)
+
+
+def _pow_derivatives(n: Value) -> _Derivatives:
+    """d x**p / dx = p * x ** (p - 1) and d x**p / dp = x**p log(x), as Value operations.
+    At x = 0 the second is 0, as in torch (see `Value.__pow__`), and the first is p * x **
+    (p - 1), or the constant 0 for p = 0, where x ** -1 would be undefined."""
+    x, p = n.parents
+    if x.data == 0.0:
+        return (0.0 if p.data == 0.0 else p * x ** (p - 1.0), 0.0)
+    return (p * (n / x), n * x.log())
 
 
 def _pow_const_derivative(n: Value) -> _Derivatives:

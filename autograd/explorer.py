@@ -43,7 +43,7 @@ from autograd.viz import (
     _check_value,
     _opened,
     _positive_int,
-    _steps,
+    _step_tuples,
     _values_to_draw,
 )
 
@@ -111,31 +111,41 @@ def explore(
     every = set(range(len(grouping.names)))
     first = every if len(order) <= budget else initial_open(grouping, budget)
     opened = _opened(grouping, expand, first, "explore")
-    index = {v: i for i, v in enumerate(order)}
-    ops = {v.op: len(v.parents) for v in order if v.parents}
+    ops = [v.op for v in order]  # formatted once: `op` is built on each read
+    arity = {op: len(v.parents) for op, v in zip(ops, order) if v.parents}
+    shown = {op: display_text(op) for op in set(ops)}
     data = {
         "seed": seed,
-        "nodes": [_node_data(v, grouping.of_node[i], v in drawn) for i, v in enumerate(order)],
-        "steps": [
-            {
-                "node": index[step.node],
-                "grad": step.grad,
-                "sends": [[index[c.parent], c.local_grad, c.amount] for c in step.sends],
-            }
-            for step in _steps(order, seed)
+        "nodes": [
+            _node_data(v, shown[op], grouping.of_node[i], v in drawn)
+            for i, (v, op) in enumerate(zip(order, ops))
         ],
+        "steps": _step_data(order, seed),
         "groups": _groups_data(grouping),
         "open": sorted(opened),
-        "symbols": {op: display_text(symbol(op, n)) for op, n in ops.items()},
-        "formulas": {op: formula(op) for op in ops},
+        "symbols": {op: display_text(symbol(op, n)) for op, n in arity.items()},
+        "formulas": {op: formula(op) for op in arity},
     }
     return GraphPage(display_text(title or root.label or "computation graph"), data)
 
 
-def _node_data(value: Value, group: int, drawn: bool) -> dict[str, Any]:
+def _step_data(order: list[Value], seed: float) -> list[dict[str, Any]]:
+    """The steps of `backward_steps`, as the page reads them: node and parents by index."""
+    index = {v: i for i, v in enumerate(order)}
+    return [
+        {
+            "node": index[node],
+            "grad": grad,
+            "sends": [[index[p], local, a] for p, local, a in sends],
+        }
+        for node, grad, sends in _step_tuples(order, seed)
+    ]
+
+
+def _node_data(value: Value, op: str, group: int, drawn: bool) -> dict[str, Any]:
     node: dict[str, Any] = {
         "label": display_text(value.label),
-        "op": display_text(value.op),
+        "op": op,
         "data": value.data,
         "locals": list(value.local_grads),
         "group": group,

@@ -18,7 +18,9 @@ records what it needs whatever the caller's grad mode (also inside ``no_grad()``
 `jvp` is forward mode: ONE sweep over the recorded graph from the inputs to the output,
 each node's tangent the sum of its stored local derivatives times its parents'
 tangents. The same stored numbers serve both modes; a directional derivative costs one
-forward sweep, where reverse mode needs one sweep per output.
+forward sweep, where reverse mode needs one sweep per output. With ``create_graph=True``
+the tangents are built from the derivative rules instead, as Values: forward over
+forward and forward over reverse.
 
 >>> from autograd import Value, grad, hessian
 >>> x = Value(3.0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import math
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 from autograd.engine import Value, _leaf, enable_grad, operation, topological_order
@@ -31,13 +31,13 @@ def _derivatives(
         return [None] * len(ins)
     values = [o for o, _ in pairs]
     order, reaches = _relevant_order(values, set(ins))
-    grads: dict[Value, _Grad]
+    grads: Mapping[Value, _Grad]
     if create_graph:
         with enable_grad():
             grads = _reverse_values(order, reaches, values, [s for _, s in pairs])
     else:
         floats = [s.data if isinstance(s, Value) else s for _, s in pairs]
-        grads = dict(_reverse_floats(order, values, floats))
+        grads = _reverse_floats(order, values, floats)
     return [_checked(grads.get(x, 0.0), x) if x in reaches else None for x in ins]
 
 

@@ -2,11 +2,13 @@
 
 The traced graph is lowered node by node to torch operations over a batch: every node
 the compiled mode runs with a numpy rule (`autograd.compile.RULES`, through the same
-reading of a node, ``compile._describe``) has a torch form in `TORCH_RULES`, and torch's
-autograd differentiates it. The linear nodes of a layer, which read the same inputs,
-become one matrix product, as in the compiled mode. The parameters (the traced
-function's weights, in ``Compiled.parameters`` order) are one ``torch.nn.Parameter``
-vector, ``module.params``; ``module.write_back()`` copies them into the Values.
+reading of a node, ``compile._describe``) has a torch form: an operation entry's
+forward rule evaluated over torch's math (`TORCH_MATH`) where the entry has one, else
+its form in `TORCH_RULES`; torch's autograd differentiates it. The linear nodes of a
+layer, which read the same inputs, become one matrix product, as in the compiled mode.
+The parameters (the traced function's weights, in ``Compiled.parameters`` order) are
+one ``torch.nn.Parameter`` vector, ``module.params``; ``module.write_back()`` copies
+them into the Values.
 
 A custom primitive has no vectorised rule (compiled mode replays it with the engine,
 row by row): lowering one raises TypeError naming it. torch is imported by this module,
@@ -17,16 +19,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import torch
 
+from autograd import engine
 from autograd.engine import Value
 
 if TYPE_CHECKING:
     from autograd.compile import Compiled
 
-__all__ = ["TORCH_RULES", "TracedModule", "lower"]
+__all__ = ["TORCH_MATH", "TORCH_RULES", "TracedModule", "lower"]
 
 Tensor = torch.Tensor
 
@@ -77,6 +81,59 @@ TORCH_RULES: dict[str, Callable[..., Tensor]] = {
     "log_softmax": _pick(lambda x: torch.log_softmax(x, -1)),
 }
 
+TORCH_RULES["prod"] = lambda x: x.prod(-1)
+
+#: torch's math for an operation entry's forward rule ``forward(m, *arguments)`` (the
+#: formula that gives a float over the engine's math gives a tensor over this): where an
+#: entry has one, it is the torch form, so a new operation needs nothing here.
+TORCH_MATH = SimpleNamespace(
+    **{
+        name: getattr(torch, name)
+        for name in [
+            "exp",
+            "expm1",
+            "log",
+            "log1p",
+            "log2",
+            "log10",
+            "sqrt",
+            "sin",
+            "cos",
+            "tan",
+            "sinh",
+            "cosh",
+            "tanh",
+            "asin",
+            "acos",
+            "atan",
+            "asinh",
+            "acosh",
+            "atanh",
+            "atan2",
+            "hypot",
+            "erf",
+            "erfc",
+            "isfinite",
+            "abs",
+            "sign",
+            "floor",
+            "where",
+            "sigmoid",
+        ]
+    },
+    softplus=lambda x: torch.logaddexp(x, torch.zeros_like(x)),
+)
+
+
+def _torch_rule(kind: str) -> Callable[..., Tensor] | None:
+    """The torch form of `kind`: its entry's forward rule over `TORCH_MATH` where it has
+    one, else its form in `TORCH_RULES` (None: there is none)."""
+    forward = getattr(engine.OPS.get(kind), "forward_rule", None)
+    if forward is not None:
+        return lambda *args: forward(TORCH_MATH, *args)
+    return TORCH_RULES.get(kind)
+
+
 # Where a value comes from: ("input", column), ("param", index), ("node", position in
 # the plan), ("const", number).
 Source = tuple[str, Any]
@@ -93,10 +150,11 @@ class _Operand:
 
 @dataclass
 class _Instruction:
-    kind: str
+    rule: Callable[..., Tensor]
     operands: list[_Operand]
     extra: tuple[Any, ...] = ()  # constants the torch form takes after its operands
     columns: int = 0  # a matrix product: the number of nodes it computes
+    kind: str = ""
 
 
 class TracedModule(torch.nn.Module):
@@ -144,7 +202,7 @@ class TracedModule(torch.nn.Module):
         nodes: list[Tensor] = []
         for step in self._plan:
             operands = [self._read(o, inputs, nodes) for o in step.operands]
-            value = TORCH_RULES[step.kind](*operands, *step.extra)
+            value = step.rule(*operands, *step.extra)
             if step.columns:  # a matrix product: one node per column
                 nodes.extend(value[..., k] for k in range(step.columns))
             else:
@@ -246,17 +304,24 @@ def _source_of(x: Value | float, where: dict[int, Source]) -> Source:
 
 def _instruction(node: Any, where: dict[int, Source]) -> _Instruction:
     """One node's torch step: its rule's operands, and its constants after them."""
+    from autograd.compile import RULES
+
     kind = node.kind
+    rule = _torch_rule(kind)
+    if rule is None:
+        raise TypeError(
+            f"to_torch: the operation {kind!r} has no torch form; add one to "
+            f"autograd.torch_lowering.TORCH_RULES"
+        )
     if kind in ("softmax", "log_softmax"):
-        return _Instruction(kind, [_vector(node.operands[0], where)], (node.index,))
-    vectors = kind in ("sum", "mean", "max", "min", "logsumexp", "dot") or kind == "linear"
+        return _Instruction(rule, [_vector(node.operands[0], where)], (node.index,), kind=kind)
     operands = []
     for j, operand in enumerate(node.operands):
-        if vectors and not (kind == "linear" and j == 1):
+        if kind in RULES and RULES[kind].is_vector(j):
             operands.append(_vector(operand, where))
         else:
             operands.append(_Operand([_source_of(operand[0], where)], False))
-    return _Instruction(kind, operands)
+    return _Instruction(rule, operands, kind=kind)
 
 
 def _vector(entries: Sequence[Value | float], where: dict[int, Source]) -> _Operand:
@@ -298,7 +363,8 @@ def _matmul(
     bias = _vector([n.operands[1][0] for n in nodes], where)
     x = _vector(nodes[0].operands[-1], where)
     n_in = len(nodes[0].operands[0])
-    return _Instruction("layer", [weights, bias, x], (n_in,), columns=len(members))
+    return _Instruction(_layer, [weights, bias, x], (n_in,), columns=len(members), kind="layer")
 
 
-TORCH_RULES["layer"] = lambda w, bias, x, n_in: x @ w.reshape(-1, n_in).T + bias
+def _layer(w: Tensor, bias: Tensor, x: Tensor, n_in: int) -> Tensor:
+    return x @ w.reshape(-1, n_in).T + bias

@@ -163,15 +163,24 @@ def step_order(order: list[Value]) -> list[Value]:
 
 
 def _steps(order: list[Value], seed: float) -> Iterator[BackwardStep]:
+    for index, (node, g, sends) in enumerate(_step_tuples(order, seed), start=1):
+        yield BackwardStep(index, node, g, tuple(Contribution(*send) for send in sends))
+
+
+def _step_tuples(
+    order: list[Value], seed: float
+) -> Iterator[tuple[Value, float, list[tuple[Value, float, float]]]]:
+    """The steps as plain tuples (node, its grad, [(parent, local, amount), ...]): the
+    chain rule of the backward pass, written once for `backward_steps` and the page."""
     grads: dict[Value, float] = {order[-1]: seed}
-    for index, node in enumerate(step_order(order), start=1):
+    for node in step_order(order):
         g = grads.get(node, 0.0)
         sends = []
         for parent, local in zip(node.parents, node.local_grads):
             amount = local * g
             grads[parent] = grads.get(parent, 0.0) + amount
-            sends.append(Contribution(parent, local, amount))
-        yield BackwardStep(index, node, g, tuple(sends))
+            sends.append((parent, local, amount))
+        yield node, g, sends
 
 
 # ------------------------------------------------------------------ drawing

@@ -2,13 +2,15 @@
 
 Modules (`Module`, `Neuron`, `Layer`, `MLP`), weight initialisers (`nn.init`), losses
 (`nn.losses`, re-exported here), model files (`Module.save`, `load_model`), optimizers
-and learning-rate schedules (`nn.optim`), datasets and batching (`nn.data`), and the
-training loop (`fit`, `evaluate`, `History`); the same model and optimizer in PyTorch
+and learning-rate schedules (`nn.optim`), datasets and batching (`nn.data`), the
+training loop (`fit`, `evaluate`, `History`) and its callbacks (`nn.callbacks`:
+`Callback`, the hooks a run calls, which you can write too); the same model and optimizer in PyTorch
 (`to_torch`, `from_torch`, `optimizer_to_torch`, ...: torch is imported only when one
 of them runs).
 """
 
-from nn import data, init, losses, optim
+from nn import callbacks, data, init, losses, optim
+from nn.callbacks import Callback, Run
 from nn.layers import MLP, Layer, Neuron, load_model
 from nn.losses import (
     binary_cross_entropy,
@@ -31,12 +33,15 @@ from nn.train import History, early_stopping, evaluate, fit, max_error_below
 
 __all__ = [
     "MLP",
+    "Callback",
     "History",
     "Layer",
     "Module",
     "Neuron",
+    "Run",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "callbacks",
     "cross_entropy",
     "data",
     "early_stopping",

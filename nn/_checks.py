@@ -33,10 +33,12 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any, NoReturn
 
 import numpy as np
+from numpy.typing import NDArray
 
 __all__ = [
     "bad_array",
     "choice",
+    "data",
     "exact_keys",
     "fail",
     "flag",
@@ -237,13 +239,7 @@ def rng(where: str, name: str, value: Any) -> np.random.Generator:
     return np.random.default_rng(int(value))
 
 
-def bad_array(where: str, name: str, array: Any, expected: str, fix: str) -> NoReturn:
-    """Raise ValueError for an array of the wrong shape or content, shown by its shape."""
-    message = f"{where}: {name} must be {expected}; got {name} of shape {np.shape(array)}"
-    raise ValueError(f"{message}: {fix}" if fix else message)
-
-
-def samples(where: str, name: str, X: Any) -> Any:
+def samples(where: str, name: str, X: Any) -> NDArray[np.float64]:
     """X as a 2-D float array (samples, features) of finite numbers, at least one row."""
     try:
         array = np.asarray(X, dtype=float)
@@ -329,3 +325,20 @@ def exact_keys(
             f"{' and '.join(parts)}: check the spelling"
         )
     return value
+
+
+def data(where: str, X: Any, y: Any) -> tuple[NDArray[np.float64], NDArray[Any]]:
+    """X as a 2-D float array of finite numbers and y as an array with a row per sample
+    (training data, for `nn.fit`, `nn.evaluate` and the training explorer; X by
+    `samples`, the rule `Module.predict` uses too); an array is shown by its shape."""
+    X = samples(where, "X", X)
+    y = np.asarray(y)
+    if y.ndim == 0 or len(X) != len(y):
+        bad_array(where, "y", y, f"one target per sample of X ({len(X)} samples)", "")
+    return X, y
+
+
+def bad_array(where: str, name: str, array: NDArray[Any], expected: str, fix: str) -> NoReturn:
+    """Raise ValueError: ``array`` (shown by its shape) is not what ``name`` must be."""
+    message = f"{where}: {name} must be {expected}; got {name} of shape {array.shape}"
+    raise ValueError(f"{message}: {fix}" if fix else message)

@@ -1,32 +1,19 @@
-"""`History`, what `nn.fit` records of a run epoch by epoch, and the stopping rules that
-read it: `max_error_below` (the classic rule: every sample's error under a tolerance)
-and `early_stopping` (the validation loss stops improving; the best weights come back).
+"""`History`: what happened in a run of `nn.fit`, epoch by epoch.
 
-`fit` builds the History and consults the rules after every epoch; both live here so
-that `nn.train` holds the training loop and its checks alone.
+Its own module so that `nn.train` (which fills one) and `nn.callbacks` (whose callbacks
+read it) both import it, neither importing the other; `History.explore` hands the
+recorded snapshots to `nn.explorer`, which imports nothing of these.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from nn import _checks as checks
 from nn.explorer import Snapshots, TrainingPage, training_page
 from nn.module import Module
 
-__all__ = [
-    "EarlyStopping",
-    "History",
-    "MaxErrorBelow",
-    "StopRule",
-    "early_stopping",
-    "max_error_below",
-]
-
-StopRule = Callable[["History"], bool]
+__all__ = ["History"]
 
 
 @dataclass(repr=False)
@@ -133,91 +120,3 @@ class History:
             handles, labels = handles + h2, labels + l2
         ax.legend(handles, labels, loc="center right")
         return ax
-
-
-# ----------------------------------------------------------------- stopping rules
-
-
-@dataclass(frozen=True)
-class MaxErrorBelow:
-    """Stop once every sample's error is below ``tolerance``: the classic rule.
-
-    The error of a sample is |target - output| (the largest over its outputs); the
-    rule looks at the largest over the epoch's samples, ``history.max_error``. For
-    regression targets (floats).
-    """
-
-    tolerance: float
-
-    def __post_init__(self) -> None:
-        tolerance = checks.positive("max_error_below", "tolerance", self.tolerance)
-        object.__setattr__(self, "tolerance", tolerance)  # frozen: set once, checked
-
-    def __call__(self, history: History) -> bool:
-        if not history.max_error:
-            raise ValueError(
-                "max_error_below needs regression targets (floats): this run records no "
-                "per-sample error. For classification stop on a metric instead, e.g. "
-                "stop_when=lambda h: h['accuracy'][-1] == 1.0"
-            )
-        return history.max_error[-1] < self.tolerance
-
-
-def max_error_below(tolerance: float) -> MaxErrorBelow:
-    """``fit(..., stop_when=max_error_below(0.05))``: see `MaxErrorBelow`."""
-    return MaxErrorBelow(tolerance)
-
-
-@dataclass
-class EarlyStopping:
-    """Stop when the validation loss has not improved by ``min_delta`` for ``patience``
-    epochs; with ``restore_best_weights`` the model gets back its best epoch's weights.
-
-    `fit` calls `reset` when a run starts, `update` after every epoch and `restore` when
-    the run ends; between runs ``best_epoch`` and ``best_loss`` describe the last one.
-    """
-
-    patience: int = 5
-    min_delta: float = 0.0
-    restore_best_weights: bool = True
-    best_loss: float = field(default=math.inf, init=False)
-    best_epoch: int | None = field(default=None, init=False)
-    _best_state: dict[str, float] | None = field(default=None, init=False, repr=False)
-    _epochs_seen: int = field(default=0, init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self.patience = checks.positive_int("early_stopping", "patience", self.patience)
-        self.min_delta = checks.nonnegative("early_stopping", "min_delta", self.min_delta)
-        self.restore_best_weights = checks.flag(
-            "early_stopping", "restore_best_weights", self.restore_best_weights
-        )
-
-    def reset(self) -> None:
-        """Forget the previous run: no best loss yet."""
-        self.best_loss, self.best_epoch = math.inf, None
-        self._best_state, self._epochs_seen = None, 0
-
-    def update(self, val_loss: float, model: Module) -> bool:
-        """Record one epoch's validation loss (keeping ``model``'s weights when it is the
-        best so far); True when the run should stop."""
-        epoch = self._epochs_seen
-        self._epochs_seen += 1
-        if val_loss < self.best_loss - self.min_delta:
-            self.best_loss, self.best_epoch = val_loss, epoch
-            if self.restore_best_weights:
-                self._best_state = dict(model.state_dict())
-            return False
-        waited = epoch - (-1 if self.best_epoch is None else self.best_epoch)
-        return waited >= self.patience
-
-    def restore(self, model: Module) -> None:
-        """Give ``model`` back the weights of the best epoch (with ``restore_best_weights``)."""
-        if self._best_state is not None:
-            model.load_state_dict(self._best_state)
-
-
-def early_stopping(
-    patience: int = 5, min_delta: float = 0.0, restore_best_weights: bool = True
-) -> EarlyStopping:
-    """``fit(..., early_stopping=early_stopping(patience=10))``: see `EarlyStopping`."""
-    return EarlyStopping(patience, min_delta, restore_best_weights)

@@ -12,20 +12,21 @@ any other Module's ``forward`` is called once per sample.
 split off the validation data (`_split_validation`), then per epoch `_run_epoch`
 (each batch's loss and gradients come from one `GradientFn`: `_eager_gradients`
 through the engine, or with ``compile=True`` `nn._compiled.CompiledTraining`,
-vectorised), `_record_epoch`, `_record_validation`, and `_stop_reason`.
+vectorised), `_record_epoch`, `_record_validation`, then the callbacks' hooks
+(`nn.callbacks`: the progress bar, the snapshots, early stopping, the stop rule and
+the user's own are all callbacks; `_train` calls them).
 
 Stopping: after ``epochs``; or when ``stop_when(history)`` says so (`max_error_below`
 is the classic rule: every sample's error under a tolerance); or when
 `early_stopping` sees the validation loss stop improving, which restores the best
-weights; or on Ctrl-C, which ends the run after the current step and returns the
-history so far, the model whole. `History` and the stopping rules live in `nn.history`.
+weights; or when a callback calls ``run.stop()``; or on Ctrl-C, which ends the run
+after the current step and returns the history so far, the model whole.
 """
 
 from __future__ import annotations
 
 import math
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -41,23 +42,29 @@ from autograd import Value
 from nn import _checks as checks
 from nn import losses as _losses
 from nn._compiled import CompiledTraining
-from nn.data import batches
-from nn.explorer import Snapshots
-from nn.history import (
+from nn.callbacks import (
+    Callback,
     EarlyStopping,
-    History,
     MaxErrorBelow,
+    ProgressBar,
+    RecordSnapshots,
+    Run,
     StopRule,
+    StopWhen,
     early_stopping,
     max_error_below,
 )
+from nn.data import batches
+from nn.history import History
 from nn.module import Module, _forward, _numbers, _predicted_classes
-from nn.optim import LRScheduler, Optimizer
+from nn.optim import LRScheduler, Optimizer, ReduceLROnPlateau
 
 __all__ = [
+    "Callback",
     "EarlyStopping",
     "History",
     "MaxErrorBelow",
+    "Run",
     "early_stopping",
     "evaluate",
     "fit",
@@ -83,16 +90,6 @@ def _accuracy(outputs: NDArray[np.float64], targets: NDArray[Any], loss: LossFn)
 
 def _max_error(outputs: NDArray[np.float64], targets: NDArray[Any]) -> float:
     return float(np.max(np.abs(outputs.reshape(targets.shape) - targets.astype(float))))
-
-
-def _check_data(X: Any, y: Any, who: str) -> tuple[NDArray[np.float64], NDArray[Any]]:
-    """X as a 2-D float array of finite numbers (`nn._checks.samples`) and y as an array
-    with a row per sample."""
-    X = checks.samples(who, "X", X)
-    y = np.asarray(y)
-    if y.ndim == 0 or len(X) != len(y):
-        checks.bad_array(who, "y", y, f"one target per sample of X ({len(X)} samples)", "")
-    return X, y
 
 
 def _one_output_targets(model: Module, X: NDArray[np.float64], y: NDArray[Any]) -> NDArray[Any]:
@@ -143,7 +140,7 @@ def evaluate(
     checks.instance("evaluate", "model", model, Module, "an nn.Module such as nn.MLP(2, [1])")
     if not callable(loss):
         checks.fail("evaluate", "loss", loss, "a loss function such as nn.mse", error=TypeError)
-    X, y = _check_data(X, y, "evaluate")
+    X, y = checks.data("evaluate", X, y)
     y = _one_output_targets(model, X, y)
     return _evaluate(model, X, y, loss, _metrics(metrics, y, "evaluate"))
 
@@ -226,7 +223,7 @@ def _split_validation(
         return (X, y), None
     if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
         checks.fail("fit", "validation_data", validation_data, "a pair (X_val, y_val)")
-    return (X, y), _check_data(*validation_data, "fit validation_data")
+    return (X, y), checks.data("fit validation_data", *validation_data)
 
 
 @dataclass
@@ -306,30 +303,14 @@ def _record_validation(
         history.metrics[f"val_{name}"].append(val[name])
 
 
-def _stop_reason(
-    history: History,
-    model: Module,
-    stopper: EarlyStopping | None,
-    stop_when: StopRule | None,
-) -> str | None:
-    """Why the run stops after this epoch, or None to go on."""
-    if stopper is not None:
-        stop = stopper.update(history.val_loss[-1], model)
-        history.best_epoch = stopper.best_epoch
-        if stop:
-            return "early_stopping"
-    if stop_when is not None and stop_when(history):
-        return "stop_when"
-    return None
-
-
 def _check_arguments(
     model: Module,
     loss: LossFn,
     optimizer: Optimizer,
-    scheduler: LRScheduler | None,
+    scheduler: LRScheduler | ReduceLROnPlateau | None,
     stop_when: StopRule | None,
     early_stopping: EarlyStopping | None,
+    callbacks: Sequence[Callback] | None,
     who: str = "fit",
 ) -> None:
     """The kinds of fit's objects: a wrong one is a TypeError before anything runs."""
@@ -341,13 +322,19 @@ def _check_arguments(
     )
     _check_optimizer_trains(model, optimizer, who)
     if scheduler is not None:
-        checks.instance(who, "scheduler", scheduler, LRScheduler, "an nn.optim scheduler or None")
+        expected = "an nn.optim scheduler or None"
+        checks.instance(who, "scheduler", scheduler, (LRScheduler, ReduceLROnPlateau), expected)
     if stop_when is not None and not callable(stop_when):
         checks.fail(who, "stop_when", stop_when, "a function of the History", error=TypeError)
     if early_stopping is not None:
         checks.instance(
             who, "early_stopping", early_stopping, EarlyStopping, "nn.early_stopping(...) or None"
         )
+    if callbacks is not None:
+        expected = "a list of nn.Callback objects (subclass nn.Callback, override its hooks)"
+        checks.instance(who, "callbacks", callbacks, (list, tuple), expected)
+        for i, c in enumerate(callbacks):
+            checks.instance(who, f"callbacks[{i}]", c, Callback, expected)
 
 
 def _check_optimizer_trains(model: Module, optimizer: Optimizer, who: str) -> None:
@@ -376,7 +363,7 @@ def fit(
     batch_size: int | None = None,
     validation_data: tuple[Any, Any] | None = None,
     validation_split: float | None = None,
-    scheduler: LRScheduler | None = None,
+    scheduler: LRScheduler | ReduceLROnPlateau | None = None,
     metrics: Sequence[str] | None = None,
     stop_when: StopRule | None = None,
     early_stopping: EarlyStopping | None = None,
@@ -384,6 +371,7 @@ def fit(
     seed: int | np.random.Generator | None = None,
     compile: bool = False,
     record: int | None = None,
+    callbacks: Sequence[Callback] | None = None,
 ) -> History:
     """Train ``model`` on (X, y) and return the `History` of the run.
 
@@ -391,10 +379,12 @@ def fit(
     ``outputs`` is the list of the model's outputs for a batch, ``targets`` the
     batch's rows of ``y`` as lists. ``optimizer`` updates ``model``'s parameters
     (`nn.optim`; one over none of them is refused: it would train nothing);
-    ``scheduler``, if given, steps once per epoch. ``batch_size``: None for the full
-    batch, 1 for stochastic, k for mini-batches; the order is reshuffled every epoch
-    from ``seed``. ``validation_split`` keeps the last fraction of (X, y)
-    out of training, as Keras does; ``validation_data`` gives it explicitly.
+    ``scheduler``, if given, steps once per epoch (a `ReduceLROnPlateau` with the
+    epoch's validation loss, or its training loss without validation data).
+    ``batch_size``: None for the full batch, 1 for stochastic, k for mini-batches; the
+    order is reshuffled every epoch from ``seed``. ``validation_split`` keeps the last
+    fraction of (X, y) out of training, as Keras does; ``validation_data`` gives it
+    explicitly.
     ``metrics`` defaults to ("accuracy",) for integer class labels; for a model with
     one output, accuracy counts an output above the loss's
     `nn.losses.decision_threshold` as class 1.
@@ -417,9 +407,14 @@ def fit(
 
     ``record=k`` keeps the parameters before training and every k epochs (and at the
     end) in ``history.snapshots``, for `History.explore`.
+
+    ``callbacks``: objects of `nn.Callback` subclasses whose hooks run before the first
+    epoch, after each epoch (where ``run.stop(reason)`` ends the run) and at the end;
+    see `nn.callbacks`. The progress bar, ``record``, ``early_stopping`` and
+    ``stop_when`` are such callbacks, and run before the ones given here.
     """
-    _check_arguments(model, loss, optimizer, scheduler, stop_when, early_stopping)
-    X, y = _check_data(X, y, "fit")
+    _check_arguments(model, loss, optimizer, scheduler, stop_when, early_stopping, callbacks)
+    X, y = checks.data("fit", X, y)
     epochs = checks.integer("fit", "epochs", epochs, minimum=0)
     if batch_size is not None:
         batch_size = checks.positive_int("fit", "batch_size", batch_size)
@@ -427,7 +422,9 @@ def fit(
     compile = checks.flag("fit", "compile", compile)
     rng = checks.rng("fit", "seed", seed)
     train, validation = _split_validation(X, y, validation_data, validation_split)
-    if early_stopping is not None and validation is None:
+    hooks = _builtin_callbacks(progress, record, loss, early_stopping, stop_when)
+    hooks += list(callbacks or [])
+    if validation is None and any(isinstance(c, EarlyStopping) for c in hooks):
         raise ValueError(
             "fit: early_stopping watches the validation loss; pass validation_data or "
             "validation_split"
@@ -448,38 +445,67 @@ def fit(
     history = History(metrics={name: [] for name in chosen})
     if validation is not None:
         history.metrics.update({f"val_{name}": [] for name in chosen})
-    if early_stopping is not None:
-        early_stopping.reset()
-    if record is not None:
-        history.snapshots = Snapshots.start(record, model, _losses.decision_threshold(loss))
-    start = time.perf_counter()
 
-    with _deferred_interrupt() as interrupted, _progress(epochs, progress) as bar:
-        try:
-            history.stop_reason = "epochs"
-            for epoch in range(epochs):
-                lr = float(optimizer.param_groups[0]["lr"])
-                seen = _run_epoch(epoch, train, gradients, optimizer, batch_size, rng, interrupted)
-                _record_epoch(history, seen, lr, loss, chosen, regression)
-                if validation is not None:
-                    _record_validation(history, model, validation, loss, chosen, predict)
-                if scheduler is not None:
-                    scheduler.step()
-                bar(history)
-                if history.snapshots is not None:
-                    history.snapshots.after_epoch(history.epochs, model)
-                reason = _stop_reason(history, model, early_stopping, stop_when)
-                if reason is not None:
-                    history.stop_reason = reason
-                    break
-        except KeyboardInterrupt:
-            history.stop_reason = "interrupted"
-    if history.snapshots is not None:
-        history.snapshots.finish(history.epochs, model)
-    if early_stopping is not None:
-        early_stopping.restore(model)
+    def one_epoch(epoch: int, interrupted: Callable[[], bool]) -> None:
+        lr = float(optimizer.param_groups[0]["lr"])
+        seen = _run_epoch(epoch, train, gradients, optimizer, batch_size, rng, interrupted)
+        _record_epoch(history, seen, lr, loss, chosen, regression)
+        if validation is not None:
+            _record_validation(history, model, validation, loss, chosen, predict)
+        if isinstance(scheduler, ReduceLROnPlateau):  # watches the validation loss
+            scheduler.step((history.val_loss or history.loss)[-1])
+        elif scheduler is not None:
+            scheduler.step()
+
+    start = time.perf_counter()
+    _train(Run(model, optimizer, history, epochs, validation is not None), hooks, one_epoch)
     history.seconds = time.perf_counter() - start
     return history
+
+
+def _builtin_callbacks(
+    progress: bool,
+    record: int | None,
+    loss: LossFn,
+    early_stopping: EarlyStopping | None,
+    stop_when: StopRule | None,
+) -> list[Callback]:
+    """fit's keywords as the callbacks that implement them, in the order they run."""
+    hooks: list[Callback] = [ProgressBar()] if progress else []
+    if record is not None:
+        hooks.append(RecordSnapshots(record, _losses.decision_threshold(loss)))
+    if early_stopping is not None:
+        hooks.append(early_stopping)
+    if stop_when is not None:
+        hooks.append(StopWhen(stop_when))
+    return hooks
+
+
+def _train(
+    run: Run, hooks: list[Callback], one_epoch: Callable[[int, Callable[[], bool]], None]
+) -> None:
+    """The epochs of a run with the callbacks' hooks around them (see `nn.callbacks`):
+    until the epochs are done, a callback stops the run, or Ctrl-C."""
+    with _deferred_interrupt() as interrupted:
+        try:
+            for hook in hooks:
+                hook.on_train_begin(run)
+            for epoch in range(run.epochs):
+                if run.stop_reason is not None:
+                    break
+                one_epoch(epoch, interrupted)
+                run.epoch = epoch
+                for hook in hooks:
+                    hook.on_epoch_end(run)
+            run.history.stop_reason = run.stop_reason or "epochs"
+        except KeyboardInterrupt:
+            run.history.stop_reason = "interrupted"
+        except BaseException as err:
+            for hook in hooks:
+                hook.on_exception(run, err)
+            raise
+    for hook in hooks:
+        hook.on_train_end(run)
 
 
 @contextmanager
@@ -503,26 +529,3 @@ def _deferred_interrupt() -> Iterator[Callable[[], bool]]:
         yield lambda: pressed
     finally:
         signal.signal(signal.SIGINT, previous)
-
-
-@contextmanager
-def _progress(epochs: int, enabled: bool) -> Iterator[Callable[[History], None]]:
-    """A tqdm bar over epochs showing loss and metrics; nothing when off or not a terminal."""
-    if not (enabled and sys.stderr.isatty()):
-        yield lambda history: None
-        return
-    from tqdm.auto import tqdm
-
-    with tqdm(total=epochs, unit="epoch", dynamic_ncols=True) as bar:
-
-        def update(history: History) -> None:
-            shown = {"loss": f"{history.loss[-1]:.4g}"}
-            if history.val_loss:
-                shown["val_loss"] = f"{history.val_loss[-1]:.4g}"
-            for name, values in history.metrics.items():
-                if values:
-                    shown[name] = f"{values[-1]:.3f}"
-            bar.set_postfix(shown, refresh=False)
-            bar.update(1)
-
-        yield update

@@ -8,7 +8,6 @@ calls `execute` on a copy and fails on any error or failed assert cell.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
@@ -31,7 +30,9 @@ def execute(path: Path) -> nbformat.NotebookNode:
 
     Raises nbclient's CellExecutionError, which names the failing cell, on any error.
     """
-    notebook = nbformat.read(path, as_version=4)
+    notebook: nbformat.NotebookNode = nbformat.read(  # type: ignore[no-untyped-call]
+        path, as_version=4
+    )
     client = NotebookClient(
         notebook,
         timeout=TIMEOUT_PER_CELL,
@@ -50,9 +51,9 @@ def main() -> None:
     for path in paths:
         start = time.perf_counter()
         executed = execute(path)
-        nbformat.write(executed, path)
+        nbformat.write(executed, path)  # type: ignore[no-untyped-call]
         print(f"{path.name}: ran in {time.perf_counter() - start:.1f} s", flush=True)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -31,3 +31,15 @@ def test_the_build_requires_a_setuptools_that_understands_spdx_license_expressio
     (setuptools,) = [Requirement(r) for r in requires if Requirement(r).name == "setuptools"]
     assert not setuptools.specifier.contains(Version("76.2"))
     assert setuptools.specifier.contains(Version("77.0"))
+
+
+def test_the_pages_scripts_and_styles_are_package_data_that_ships() -> None:
+    data = read_configuration(PYPROJECT)["tool"]["setuptools"]["package-data"]
+    root = PYPROJECT.parent
+    for package, files in {
+        "autograd": ["explorer.js", "explorer.css"],
+        "nn": ["training_explorer.js", "training_explorer.css"],
+    }.items():
+        for name in files:
+            assert (root / package / name).is_file()
+            assert any(Path(name).match(pattern) for pattern in data[package])

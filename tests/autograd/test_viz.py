@@ -787,3 +787,15 @@ def test_a_step_inside_a_closed_group_outlines_its_box_and_names_the_node() -> N
     box = _box_of(draw_dot(root, group_above=10), "sample 1")
     label = attributes(last, box)["label"]
     assert "grad sum" in label
+
+
+def test_steps_add_up_in_backwards_own_order_where_it_skips_a_zero_edge() -> None:
+    # relu at x <= 0 has local derivative 0, so backward() does not follow that edge and
+    # visits the other nodes in another order than topological_order; the steps follow
+    # it, so that x0's gradient is the same sum, added in the same order, to the bit
+    x0 = Value(-1.0, label="x0")
+    a = x0.tanh()
+    root = autograd.sum([x0, a, -x0, a.relu()])  # relu(tanh(-1)): a zero edge
+    steps = list(backward_steps(root))
+    root.backward()
+    assert {s.node: s.grad for s in steps} == {v: v.grad for v in topological_order(root)}

@@ -243,3 +243,26 @@ def test_reduce_lr_on_plateau_refuses_a_nan_metric() -> None:
     with pytest.raises(ValueError, match="metrics"):
         scheduler.step(float("nan"))
     assert scheduler.last_epoch == 1 and scheduler.num_bad_epochs == 0
+
+
+@pytest.mark.parametrize("validation", [True, False])
+def test_fit_steps_reduce_lr_on_plateau_with_the_epochs_loss(validation: bool) -> None:
+    import nn
+
+    X, y = nn.data.make_moons(n_samples=40, noise=0.3, seed=0)
+    model = nn.MLP(2, [4, 2], seed=0)
+    opt = SGD(model.parameters(), lr=2.0)  # too large: the loss stalls, the lr falls
+    scheduler = ReduceLROnPlateau(opt, patience=0, factor=0.5)
+    extra = {"validation_split": 0.25} if validation else {}
+    history = nn.fit(
+        model, X, y, loss=nn.cross_entropy, optimizer=opt, scheduler=scheduler, epochs=12,
+        batch_size=10, seed=0, progress=False, **extra,
+    )  # fmt: skip
+    watched = history.val_loss if validation else history.loss
+    replay = ReduceLROnPlateau(SGD([Value(0.0)], lr=2.0), patience=0, factor=0.5)
+    lrs = [2.0]
+    for metric in watched[:-1]:
+        replay.step(metric)
+        lrs.append(replay.get_last_lr()[0])
+    assert history.lr == lrs
+    assert min(lrs) < 2.0  # it did reduce
