@@ -40,6 +40,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import FrameType
 from typing import Any, ClassVar
 
+import numpy as np
+from numpy.typing import NDArray
+
 from autograd import Value
 from nn import _checks as checks
 
@@ -48,6 +51,9 @@ __all__ = ["HYPER_CHECKS", "SCHEDULER_KEYS", "Optimizer"]
 _isfinite = math.isfinite
 
 Buffers = dict[str, list[float]]
+# The array rules' (``sgd_arrays``, ...) operands: float64 vectors, one entry a parameter.
+Array = NDArray[np.float64]
+ArrayBuffers = dict[str, Array]
 ParamGroup = dict[str, Any]
 Check = Callable[[str, str, Any], Any]
 
@@ -584,3 +590,34 @@ def coupled_weight_decay(
     if not weight_decay:
         return grads
     return [g + weight_decay * x for g, x in zip(grads, params)]
+
+
+def decayed_gradient_array(
+    grads: Array, params: Array, weight_decay: float, maximize: bool
+) -> Array:
+    """`maximised` then `coupled_weight_decay` over arrays, the same float operations.
+
+    The result may be `grads` itself (neither option set): callers never write into it.
+    """
+    g = np.negative(grads) if maximize else grads
+    if weight_decay:
+        g = g + weight_decay * params
+    return g
+
+
+def blend_array(
+    decay: float, old: Array | None, weight: float, g: Array, *, squared: bool = False
+) -> Array:
+    """``decay * old + weight * g`` (``+ weight * g * g`` when `squared`) as a new
+    array, rounded as the per-float rules round it; a missing `old` counts as zeros.
+
+    ``weight * g * g`` is ``(weight * g) * g``, as Python evaluates it. Zeros are added
+    rather than skipped because the per-float rules add them too, and
+    ``0.0 + (-0.0)`` is ``+0.0``: skipping would change the sign of a zero.
+    """
+    term = weight * g
+    if squared:
+        term *= g
+    out = decay * (np.zeros_like(g) if old is None else old)
+    out += term
+    return out
