@@ -22,8 +22,9 @@ What is traced and what is not:
   gradients are added to their ``.grad`` as the eager engine's ``backward()`` would.
 - The graph must not depend on the data. Comparisons, ``float(v)`` and ``bool(v)`` of a
   Value raise ``TypeError`` while tracing: write ``max(0, v)`` as ``v.relu()``, an
-  ``if`` on a sign as ``abs``, ``relu`` or `autograd.max`. Reading ``v.data`` cannot be
-  caught: a number computed from it is a constant of the graph, the example's.
+  ``if`` on a sign as ``abs``, ``relu`` or `autograd.max`. So do reading ``v.data`` and
+  ``v.detach()`` of a Value made while tracing: the number is the example's, and would
+  be a constant of the graph for every row.
 - Kinks and ties follow the engine (relu'(0) = 0, the first maximum wins); a row whose
   value or derivative would not be finite raises the eager engine's own error for that
   row, with the row's index in front.
@@ -365,9 +366,9 @@ def compile(fn: Callable[..., Any], *examples: Example) -> Compiled:
             "compile outside no_grad()"
         )
     shapes = [_example_shape(x, i) for i, x in enumerate(examples)]
-    placeholders = [_placeholders(x, shape) for x, shape in zip(examples, shapes)]
     start = time.perf_counter()
-    with engine._tracing():
+    with engine._tracing():  # placeholders made inside: their .data is refused to fn
+        placeholders = [_placeholders(x, shape) for x, shape in zip(examples, shapes)]
         result = fn(*placeholders)
     outputs, single = _outputs(result)
     flat_inputs = [v for arg in placeholders for v in (arg if isinstance(arg, list) else [arg])]

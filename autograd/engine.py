@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import wraps
+from types import FrameType
 from typing import Any, TypeVar
 
 __all__ = [
@@ -213,19 +215,32 @@ _tracers_lock = threading.Lock()
 
 @contextmanager
 def _tracing() -> Iterator[None]:
-    """Inside: comparisons, float() and bool() of a Value raise (this thread only)."""
-    global _tracers
+    """Inside: comparisons, float() and bool() of a Value raise, and the Values made are
+    `_Traced`, whose ``data`` user code cannot read (this thread only)."""
+    global _tracers, _new
     if _tracing_now.get():
         raise RuntimeError("autograd.compile: a function is already being traced in this thread")
     token = _tracing_now.set(True)
     with _tracers_lock:
         _tracers += 1
+        _new = _traced_new
     try:
         yield
     finally:
         with _tracers_lock:
             _tracers -= 1
+            if not _tracers:
+                _new = object.__new__  # eager node creation pays nothing for tracing
         _tracing_now.reset(token)
+
+
+def _refuse_data(v: Value, what: str) -> None:
+    raise TypeError(
+        f"autograd.compile: {what} of a traced Value ({v!r}) while tracing: it holds the "
+        f"example's number, and the compiled function would use that number as a constant "
+        f"for every row. Compute with the Value itself (w * z, not w * z.data); for a "
+        f"branch use v.relu(), v.abs(), autograd.max / autograd.min"
+    )
 
 
 def _refuse_branch(what: str) -> None:
@@ -309,8 +324,10 @@ class Value:
     Plain numbers mixed into an expression are constants: they are not parents and get
     no gradient; the operation's ``op`` string shows them (``"* 2"``).
 
-    ``<, <=, >, >=`` compare ``data`` and return a bool; ``==`` and ``hash`` are by
-    identity, so Values can live in sets and dicts as graph nodes.
+    ``<, <=, >, >=`` compare ``data`` and return a bool; ``float(v)`` and ``v.item()``
+    give ``data``; ``bool(v)`` is ``v.data != 0``, as torch's. ``==`` and ``hash`` are
+    by identity, so Values can live in sets and dicts as graph nodes: ``Value(0.0) ==
+    0.0`` is False (compare ``v.data`` for numbers).
     """
 
     __slots__ = ("_op", "data", "grad", "label", "local_grads", "parents")
@@ -359,10 +376,17 @@ class Value:
             _refuse_branch(f"float({self!r})")
         return self.data
 
+    def item(self) -> float:
+        """The number itself, ``v.data``, as torch's ``Tensor.item()``."""
+        if _tracers:
+            _refuse_branch(f"{self!r}.item()")
+        return self.data
+
     def __bool__(self) -> bool:
+        """``v.data != 0``, as torch's ``bool(tensor)``: ``if v:`` is skipped only at 0."""
         if _tracers:
             _refuse_branch(f"bool({self!r}) (an `if v:`)")
-        return True
+        return self.data != 0.0
 
     def __lt__(self, other: object) -> bool:
         if _tracers:
@@ -384,12 +408,15 @@ class Value:
             _refuse_branch("a comparison `v >= ...`")
         return self.data >= _compare_data(other)
 
-    # ``==`` and ``hash`` stay identity-based (object's): nodes are keys in sets and dicts.
+    # ``==`` and ``hash`` stay identity-based (object's): nodes are keys in sets and dicts,
+    # so ``v == 0.0`` is False even where ``bool(v)`` is; compare ``v.data`` for numbers.
     __eq__ = object.__eq__
     __hash__ = object.__hash__
 
     def detach(self) -> Value:
         """A new leaf with the same data: gradients do not flow through it."""
+        if _tracers and _tracing_now.get():
+            _refuse_data(self, "detach()")
         return _leaf(self.data)
 
     # ------------------------------------------------------------- arithmetic
@@ -852,6 +879,41 @@ def _gradient_overflow(node: Value) -> OverflowError:
 
 
 _new = object.__new__  # an alias that pays: node creation is 7-14% slower without it
+
+
+class _Traced(Value):
+    """A Value made while ``autograd.compile`` traces a function in this thread.
+
+    Code outside the library that reads its ``data`` gets a ``TypeError`` naming the
+    line: a number taken from it is the example's, which the compiled function would use
+    as a constant for every row (``w * (w * x).data`` would be ``w * 2`` for all x). The
+    library's own reads (the operations, repr) work as for any Value, and so does every
+    read once the trace is over or from another thread.
+    """
+
+    __slots__ = ()
+
+    @property
+    def data(self) -> float:
+        if _tracing_now.get() and not _in_library(sys._getframe(1)):
+            _refuse_data(self, "reading .data")
+        return _DATA.__get__(self)  # type: ignore[no-any-return]
+
+    @data.setter
+    def data(self, value: float) -> None:
+        _DATA.__set__(self, value)
+
+
+_DATA: Any = Value.__dict__["data"]  # the slot's own descriptor, under the property
+
+
+def _in_library(frame: FrameType) -> bool:
+    return frame.f_globals.get("__name__", "").partition(".")[0] in ("autograd", "nn")
+
+
+def _traced_new(cls: type[Value]) -> Value:
+    """`_new` while a trace is open in any thread: the tracing thread makes `_Traced`s."""
+    return object.__new__(_Traced if cls is Value and _tracing_now.get() else cls)
 
 
 def _node(

@@ -47,7 +47,9 @@ from autograd.viz import (
     _values_to_draw,
 )
 
-__all__ = ["GraphPage", "explore", "formula"]
+# Page, the self-contained page GraphPage builds on, is public here for pages made
+# outside the engine (nn's training explorer) until `autograd.extend` exports it.
+__all__ = ["GraphPage", "Page", "explore", "formula"]
 
 # A page shows at most this many boxes at first (whole levels of groups open while
 # they fit), and one open group shows at most FANOUT Values directly.

@@ -4,10 +4,14 @@ The model is traced once (`autograd.compile`) on one training row; each batch is
 one vectorised forward pass, the loss and its gradient with respect to the outputs in
 numpy, and one vectorised backward pass that adds d loss / d parameter to ``.grad``.
 
-Each loss of `nn.losses` has its batch form here, the same formula as the Value graph
-the loss builds (so training follows the eager trajectory to rounding), given as
-(per-row losses, d loss_row / d outputs). A loss without one (a custom function) is
-computed by the engine itself, on the outputs as leaf Values: slower, and exact.
+Each loss of `nn.losses` has its batch form here: the loss's own formula (written once
+in `nn.losses`, over a namespace of math) evaluated on numpy rows with `NUMPY_MATH`
+(`autograd.compile`'s numpy forms of the same operations), so training follows the
+eager trajectory to the last bit but where numpy's exp and log round differently from
+the C library's (tests/nn/test_loss_forms.py says where); with the gradient with
+respect to the outputs, as (per-row losses, d loss_row / d outputs). A loss without one
+(a custom function) is computed by the engine itself, on the outputs as leaf Values:
+slower, and exact.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from numpy.typing import NDArray
 
 import autograd
 from autograd import Value
+from autograd.compile import RULES
 from nn import losses as _losses
 from nn.module import _forward, _numbers
 
@@ -131,29 +136,66 @@ def _rows(outputs: Array) -> Array:
     return outputs if outputs.ndim == 2 else outputs[:, None]
 
 
-def _lse(x: Array) -> Array:
-    m = x.max(1, keepdims=True)
-    return (m + np.log(np.exp(x - m).sum(1, keepdims=True)))[:, 0]  # type: ignore[no-any-return]
+class _NumpyMath:
+    """The namespace the loss formulas of `nn.losses` are evaluated over here: a sample
+    per row, each operation in `autograd.compile`'s numpy form, the engine's numbers.
+
+    softplus(z) is logsumexp(0, z) and sigmoid(z) is softmax(0, z)[1]: in compile's
+    forms of those (the engine's: the largest term taken out, log1p of the rest) they
+    are the engine's ``Value.softplus`` and ``Value.sigmoid`` to the last bit, with no
+    second copy of either formula here.
+    """
+
+    negative = staticmethod(np.negative)
+    log_softmax = staticmethod(RULES["log_softmax"].forward)
+    softmax = staticmethod(RULES["softmax"].forward)
+    dot = staticmethod(RULES["dot"].forward)
+
+    @staticmethod
+    def log(x: Array) -> Array:
+        return np.log(x)
+
+    @staticmethod
+    def relu(x: Array) -> Array:
+        return np.maximum(x, 0.0)
+
+    @staticmethod
+    def pick(rows: Array, index: NDArray[Any]) -> Array:
+        return rows[np.arange(len(rows)), index]  # type: ignore[no-any-return]
+
+    @staticmethod
+    def softplus(z: Array) -> Array:
+        return RULES["logsumexp"].forward(_with_zero(z))
+
+    @staticmethod
+    def sigmoid(z: Array) -> Array:
+        return RULES["softmax"].forward(_with_zero(z))[:, 1]
+
+
+def _with_zero(z: Array) -> Array:
+    """Rows (0, z_i): the two logits of a binary choice."""
+    return np.stack([np.zeros_like(z), z], axis=1)
+
+
+NUMPY_MATH = _NumpyMath()
 
 
 def _cross_entropy(outputs: Array, targets: NDArray[Any]) -> tuple[Array, Array] | None:
-    """logsumexp(x) - x_t for class indices; logsumexp(x) sum(p) - p . x for
-    probabilities. Gradient: softmax(x) - onehot (times sum(p) for probabilities)."""
+    """`nn.losses.class_index_formula` (or its probabilities' form) per row. Gradient:
+    softmax(x) - onehot (softmax(x) sum(p) - p for probabilities)."""
     x = _rows(outputs)
-    lse = _lse(x)
-    softmax = np.exp(x - lse[:, None])
+    softmax = NUMPY_MATH.softmax(x)
     if targets.ndim == 1 and np.issubdtype(targets.dtype, np.integer):
         if targets.min() < 0 or targets.max() >= x.shape[1]:
             return None
-        rows = np.arange(len(x))
         grad = softmax.copy()
-        grad[rows, targets] -= 1.0
-        return lse - x[rows, targets], grad.reshape(outputs.shape)
+        grad[np.arange(len(x)), targets] -= 1.0
+        return _losses.class_index_formula(NUMPY_MATH, x, targets), grad.reshape(outputs.shape)
     p = np.asarray(targets, dtype=float)
     if p.shape != x.shape:
         return None
-    total = p.sum(1)
-    return lse * total - (p * x).sum(1), (softmax * total[:, None] - p).reshape(outputs.shape)
+    per_row = _losses.class_probabilities_formula(NUMPY_MATH, x, p)
+    return per_row, (softmax * p.sum(1)[:, None] - p).reshape(outputs.shape)
 
 
 def _squared(outputs: Array, targets: NDArray[Any], factor: float) -> tuple[Array, Array] | None:
@@ -166,42 +208,32 @@ def _squared(outputs: Array, targets: NDArray[Any], factor: float) -> tuple[Arra
 
 
 def _binary_cross_entropy(outputs: Array, targets: NDArray[Any]) -> tuple[Array, Array] | None:
-    """-(t log p + (1 - t) log(1 - p)), with the engine's t = 0 and t = 1 forms."""
+    """`nn.losses.probability_formula` per row; its gradient -t / p + (1 - t) / (1 - p)
+    written as the engine's backward forms it: (1/p)(-t) + (1/(1 - p))(1 - t)."""
     p, t = outputs, np.asarray(targets, dtype=float).reshape(outputs.shape)
     if outputs.ndim != 1 or not ((p > 0.0) & (p < 1.0)).all():
         return None  # the engine names the saturated probability
-    log_p, log_q = np.log(p), np.log(1.0 - p)
-    mixed = -(log_p * t + log_q * (1.0 - t))
-    per_row = np.where(t == 1.0, -log_p, np.where(t == 0.0, -log_q, mixed))
-    mixed_grad = -t / p + (1.0 - t) / (1.0 - p)
-    grad = np.where(t == 1.0, -1.0 / p, np.where(t == 0.0, 1.0 / (1.0 - p), mixed_grad))
-    return per_row, grad
-
-
-def _softplus(z: Array) -> Array:
-    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
-
-
-def _sigmoid(z: Array) -> Array:
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+    grad = (1.0 / p) * -t + (1.0 / (1.0 - p)) * (1.0 - t)
+    return _losses.probability_formula(NUMPY_MATH, p, t), grad
 
 
 def _with_logits(outputs: Array, targets: NDArray[Any]) -> tuple[Array, Array] | None:
-    """softplus(z) - t z; gradient sigmoid(z) - t."""
+    """`nn.losses.logit_formula` per row; gradient sigmoid(z) - t."""
     if outputs.ndim != 1:
         return None
     t = np.asarray(targets, dtype=float).reshape(outputs.shape)
-    return _softplus(outputs) - outputs * t, _sigmoid(outputs) - t
+    per_row = _losses.logit_formula(NUMPY_MATH, outputs, t)
+    return per_row, NUMPY_MATH.sigmoid(outputs) - t
 
 
 def _hinge(outputs: Array, targets: NDArray[Any]) -> tuple[Array, Array] | None:
-    """relu(1 - s y); gradient -y where 1 - s y > 0 (0 at the kink, as relu)."""
+    """`nn.losses.margin_formula` per row; gradient -y where 1 - s y > 0 (0 at the kink,
+    as relu)."""
     if outputs.ndim != 1:
         return None
     y = np.asarray(targets, dtype=float).reshape(outputs.shape)
-    margin = 1.0 - outputs * y
-    return np.maximum(margin, 0.0), np.where(margin > 0.0, -y, 0.0)
+    per_row = _losses.margin_formula(NUMPY_MATH, outputs, y)
+    return per_row, np.where(1.0 - outputs * y > 0.0, -y, 0.0)
 
 
 _BATCH_FORMS: dict[Any, BatchLoss] = {

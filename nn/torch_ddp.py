@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from nn import _checks as checks
 from nn.torch_bridge import import_torch
 
 if TYPE_CHECKING:
@@ -105,7 +106,9 @@ def _worker(
 ) -> None:
     """One process of the group: join it, train under DDP, rank 0 sends back the result."""
     th = import_torch("nn.train_data_parallel")
-    os.environ["GLOO_SOCKET_IFNAME"] = "lo"  # loopback only: nothing leaves the machine
+    loopback = [name for _, name in socket.if_nameindex() if name.startswith("lo")]
+    if loopback:  # loopback only ("lo" on Linux, "lo0" on macOS): nothing leaves the machine
+        os.environ["GLOO_SOCKET_IFNAME"] = loopback[0]
     th.set_num_threads(1)  # one core each: the processes share the machine
     th.distributed.init_process_group(
         "gloo",
@@ -148,6 +151,8 @@ def train_data_parallel(
     within ``timeout`` seconds, and RuntimeError when one of them fails.
     """
     th = import_torch("nn.train_data_parallel")
+    world_size = checks.positive_int("train_data_parallel", "world_size", world_size)
+    timeout = checks.nonnegative("train_data_parallel", "timeout", timeout)
     _check_batches(batches, world_size)
     context = th.multiprocessing.get_context("spawn")
     results = context.Queue()

@@ -1,4 +1,5 @@
-"""`Adagrad`, and `adagrad`, its update rule over lists of floats."""
+"""`Adagrad`, and `adagrad`, its update rule over lists of floats (`adagrad_arrays`
+over arrays)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import numpy as np
+
 from autograd import Value
+from nn.optim.flat import Array, ArrayBuffers, decayed_gradient_array
 from nn.optim.optimizer import Buffers, Optimizer, coupled_weight_decay, maximised
 
-__all__ = ["Adagrad", "adagrad"]
+__all__ = ["Adagrad", "adagrad", "adagrad_arrays"]
 
 _sqrt = math.sqrt
 
@@ -34,6 +38,32 @@ def adagrad(
     g = coupled_weight_decay(maximised(grads, maximize), params, weight_decay)
     s = [si + gi * gi for si, gi in zip(sums, g)]
     return [x - clr * gi / (_sqrt(si) + eps) for x, gi, si in zip(params, g, s)], s
+
+
+def adagrad_arrays(
+    params: Array,
+    grads: Array,
+    sums: Array,
+    *,
+    step: int,
+    lr: float,
+    lr_decay: float,
+    weight_decay: float,
+    eps: float,
+    maximize: bool,
+) -> tuple[Array, Array]:
+    """`adagrad` over float64 arrays, bit for bit: the same float operations in the
+    same order. Returns new arrays; the arguments are not written. A zero eps with a
+    zero sum gives nan here where `adagrad` raises ZeroDivisionError."""
+    clr = lr / (1.0 + (step - 1) * lr_decay)
+    g = decayed_gradient_array(grads, params, weight_decay, maximize)
+    s = g * g
+    s += sums  # si + gi * gi: float addition commutes exactly
+    new = clr * g
+    denom = np.sqrt(s)
+    denom += eps
+    new /= denom
+    return np.subtract(params, new, out=new), s
 
 
 class Adagrad(Optimizer):
@@ -94,4 +124,11 @@ class Adagrad(Optimizer):
         # accumulator value has done its work there.
         rule = {k: v for k, v in hypers.items() if k != "initial_accumulator_value"}
         new, sums = adagrad(datas, grads, buffers["sum"], step=t, **rule)
+        return new, {"sum": sums}
+
+    def _update_arrays(
+        self, hypers: Mapping[str, Any], datas: Array, grads: Array, buffers: ArrayBuffers, t: int
+    ) -> tuple[Array, ArrayBuffers]:
+        rule = {k: v for k, v in hypers.items() if k != "initial_accumulator_value"}
+        new, sums = adagrad_arrays(datas, grads, buffers["sum"], step=t, **rule)
         return new, {"sum": sums}

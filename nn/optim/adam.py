@@ -1,4 +1,5 @@
-"""`Adam` and `AdamW`, and `adam`, their update rule over lists of floats."""
+"""`Adam` and `AdamW`, and `adam`, their update rule over lists of floats
+(`adam_arrays` over arrays)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ from collections.abc import Iterable, Mapping
 from functools import partialmethod
 from typing import Any
 
+import numpy as np
+
 from autograd import Value
+from nn.optim.flat import Array, ArrayBuffers, blend_array, decayed_gradient_array
 from nn.optim.optimizer import Buffers, Optimizer, coupled_weight_decay, maximised
 
-__all__ = ["Adam", "AdamW", "adam"]
+__all__ = ["Adam", "AdamW", "adam", "adam_arrays"]
 
 _sqrt = math.sqrt
 
@@ -57,6 +61,50 @@ def adam(
     root_bc2 = _sqrt(1.0 - beta2**step)
     new = [x - step_size * mi / (_sqrt(vi) / root_bc2 + eps) for x, mi, vi in zip(params, m, v)]
     return new, buffers
+
+
+def adam_arrays(
+    params: Array,
+    grads: Array,
+    exp_avgs: Array | None,
+    exp_avg_sqs: Array | None,
+    max_exp_avg_sqs: Array | None,
+    *,
+    step: int,
+    lr: float,
+    betas: tuple[float, float],
+    eps: float,
+    weight_decay: float,
+    amsgrad: bool,
+    maximize: bool,
+    decoupled_weight_decay: bool = False,
+) -> tuple[Array, ArrayBuffers]:
+    """`adam` over float64 arrays, bit for bit: the same float operations in the same
+    order, a few numpy calls for the whole buffer. Returns new arrays; the arguments
+    are not written."""
+    beta1, beta2 = betas
+    if not decoupled_weight_decay:
+        g = decayed_gradient_array(grads, params, weight_decay, maximize)
+    else:
+        g = decayed_gradient_array(grads, params, 0.0, maximize)
+        if weight_decay:
+            params = params * (1.0 - lr * weight_decay)
+    m = blend_array(beta1, exp_avgs, 1.0 - beta1, g)
+    v = blend_array(beta2, exp_avg_sqs, 1.0 - beta2, g, squared=True)
+    buffers: ArrayBuffers = {"exp_avg": m, "exp_avg_sq": v}
+    if amsgrad:
+        old = np.zeros_like(v) if max_exp_avg_sqs is None else max_exp_avg_sqs
+        # max(old, v) keeps `old` unless v is strictly larger: np.where says the same
+        v = np.where(v > old, v, old)
+        buffers["max_exp_avg_sq"] = v
+    step_size = lr / (1.0 - beta1**step)
+    root_bc2 = _sqrt(1.0 - beta2**step)
+    denom = np.sqrt(v)
+    denom /= root_bc2
+    denom += eps
+    new = step_size * m
+    new /= denom
+    return np.subtract(params, new, out=new), buffers
 
 
 class Adam(Optimizer):
@@ -107,6 +155,20 @@ class Adam(Optimizer):
         t: int,
     ) -> tuple[list[float], Buffers]:
         return adam(
+            datas,
+            grads,
+            buffers.get("exp_avg"),
+            buffers.get("exp_avg_sq"),
+            buffers.get("max_exp_avg_sq"),
+            step=t,
+            decoupled_weight_decay=self._decoupled_weight_decay,
+            **hypers,
+        )
+
+    def _update_arrays(
+        self, hypers: Mapping[str, Any], datas: Array, grads: Array, buffers: ArrayBuffers, t: int
+    ) -> tuple[Array, ArrayBuffers]:
+        return adam_arrays(
             datas,
             grads,
             buffers.get("exp_avg"),

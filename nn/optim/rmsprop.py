@@ -1,4 +1,5 @@
-"""`RMSprop`, and `rmsprop`, its update rule over lists of floats."""
+"""`RMSprop`, and `rmsprop`, its update rule over lists of floats (`rmsprop_arrays`
+over arrays)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import numpy as np
+
 from autograd import Value
+from nn.optim.flat import Array, ArrayBuffers, blend_array, decayed_gradient_array
 from nn.optim.optimizer import Buffers, Optimizer, coupled_weight_decay, maximised
 
-__all__ = ["RMSprop", "rmsprop"]
+__all__ = ["RMSprop", "rmsprop", "rmsprop_arrays"]
 
 _sqrt = math.sqrt
 
@@ -48,6 +52,47 @@ def rmsprop(
         buffers["momentum_buffer"] = buf
         return [x - lr * b for x, b in zip(params, buf)], buffers
     return [x - lr * gi / si for x, gi, si in zip(params, g, s)], buffers
+
+
+def rmsprop_arrays(
+    params: Array,
+    grads: Array,
+    square_avgs: Array | None,
+    grad_avgs: Array | None,
+    momentum_buffers: Array | None,
+    *,
+    lr: float,
+    alpha: float,
+    eps: float,
+    weight_decay: float,
+    momentum: float,
+    centered: bool,
+    maximize: bool,
+) -> tuple[Array, ArrayBuffers]:
+    """`rmsprop` over float64 arrays, bit for bit: the same float operations in the
+    same order. Returns new arrays; the arguments are not written."""
+    g = decayed_gradient_array(grads, params, weight_decay, maximize)
+    c = 1.0 - alpha
+    v = blend_array(alpha, square_avgs, c, g, squared=True)
+    buffers: ArrayBuffers = {"square_avg": v}
+    if centered:
+        a = blend_array(alpha, grad_avgs, c, g)
+        buffers["grad_avg"] = a
+        spread = v - a * a
+        # max(spread, 0.0) keeps `spread` unless 0.0 is strictly larger (a -0.0 stays)
+        s = np.sqrt(np.where(spread < 0.0, 0.0, spread))
+    else:
+        s = np.sqrt(v)
+    s += eps
+    if momentum > 0:
+        # 1.0 * x is x exactly, so this is momentum * b + gi / si
+        buf = blend_array(momentum, momentum_buffers, 1.0, g / s)
+        buffers["momentum_buffer"] = buf
+        new = lr * buf
+        return np.subtract(params, new, out=new), buffers
+    new = lr * g
+    new /= s
+    return np.subtract(params, new, out=new), buffers
 
 
 class RMSprop(Optimizer):
@@ -108,6 +153,18 @@ class RMSprop(Optimizer):
         t: int,
     ) -> tuple[list[float], Buffers]:
         return rmsprop(
+            datas,
+            grads,
+            buffers.get("square_avg"),
+            buffers.get("grad_avg"),
+            buffers.get("momentum_buffer"),
+            **hypers,
+        )
+
+    def _update_arrays(
+        self, hypers: Mapping[str, Any], datas: Array, grads: Array, buffers: ArrayBuffers, t: int
+    ) -> tuple[Array, ArrayBuffers]:
+        return rmsprop_arrays(
             datas,
             grads,
             buffers.get("square_avg"),

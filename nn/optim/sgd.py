@@ -1,14 +1,17 @@
-"""`SGD`, and `sgd`, its update rule over lists of floats."""
+"""`SGD`, and `sgd`, its update rule over lists of floats (`sgd_arrays` over arrays)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import numpy as np
+
 from autograd import Value
+from nn.optim.flat import Array, ArrayBuffers, blend_array, decayed_gradient_array
 from nn.optim.optimizer import Buffers, Optimizer, coupled_weight_decay, maximised
 
-__all__ = ["SGD", "sgd"]
+__all__ = ["SGD", "sgd", "sgd_arrays"]
 
 
 def sgd(
@@ -39,6 +42,33 @@ def sgd(
             buf = [momentum * b + keep * gi for b, gi in zip(momentum_buffers, g)]
         g = [gi + momentum * b for gi, b in zip(g, buf)] if nesterov else buf
     return [x - lr * gi for x, gi in zip(params, g)], buf
+
+
+def sgd_arrays(
+    params: Array,
+    grads: Array,
+    momentum_buffer: Array | None,
+    *,
+    lr: float,
+    momentum: float,
+    dampening: float,
+    weight_decay: float,
+    nesterov: bool,
+    maximize: bool,
+) -> tuple[Array, Array | None]:
+    """`sgd` over float64 arrays, bit for bit: the same float operations in the same
+    order, a few numpy calls for the whole buffer. Returns new arrays; the arguments
+    are not written."""
+    g = decayed_gradient_array(grads, params, weight_decay, maximize)
+    buf = None
+    if momentum:
+        if momentum_buffer is None:
+            buf = g.copy()
+        else:
+            buf = blend_array(momentum, momentum_buffer, 1.0 - dampening, g)
+        g = g + momentum * buf if nesterov else buf
+    new = lr * g
+    return np.subtract(params, new, out=new), buf
 
 
 class SGD(Optimizer):
@@ -98,4 +128,10 @@ class SGD(Optimizer):
         t: int,
     ) -> tuple[list[float], Buffers]:
         new, buf = sgd(datas, grads, buffers.get("momentum_buffer"), **hypers)
+        return new, {} if buf is None else {"momentum_buffer": buf}
+
+    def _update_arrays(
+        self, hypers: Mapping[str, Any], datas: Array, grads: Array, buffers: ArrayBuffers, t: int
+    ) -> tuple[Array, ArrayBuffers]:
+        new, buf = sgd_arrays(datas, grads, buffers.get("momentum_buffer"), **hypers)
         return new, {} if buf is None else {"momentum_buffer": buf}

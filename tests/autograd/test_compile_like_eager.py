@@ -8,6 +8,8 @@ closed forms (math.fsum); never the compiled mode itself.
 from __future__ import annotations
 
 import math
+import threading
+import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -233,3 +235,62 @@ def test_a_vector_argument_names_the_entry_in_the_row() -> None:
     f = autograd.compile(lambda x: x[0] * x[1], [0.0, 0.0])
     with pytest.raises(TypeError, match=r"^argument 0, row 1, entry 0: .*NoneType None"):
         f([[1.0, 2.0], [None, 3.0]])
+
+
+# ------------------------------------------------------------ .data while tracing
+
+
+def _raised_at(error: BaseException, fn: Callable[..., Any]) -> traceback.FrameSummary:
+    """The frame of ``fn`` the error passed through: the user's line that caused it."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.name == fn.__name__]
+    assert frames, traceback.format_tb(error.__traceback__)
+    return frames[-1]
+
+
+def test_reading_data_of_a_traced_value_is_an_error_naming_the_line() -> None:
+    w = Value(2.0)
+
+    def fn(x: Value) -> Value:
+        return w * (w * x).data  # the example's 2.0 for every row, were it allowed
+
+    with pytest.raises(TypeError, match=r"reading \.data of a traced Value") as info:
+        autograd.compile(fn, 1.0)
+    frame = _raised_at(info.value, fn)
+    assert frame.lineno == fn.__code__.co_firstlineno + 1
+    assert frame.line is not None and ".data" in frame.line
+
+
+def test_a_branch_on_data_while_tracing_is_an_error() -> None:
+    def fn(x: Value) -> Value:
+        z = x * 2.0
+        return z if z.data > 0 else z * 0.0
+
+    with pytest.raises(TypeError, match=r"reading \.data .*relu"):
+        autograd.compile(fn, 1.0)
+
+
+def test_detach_while_tracing_is_an_error() -> None:
+    with pytest.raises(TypeError, match=r"detach\(\) of a traced Value"):
+        autograd.compile(lambda x: x * x.detach(), 3.0)
+
+
+def test_data_reads_refused_only_in_the_tracing_thread_and_only_while_it_traces() -> None:
+    seen: dict[str, float] = {}
+    kept: list[Value] = []
+
+    def elsewhere(x: Value) -> None:  # another thread, while this one traces
+        seen["eager"] = (Value(2.0) * 3.0).data
+        seen["placeholder"] = x.data
+
+    def fn(x: Value) -> Value:
+        worker = threading.Thread(target=elsewhere, args=(x,))
+        worker.start()
+        worker.join()
+        kept.append(x * 5.0)
+        return x * x
+
+    f = autograd.compile(fn, 3.0)
+    assert seen == {"eager": 6.0, "placeholder": 3.0}
+    assert kept[0].data == 15.0  # the trace is over: readable again
+    assert f(np.array([1.0, 4.0])).tolist() == [1.0, 16.0]
+    assert (Value(1.5) * 2.0).data == 3.0

@@ -43,3 +43,12 @@ def test_a_batch_that_does_not_split_evenly_is_refused() -> None:
     module, opt, x, y, _ = _setup()
     with pytest.raises(ValueError, match="multiple of 2"):
         train_data_parallel(module, opt, x, y, [np.arange(5)], timeout=240.0)
+
+
+def test_past_the_deadline_the_processes_are_stopped_and_it_says_so() -> None:
+    import multiprocessing
+
+    module, opt, x, y, batches = _setup()
+    with pytest.raises(TimeoutError, match=r"did not finish in 0\.0 s"):
+        train_data_parallel(module, opt, x, y, batches, timeout=0.0)
+    assert multiprocessing.active_children() == []
