@@ -275,8 +275,10 @@ class Value:
     Plain numbers mixed into an expression are constants: they are not parents and get
     no gradient; the operation's ``op`` string shows them (``"* 2"``).
 
-    ``<, <=, >, >=`` compare ``data`` and return a bool; ``==`` and ``hash`` are by
-    identity, so Values can live in sets and dicts as graph nodes.
+    ``<, <=, >, >=`` compare ``data`` and return a bool; ``float(v)`` and ``v.item()``
+    give ``data``; ``bool(v)`` is ``v.data != 0``, as torch's. ``==`` and ``hash`` are
+    by identity, so Values can live in sets and dicts as graph nodes: ``Value(0.0) ==
+    0.0`` is False (compare ``v.data`` for numbers).
     """
 
     __slots__ = ("_op", "data", "grad", "label", "local_grads", "parents")
@@ -325,10 +327,17 @@ class Value:
             _refuse_branch(f"float({self!r})")
         return self.data
 
+    def item(self) -> float:
+        """The number itself, ``v.data``, as torch's ``Tensor.item()``."""
+        if _tracers:
+            _refuse_branch(f"{self!r}.item()")
+        return self.data
+
     def __bool__(self) -> bool:
+        """``v.data != 0``, as torch's ``bool(tensor)``: ``if v:`` is skipped only at 0."""
         if _tracers:
             _refuse_branch(f"bool({self!r}) (an `if v:`)")
-        return True
+        return self.data != 0.0
 
     def __lt__(self, other: object) -> bool:
         if _tracers:
@@ -350,7 +359,8 @@ class Value:
             _refuse_branch("a comparison `v >= ...`")
         return self.data >= _compare_data(other)
 
-    # ``==`` and ``hash`` stay identity-based (object's): nodes are keys in sets and dicts.
+    # ``==`` and ``hash`` stay identity-based (object's): nodes are keys in sets and dicts,
+    # so ``v == 0.0`` is False even where ``bool(v)`` is; compare ``v.data`` for numbers.
     __eq__ = object.__eq__
     __hash__ = object.__hash__
 

@@ -1015,3 +1015,35 @@ def test_power_derivative_with_a_value_exponent_at_the_ends_of_the_float_range(
     v, e = Value(x), Value(p)
     (v**e).backward()
     assert v.grad == pytest.approx(_exact_power_derivative(x, p), rel=2e-15, abs=0.0)
+
+
+TRUTH_CASES = [0.0, -0.0, 5e-324, -1e-300, 1.0, -2.5, 1e308, 3]
+
+
+@pytest.mark.parametrize("x", TRUTH_CASES)
+def test_bool_of_a_value_is_its_data_being_nonzero_as_torch(x: float) -> None:
+    import torch
+
+    assert bool(Value(x)) is bool(torch.tensor(x, dtype=torch.float64))
+    taken = "taken" if Value(x) else "skipped"  # an `if v:` follows the number, not identity
+    assert taken == ("taken" if x != 0 else "skipped")
+
+
+@pytest.mark.parametrize("x", TRUTH_CASES)
+def test_item_gives_the_number_as_torch_does(x: float) -> None:
+    import torch
+
+    v = Value(x) * 1.0
+    assert v.item() == torch.tensor(x, dtype=torch.float64).item() and type(v.item()) is float
+
+
+def test_equality_stays_identity_even_where_bool_follows_the_number() -> None:
+    a, b = Value(0.0), Value(0.0)
+    assert not a and not b  # both falsy, as their data is 0
+    assert a != b and a == a and (a == 0.0) is False
+    assert len({a, b}) == 2 and {a: 1, b: 2}[a] == 1  # still usable as distinct keys
+
+
+def test_item_while_tracing_is_refused_as_float_is() -> None:
+    with pytest.raises(TypeError, match=r"\.item\(\) while tracing"):
+        autograd.compile(lambda x: x * 2 if x.item() > 0 else x, 1.0)
