@@ -2,7 +2,7 @@
 
 The traced graph is lowered node by node to torch operations over a batch: every node
 the compiled mode runs with a numpy rule (`autograd.compile.RULES`, through the same
-reading of a node, ``compile._describe``) has a torch form: an operation entry's
+reading of a node, ``compile.tracing._describe``) has a torch form: an operation entry's
 forward rule evaluated over torch's math (`TORCH_MATH`) where the entry has one, else
 its form in `TORCH_RULES`; torch's autograd differentiates it. The linear nodes of a
 layer, which read the same inputs, become one matrix product, as in the compiled mode.
@@ -191,7 +191,7 @@ def lower(
     compiled: Compiled, dtype: torch.dtype | None = None, device: str | torch.device | None = None
 ) -> TracedModule:
     """The `TracedModule` of ``compiled`` (float64 unless ``dtype``), on ``device``."""
-    from autograd.compile import _describe
+    from autograd.compile.tracing import _describe
 
     inputs, outputs = compiled._traced
     where: dict[int, Source] = {id(v): ("input", k) for k, v in enumerate(inputs)}
@@ -232,7 +232,7 @@ def lower(
 
 
 def _order(outputs: list[Value], where: dict[int, Source]) -> list[Value]:
-    from autograd.compile import _joint_order
+    from autograd.compile.tracing import _joint_order
 
     return [v for v in _joint_order(outputs) if v.parents or id(v) in where]
 

@@ -567,6 +567,6 @@ def test_a_gradient_that_overflows_raises_and_leaves_grad_untouched() -> None:
 def test_every_kind_of_operation_of_the_engine_has_a_vectorised_rule() -> None:
     # A function of lists needs its rule in RULES (an elementwise entry brings its own),
     # else compiled code would replay it per row with the engine, silently slow.
-    from autograd.compile import _has_rule
+    from autograd.compile.rules import _has_rule
 
     assert [kind for kind in OPS if kind != "leaf" and not _has_rule(kind)] == []
