@@ -108,10 +108,12 @@ def explore(
         raise TypeError(f"explore: title must be a str, got {type(title).__name__}")
     order = topological_order(root)
     drawn = _values_to_draw(root, collapse, max_nodes, "explore")
-    grouping = group_values(order, FANOUT)
+    visible = [v for v in order if v in drawn] if collapse else order
+    grouping = group_values(visible, FANOUT)  # the boxes hold only what is drawn
+    group_of = dict(zip(visible, grouping.of_node))
     budget = _positive_int(group_above, "group_above", "explore")
     every = set(range(len(grouping.names)))
-    first = every if len(order) <= budget else initial_open(grouping, budget)
+    first = every if len(visible) <= budget else initial_open(grouping, budget)
     opened = _opened(grouping, expand, first, "explore")
     ops = [v.op for v in order]  # formatted once: `op` is built on each read
     arity = {op: len(v.parents) for op, v in zip(ops, order) if v.parents}
@@ -119,8 +121,7 @@ def explore(
     data = {
         "seed": seed,
         "nodes": [
-            _node_data(v, shown[op], grouping.of_node[i], v in drawn)
-            for i, (v, op) in enumerate(zip(order, ops))
+            _node_data(v, shown[op], group_of.get(v, -1), v in drawn) for v, op in zip(order, ops)
         ],
         "steps": _step_data(order, seed),
         "groups": _groups_data(grouping),

@@ -45,12 +45,14 @@ __all__ = [
     "fraction",
     "instance",
     "integer",
+    "no_renamed",
     "nonnegative",
     "positive",
     "positive_int",
     "probability",
     "real",
     "rng",
+    "samples",
     "shown",
 ]
 
@@ -237,6 +239,35 @@ def rng(where: str, name: str, value: Any) -> np.random.Generator:
     return np.random.default_rng(int(value))
 
 
+def samples(where: str, name: str, X: Any) -> NDArray[np.float64]:
+    """X as a 2-D float array (samples, features) of finite numbers, at least one row."""
+    try:
+        array = np.asarray(X, dtype=float)
+    except (TypeError, ValueError) as err:
+        fail(where, name, X, "a 2-D array of numbers (samples, features)", str(err), TypeError)
+    if array.ndim != 2:
+        bad_array(where, name, array, "2-D (samples, features)", "one row per sample")
+    if len(array) == 0:
+        bad_array(where, name, array, "at least one sample", "pass some data")
+    if not np.all(np.isfinite(array)):
+        row = int(np.argwhere(~np.isfinite(array))[0][0])
+        bad_array(where, name, array, "finite numbers", f"row {row} holds NaN or inf")
+    return array
+
+
+def no_renamed(where: str, given: Mapping[str, Any], renamed: Mapping[str, str]) -> None:
+    """Refuse keyword arguments left over in ``**given``: an old name (a key of
+    `renamed`) with a message naming the new one, anything else as Python would."""
+    for old, value in given.items():
+        if old in renamed:
+            new = renamed[old]
+            raise TypeError(
+                f"{where}: {old}= is now called {new}= (one name across nn: MLP, fit and the "
+                f"datasets take {new}=); pass {new}={shown(value)}"
+            )
+        raise TypeError(f"{where}() got an unexpected keyword argument {old!r}")
+
+
 def choice(where: str, name: str, value: Any, allowed: Sequence[str]) -> str:
     """One of the names in `allowed` (a reduction, an activation, a metric)."""
     listed = ", ".join(repr(a) for a in allowed)
@@ -298,22 +329,12 @@ def exact_keys(
 
 def data(where: str, X: Any, y: Any) -> tuple[NDArray[np.float64], NDArray[Any]]:
     """X as a 2-D float array of finite numbers and y as an array with a row per sample
-    (training data, for `nn.fit`, `nn.evaluate` and the training explorer); an array is
-    shown by its shape."""
-    try:
-        X = np.asarray(X, dtype=float)
-    except (TypeError, ValueError) as err:
-        fail(where, "X", X, "a 2-D array of numbers (samples, features)", str(err), TypeError)
+    (training data, for `nn.fit`, `nn.evaluate` and the training explorer; X by
+    `samples`, the rule `Module.predict` uses too); an array is shown by its shape."""
+    X = samples(where, "X", X)
     y = np.asarray(y)
-    if X.ndim != 2:
-        bad_array(where, "X", X, "2-D (samples, features)", "one row per sample")
     if y.ndim == 0 or len(X) != len(y):
         bad_array(where, "y", y, f"one target per sample of X ({len(X)} samples)", "")
-    if len(X) == 0:
-        bad_array(where, "X", X, "at least one sample", "pass some data")
-    if not np.all(np.isfinite(X)):
-        row = int(np.argwhere(~np.isfinite(X))[0][0])
-        bad_array(where, "X", X, "finite numbers", f"row {row} holds NaN or inf")
     return X, y
 
 

@@ -16,7 +16,7 @@ from nn.module import Module
 __all__ = ["History"]
 
 
-@dataclass
+@dataclass(repr=False)
 class History:
     """What happened, epoch by epoch: ``history.loss[k]`` is epoch k's training loss.
 
@@ -44,6 +44,21 @@ class History:
     def epochs(self) -> int:
         """How many epochs finished."""
         return len(self.loss)
+
+    def __repr__(self) -> str:
+        """A one-line summary whatever the run's length: the first and last training
+        loss, the last value of every other series, why the run ended (the series
+        themselves are ``history.to_dict()``)."""
+        parts = [f"epochs={self.epochs}"]
+        if self.loss:
+            parts.append(f"loss={self.loss[0]:.4g} -> {self.loss[-1]:.4g}")
+        lasts = {"val_loss": self.val_loss, "max_error": self.max_error, **self.metrics}
+        parts += [f"{name}={values[-1]:.4g}" for name, values in lasts.items() if values]
+        parts.append(f"stop_reason={self.stop_reason!r}")
+        if self.best_epoch is not None:
+            parts.append(f"best_epoch={self.best_epoch}")
+        parts.append(f"seconds={self.seconds:.3g}")
+        return f"History({', '.join(parts)})"
 
     def __getitem__(self, name: str) -> list[float]:
         """``history["val_accuracy"]``: any recorded series by name."""

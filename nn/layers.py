@@ -19,9 +19,11 @@ calling the model once per sample, but reads the weights once for the whole batc
 which is about twice as fast. Forward passes check the input lengths and nothing
 else, to stay fast.
 
-Randomness: weights are drawn from a ``numpy.random.Generator``. ``MLP(seed=...)`` and
-``rng=`` of Neuron and Layer take an int seed or a Generator; the same seed builds the
-same model. None draws fresh entropy (a different model each time).
+Randomness: weights are drawn from a ``numpy.random.Generator``. ``seed=`` of Neuron,
+Layer and MLP (the name `nn.fit` and the datasets use) takes an int seed or a Generator;
+the same seed builds the same model. None draws fresh entropy (a different model each
+time). The old name ``rng=`` of Neuron and Layer is refused with a message naming
+``seed=``.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from autograd import Value, linear
-from autograd.functional import is_batch
+from autograd.extend import is_batch
 from nn import _checks as checks
 from nn import init as _init
 from nn.module import Module, PathLike, read_model_file
@@ -57,6 +59,8 @@ ACTIVATIONS: dict[str, ActivationFn | None] = {
     "softplus": Value.softplus,
 }
 _NAME_OF = {fn: name for name, fn in ACTIVATIONS.items() if fn is not None}
+# Old keyword names -> the one name nn uses now.
+_RENAMED = {"rng": "seed"}
 
 
 def _activation(
@@ -188,12 +192,14 @@ class Neuron(Module):
         activation: Activation = "tanh",
         bias: bool = True,
         init: _init.Initializer | None = None,
-        rng: Seed = None,
+        seed: Seed = None,
+        **renamed: Any,
     ) -> None:
+        checks.no_renamed("Neuron", renamed, _RENAMED)
         n = checks.positive_int("Neuron", "in_features", in_features)
         kind, fn = _activation(activation, "Neuron")
         initializer = _initializer(init, kind, "Neuron")
-        gen, bias = checks.rng("Neuron", "rng", rng), checks.flag("Neuron", "bias", bias)
+        gen, bias = checks.rng("Neuron", "seed", seed), checks.flag("Neuron", "bias", bias)
         weights, biases = _draw(initializer, n, 1, gen, bias)
         b = None if biases is None else Value(biases[0])
         self._setup([Value(w) for w in weights[0]], b, kind, fn)
@@ -250,7 +256,7 @@ class Neuron(Module):
     def from_config(cls, config: Mapping[str, Any]) -> Neuron:
         """Rebuild (with zero weights) from `config`; load the parameters afterwards."""
         c = _checked_config(config, ("in_features", "activation", "bias"))
-        return cls(c["in_features"], c["activation"], c["bias"], init=_init.zeros(), rng=0)
+        return cls(c["in_features"], c["activation"], c["bias"], init=_init.zeros(), seed=0)
 
 
 class Layer(Module):
@@ -270,13 +276,15 @@ class Layer(Module):
         activation: Activation = "tanh",
         bias: bool = True,
         init: _init.Initializer | None = None,
-        rng: Seed = None,
+        seed: Seed = None,
+        **renamed: Any,
     ) -> None:
+        checks.no_renamed("Layer", renamed, _RENAMED)
         n_in = checks.positive_int("Layer", "in_features", in_features)
         n_out = checks.positive_int("Layer", "out_features", out_features)
         kind, fn = _activation(activation, "Layer")
         initializer = _initializer(init, kind, "Layer")
-        gen, bias = checks.rng("Layer", "rng", rng), checks.flag("Layer", "bias", bias)
+        gen, bias = checks.rng("Layer", "seed", seed), checks.flag("Layer", "bias", bias)
         weights, biases = _draw(initializer, n_in, n_out, gen, bias)
         self.in_features = n_in
         self.out_features = n_out
@@ -327,7 +335,7 @@ class Layer(Module):
             c["activation"],
             c["bias"],
             init=_init.zeros(),
-            rng=0,
+            seed=0,
         )
 
 
@@ -355,7 +363,9 @@ class MLP(Module):
         init: _init.Initializer | None = None,
         seed: Seed = None,
         bias: bool = True,
+        **renamed: Any,
     ) -> None:
+        checks.no_renamed("MLP", renamed, _RENAMED)
         n_in = checks.positive_int("MLP", "in_features", in_features)
         if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or not sizes:
             checks.fail(

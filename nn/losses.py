@@ -31,19 +31,19 @@ import functools
 import math
 import numbers
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 from numpy.typing import NDArray
 
 import autograd
 from autograd import Value
-from autograd.functional import is_batch
+from autograd.extend import is_batch
 from nn import _checks as checks
-from nn.module import Module
 
 __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "classifies",
     "cross_entropy",
     "decision_threshold",
     "hinge",
@@ -76,6 +76,20 @@ def decision_threshold(loss: Callable[..., Value]) -> float:
     ``functools.wraps`` keep the threshold of the loss they wrap, so
     ``partial(binary_cross_entropy, reduction="sum")`` still decides at 0.5.
     """
+    threshold = _declared_threshold(loss)
+    return 0.0 if threshold is None else threshold
+
+
+def classifies(loss: Callable[..., Value]) -> bool:
+    """Whether ``loss`` trains a classifier: its targets are classes and it declares a
+    `decision_threshold` (`cross_entropy`, `binary_cross_entropy`,
+    `binary_cross_entropy_with_logits`, `hinge`, wrappers of them, and a loss of your own
+    with that attribute), unlike the regression losses `mse` and `sse`."""
+    return _declared_threshold(loss) is not None
+
+
+def _declared_threshold(loss: Callable[..., Value]) -> float | None:
+    """The ``decision_threshold`` of ``loss`` or of the loss it wraps, if one says it."""
     for _ in range(100):  # a chain of wrappers, never a cycle
         threshold = getattr(loss, "decision_threshold", None)
         if threshold is not None:
@@ -83,9 +97,9 @@ def decision_threshold(loss: Callable[..., Value]) -> float:
         inner = loss.func if isinstance(loss, functools.partial) else None
         inner = getattr(loss, "__wrapped__", None) if inner is None else inner
         if not callable(inner):
-            return 0.0
+            return None
         loss = inner
-    return 0.0
+    return None
 
 
 def _decides_at(threshold: float) -> Callable[[_Loss], _Loss]:
@@ -115,23 +129,35 @@ def _is_seq(x: object) -> bool:
     return isinstance(x, Sequence) and not isinstance(x, (str, bytes))
 
 
+def _label(form: str, i: int, n: int) -> str:
+    """How a message names entry i of n (``form`` with the index): not at all when n is 1.
+    A lone sample's or output's index says nothing, and in `nn.fit`'s check of each row
+    of y (one sample at a time) a "sample 0" would read as a second, wrong row number."""
+    return form.format(i) if n > 1 else ""
+
+
+def _named(what: str, where: str) -> str:
+    """The name of an entry ("target 1 of sample 3"); ``where`` may be empty or start spaced."""
+    return " ".join(f"{what} {where}".split())
+
+
 def _number(t: object, loss: str, where: str) -> float:
     if isinstance(t, Value):
         checks.fail(
             loss,
-            f"target {where}".strip(),
+            _named("target", where),
             t,
             "a number",
             "the prediction comes first, the target second",
             TypeError,
         )
-    return checks.real(loss, f"target {where}".strip(), t)
+    return checks.real(loss, _named("target", where), t)
 
 
 def _value(v: object, loss: str, where: str) -> Value:
     if not isinstance(v, Value):
         raise TypeError(
-            f"{loss}: prediction {where} must be a Value (a model output), got "
+            f"{loss}: {_named('prediction', where)} must be a Value (a model output), got "
             f"{type(v).__name__} {v!r}; the prediction comes first, the target second"
         )
     return v
@@ -195,26 +221,27 @@ def _vector_pairs(
         )
     out = []
     for i, (row, sample) in enumerate(zip(rows, samples)):
-        where = f" of sample {i}" if batch else ""
+        where = _label(" of sample {}", i, len(samples))
         ts = row if _is_seq(row) else [row]
         if len(ts) != len(sample):
             raise ValueError(
                 f"{loss}: the prediction{where} has {len(sample)} outputs but the target has "
                 f"{len(ts)}"
             )
-        out.append([_number(t, loss, f"{k}{where}") for k, t in enumerate(ts)])
+        out.append([_number(t, loss, _label("{}", k, len(ts)) + where) for k, t in enumerate(ts)])
     return samples, out
 
 
-def _scalars(pred: Any, target: Any, loss: str) -> tuple[list[Value], list[float]]:
-    """(predictions, targets) of a scalar loss: one Value, or a flat batch of Values."""
+def _scalars(pred: Any, target: Any, loss: str) -> tuple[list[Value], list[float], list[str]]:
+    """(predictions, targets, how messages name each sample) of a scalar loss: one Value,
+    or a flat batch of Values."""
     target = _plain(target)
     if isinstance(pred, Value):
         if _is_seq(target):
             raise ValueError(
                 f"{loss}: one prediction (a Value) needs one target number, got {target!r}"
             )
-        return [pred], [_number(target, loss, "")]
+        return [pred], [_number(target, loss, "")], [""]
     if not _is_seq(pred) or not pred:
         raise ValueError(
             f"{loss}: expected a Value or a non-empty list of Values (one per sample), got {pred!r}"
@@ -229,8 +256,9 @@ def _scalars(pred: Any, target: Any, loss: str) -> tuple[list[Value], list[float
     if not _is_seq(target) or len(target) != len(pred):
         got = f"{len(target)} targets" if _is_seq(target) else repr(target)
         raise ValueError(f"{loss}: {len(pred)} predictions need {len(pred)} targets, got {got}")
-    preds = [_value(p, loss, f"[{i}]") for i, p in enumerate(pred)]
-    return preds, [_number(t, loss, f"[{i}]") for i, t in enumerate(target)]
+    labels = [_label("[{}]", i, len(pred)) for i in range(len(pred))]
+    preds = [_value(p, loss, at) for p, at in zip(pred, labels)]
+    return preds, [_number(t, loss, at) for t, at in zip(target, labels)], labels
 
 
 def _reduce(losses: list[Value], reduction: str) -> Value:
@@ -344,6 +372,12 @@ def mse(prediction: VectorPrediction, target: VectorTarget, reduction: Reduction
 def _class_loss(logits: list[Value], target: Any, loss: str, where: str) -> Value:
     """-log softmax(logits)[target], or -sum_i p_i log softmax(logits)_i for probabilities."""
     n = len(logits)
+    if n == 1:  # softmax of one logit is 1 whatever it is: a loss of 0 that trains nothing
+        raise ValueError(
+            f"{loss}: the prediction{where} has 1 output, but {loss} needs one output (logit) "
+            f"per class, at least 2. For two classes with one output use "
+            f"binary_cross_entropy_with_logits (targets 0 and 1), or give the model 2 outputs"
+        )
     if isinstance(target, numbers.Integral) and not isinstance(target, bool):
         t = int(target)
         if not 0 <= t < n:
@@ -370,6 +404,7 @@ def _class_loss(logits: list[Value], target: Any, loss: str, where: str) -> Valu
     return weighted
 
 
+@_decides_at(0.0)
 def cross_entropy(
     logits: VectorPrediction, target: ClassTarget, reduction: Reduction = "mean"
 ) -> Value:
@@ -395,7 +430,7 @@ def cross_entropy(
             f"cross_entropy: a batch of {len(samples)} samples needs as many targets, got {got}"
         )
     losses = [
-        _class_loss(x, t, "cross_entropy", f" (sample {i})")
+        _class_loss(x, t, "cross_entropy", _label(" (sample {})", i, len(samples)))
         for i, (x, t) in enumerate(zip(samples, targets))
     ]
     return _reduce(losses, reduction)
@@ -412,14 +447,17 @@ def binary_cross_entropy(
     `binary_cross_entropy_with_logits` on the sigmoid's input instead.
     """
     _check_reduction(reduction, "binary_cross_entropy")
-    preds, targets = _scalars(probability, target, "binary_cross_entropy")
+    preds, targets, labels = _scalars(probability, target, "binary_cross_entropy")
     losses = []
-    for i, (p, t) in enumerate(zip(preds, targets)):
+    for p, t, at in zip(preds, targets, labels):
         if not 0.0 <= t <= 1.0:
-            raise ValueError(f"binary_cross_entropy: target [{i}] must be in [0, 1], got {t!r}")
+            raise ValueError(
+                f"binary_cross_entropy: {_named('target', at)} must be in [0, 1], got {t!r}"
+            )
         if not 0.0 < p.data < 1.0:
             raise ValueError(
-                f"binary_cross_entropy: probability [{i}] is {p.data!r}; it must lie strictly "
+                f"binary_cross_entropy: {_named('probability', at)} is {p.data!r}; it must lie "
+                f"strictly "
                 f"between 0 and 1 (log(p) and log(1 - p) must be finite). A sigmoid that "
                 f"saturated gives exactly 0 or 1: pass its input, the logit, to "
                 f"binary_cross_entropy_with_logits(logit, target), which is exact for any logit"
@@ -433,6 +471,7 @@ def binary_cross_entropy(
     return _reduce(losses, reduction)
 
 
+@_decides_at(0.0)
 def binary_cross_entropy_with_logits(
     logit: ScalarPrediction, target: ScalarTarget, reduction: Reduction = "mean"
 ) -> Value:
@@ -442,17 +481,19 @@ def binary_cross_entropy_with_logits(
     never overflows, so any finite z gives a finite loss. Gradient: sigmoid(z) - t.
     """
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
-    preds, targets = _scalars(logit, target, "binary_cross_entropy_with_logits")
+    preds, targets, labels = _scalars(logit, target, "binary_cross_entropy_with_logits")
     losses = []
-    for i, (z, t) in enumerate(zip(preds, targets)):
+    for z, t, at in zip(preds, targets, labels):
         if not 0.0 <= t <= 1.0:
             raise ValueError(
-                f"binary_cross_entropy_with_logits: target [{i}] must be in [0, 1], got {t!r}"
+                f"binary_cross_entropy_with_logits: {_named('target', at)} must be in [0, 1], "
+                f"got {t!r}"
             )
         losses.append(logit_formula(VALUE_MATH, z, t) if t != 0.0 else z.softplus())
     return _reduce(losses, reduction)
 
 
+@_decides_at(0.0)
 def hinge(score: ScalarPrediction, target: ScalarTarget, reduction: Reduction = "mean") -> Value:
     """Max-margin loss L = max(0, 1 - y s) for a score s and a label y of +1 or -1.
 
@@ -460,24 +501,32 @@ def hinge(score: ScalarPrediction, target: ScalarTarget, reduction: Reduction = 
     y s < 1, else 0 (0 at the kink y s = 1, as relu at 0).
     """
     _check_reduction(reduction, "hinge")
-    preds, targets = _scalars(score, target, "hinge")
-    for i, y in enumerate(targets):
+    preds, targets, labels = _scalars(score, target, "hinge")
+    for y, at in zip(targets, labels):
         if y not in (1.0, -1.0):
+            where = f" at {at}" if at else ""
             raise ValueError(
-                f"hinge: labels must be +1 or -1, got {y!r} at [{i}]; turn 0/1 labels t into "
+                f"hinge: labels must be +1 or -1, got {y!r}{where}; turn 0/1 labels t into "
                 f"y = 2 * t - 1"
             )
     return _reduce([margin_formula(VALUE_MATH, s, y) for s, y in zip(preds, targets)], reduction)
 
 
-def l2(params: Iterable[Value] | Module) -> Value:
+class _HasParameters(Protocol):
+    def parameters(self) -> list[Value]: ...
+
+
+def l2(params: Iterable[Value] | _HasParameters) -> Value:
     """Sum of squares of the parameters: sum_i w_i^2 (no 1/2). Pass a model or Values.
 
     Add ``alpha * l2(model)`` to a loss to penalise large weights; its gradient is
     2 alpha w. (PyTorch's ``weight_decay=lambda`` adds lambda w to the gradient, which is
     the same as ``(lambda / 2) * l2``.)
     """
-    values = params.parameters() if isinstance(params, Module) else list(params)
+    # a Module, recognised by its parameters(): this module does not import nn.module,
+    # which imports it (Module.predict reads the decision thresholds)
+    parameters = getattr(params, "parameters", None)
+    values = parameters() if callable(parameters) else list(params)  # type: ignore[arg-type]
     for i, v in enumerate(values):
         if not isinstance(v, Value):
             raise TypeError(f"l2: params[{i}] is {type(v).__name__}, expected a Value")

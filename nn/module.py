@@ -25,10 +25,13 @@ Saving. `save` writes JSON: a format name and version, the class name, the
 constructor arguments (`config`) and every parameter by name. Floats are written
 with ``repr``, which reads back bit for bit. Loading parses JSON and builds only
 known classes, so a model file can never run code (no pickle). The file is written to
-a temporary file next to the target (``.<name>.<random>.tmp``) and moved over it with
-``os.replace``, so a failed save never leaves a half-written or destroyed file; an
-exception removes the temporary file, a process killed outright can leave one (safe
-to delete). Saving through a symlink writes the file the link points to.
+a temporary file next to the target (``.<name>.<pid>.<random>.tmp``) and moved over it
+with ``os.replace``, so a failed save never leaves a half-written or destroyed file; an
+exception removes the temporary file, and a process killed outright can leave one,
+which the next save of the same file removes (on POSIX, where it can tell that the
+process that wrote it is gone). Saving through a symlink writes the file the link
+points to. A path holding a NUL byte, or a loop of symbolic links, is refused naming
+the path, for saving and reading alike.
 
 Reading. Only a regular file is read (not a FIFO, a device or a folder), and only up
 to `MAX_FILE_BYTES` (64 MiB, over two million parameters; adjustable), both checked
@@ -46,20 +49,23 @@ case the model is left exactly as it was.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import math
 import os
+import re
 import stat
 import tempfile
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
-from autograd import Value
+from autograd import Value, no_grad
 from nn import _checks as checks
+from nn.losses import classifies, decision_threshold
 
 __all__ = [
     "FORMAT",
@@ -112,6 +118,28 @@ class Module:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.forward(*args, **kwargs)
+
+    def predict(self, X: Any, loss: Callable[..., Value] | None = None) -> NDArray[Any]:
+        """The model's answers for the samples X (2-D: one row each) as numbers in an
+        ndarray, without recording a graph.
+
+        Without ``loss``, or with a regression loss (`nn.mse`, `nn.sse`): the outputs,
+        shape (n,) for a model with one output, (n, k) for k outputs. With the
+        classification loss the model is trained with (see `nn.losses.classifies`):
+        each sample's class as an int, as `nn.evaluate`'s accuracy counts it: the
+        argmax of several outputs (logits); for one output, 1 where it is above the
+        loss's `nn.losses.decision_threshold` (0.5 for `binary_cross_entropy`'s
+        probabilities, 0 for logits and `hinge`'s scores), else 0.
+        """
+        rows = checks.samples("predict", "X", X)
+        if loss is not None and not callable(loss):
+            checks.fail("predict", "loss", loss, "a loss function such as nn.cross_entropy",
+                        error=TypeError)  # fmt: skip
+        with no_grad():
+            numbers = _numbers(_forward(self, rows.tolist()))
+        if loss is None or not classifies(loss):
+            return numbers
+        return _predicted_classes(numbers, decision_threshold(loss))
 
     # -------------------------------------------------------------- the tree
 
@@ -367,14 +395,17 @@ def _write_atomically(path: PathLike, text: str) -> None:
 
     os.replace is atomic on POSIX and Windows: readers see the old file or the new one,
     never a mixture, and a crash or error midway leaves the old file intact. The
-    temporary file is ``.<name>.<random>.tmp`` beside the target; an exception removes
-    it, but a process killed outright (SIGKILL, power loss) can leave one behind,
-    which is safe to delete.
+    temporary file is ``.<name>.<pid>.<random>.tmp`` beside the target; an exception
+    removes it, and one that a process killed outright (SIGKILL, power loss) left
+    behind is removed by the next save of the same file, once that process is gone.
     """
     given = os.fspath(path)
+    _check_path(given, f"cannot save to {_shown_path(given)}")
     # Through a symlink, write the file it points to (as open(path, "w") would), not
     # a new file in the link's place; realpath also resolves links to folders.
     target = os.path.realpath(given)
+    if os.path.islink(target):  # realpath stops at a link it cannot resolve: a loop
+        raise ValueError(f"cannot save to {given}: {_LOOP}")
     folder = os.path.dirname(target)
     if not os.path.isdir(folder):
         raise FileNotFoundError(
@@ -383,7 +414,9 @@ def _write_atomically(path: PathLike, text: str) -> None:
         )
     if os.path.isdir(target):
         raise IsADirectoryError(f"cannot save to {given}: it is a folder; give a file name")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(target)}.", suffix=".tmp")
+    base = os.path.basename(target)
+    _remove_stale_temporaries(folder, base)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{base}.{os.getpid()}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
@@ -400,6 +433,53 @@ def _write_atomically(path: PathLike, text: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+_LOOP = "a loop of symbolic links (a link that leads back to itself); fix or remove the link"
+
+
+def _shown_path(name: str) -> str:
+    """A path as a message shows it: as written, or quoted when it holds unprintables."""
+    return name if name.isprintable() else repr(name)
+
+
+def _check_path(name: str, context: str) -> None:
+    """Refuse a path no file can have, naming it (the OS says only "embedded null byte")."""
+    if "\0" in name:
+        raise ValueError(
+            f"{context}: the path contains a NUL byte (\\x00), which no file name can hold; "
+            f"check how the path was built"
+        )
+
+
+def _remove_stale_temporaries(folder: str, base: str) -> None:
+    """Remove the temporaries that earlier saves of ``base`` left in ``folder`` when
+    their process was killed midway (``.<base>.<pid>.<random>.tmp`` whose pid is gone).
+    A save in progress elsewhere keeps its own: its process is alive."""
+    if os.name != "posix":  # os.kill(pid, 0) tests a pid only on POSIX
+        return
+    pattern = re.compile(re.escape(f".{base}.") + r"(\d+)\.[A-Za-z0-9_]+\.tmp")
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        match = pattern.fullmatch(name)
+        if match is not None and not _process_alive(int(match.group(1))):
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(folder, name))
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)  # signal 0: nothing is sent, only whether the process exists
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):  # another user's process; not a pid at all
+        return True
+    return True
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -488,7 +568,13 @@ def read_model_file(path: PathLike, max_bytes: int | None = None) -> dict[str, A
         if max_bytes is None
         else checks.positive_int("read_model_file", "max_bytes", max_bytes)
     )
-    raw = _read_bounded(name, limit)
+    _check_path(name, _shown_path(name))
+    try:
+        raw = _read_bounded(name, limit)
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise ValueError(f"{name}: {_LOOP}") from None
+        raise
     try:
         document = json.loads(
             raw.decode("utf-8"), object_pairs_hook=_no_duplicates, parse_int=_small_int

@@ -320,6 +320,7 @@ def _check_arguments(
     checks.instance(
         who, "optimizer", optimizer, Optimizer, "an nn.optim optimizer such as Adam(params)"
     )
+    _check_optimizer_trains(model, optimizer, who)
     if scheduler is not None:
         expected = "an nn.optim scheduler or None"
         checks.instance(who, "scheduler", scheduler, (LRScheduler, ReduceLROnPlateau), expected)
@@ -334,6 +335,21 @@ def _check_arguments(
         checks.instance(who, "callbacks", callbacks, (list, tuple), expected)
         for i, c in enumerate(callbacks):
             checks.instance(who, f"callbacks[{i}]", c, Callback, expected)
+
+
+def _check_optimizer_trains(model: Module, optimizer: Optimizer, who: str) -> None:
+    """An optimizer built over another model's parameters would train nothing, silently:
+    refuse it unless it updates at least one of ``model``'s (a subset is fine-tuning)."""
+    mine = {id(p) for p in model.parameters()}
+    theirs = [p for group in optimizer.param_groups for p in group["params"]]
+    if mine and not any(id(p) in mine for p in theirs):
+        name = type(optimizer).__name__
+        raise ValueError(
+            f"{who}: the optimizer updates none of the model's parameters: its {len(theirs)} "
+            f"parameter(s) are not among the {len(mine)} of {type(model).__name__}, so "
+            f"training would change nothing. Build it from this model, e.g. "
+            f"optimizer = nn.optim.{name}(model.parameters(), ...)"
+        )
 
 
 def fit(
@@ -362,8 +378,9 @@ def fit(
     ``loss(outputs, targets)`` is one of `nn.losses` (or anything with that shape):
     ``outputs`` is the list of the model's outputs for a batch, ``targets`` the
     batch's rows of ``y`` as lists. ``optimizer`` updates ``model``'s parameters
-    (`nn.optim`); ``scheduler``, if given, steps once per epoch (a `ReduceLROnPlateau`
-    with the epoch's validation loss, or its training loss without validation data).
+    (`nn.optim`; one over none of them is refused: it would train nothing);
+    ``scheduler``, if given, steps once per epoch (a `ReduceLROnPlateau` with the
+    epoch's validation loss, or its training loss without validation data).
     ``batch_size``: None for the full batch, 1 for stochastic, k for mini-batches; the
     order is reshuffled every epoch from ``seed``. ``validation_split`` keeps the last
     fraction of (X, y) out of training, as Keras does; ``validation_data`` gives it

@@ -16,7 +16,7 @@ import nn
 def test_readme_regression_example_stops_once_every_error_is_below_the_tolerance() -> None:
     # --- the README snippet
     X, y = nn.data.water_heater(n_samples=100, seed=0)  # hot and cold water in; temp., flow out
-    valves = nn.Neuron(2, activation="linear", bias=False, rng=0)  # the flow; weights = openings
+    valves = nn.Neuron(2, activation="linear", bias=False, seed=0)  # the flow; weights = openings
     history = nn.fit(
         valves, X, y[:, 1], loss=nn.mse, optimizer=nn.optim.SGD(valves.parameters(), lr=0.003),
         epochs=500, stop_when=nn.max_error_below(0.01), progress=False,
@@ -36,7 +36,7 @@ def test_max_error_below_ends_a_regression_run_where_a_fixed_epoch_count_would_g
     X, y = nn.data.water_heater(n_samples=100, seed=0)
     runs = {}
     for stop_when in (None, nn.max_error_below(0.01)):
-        valves = nn.Neuron(2, activation="linear", bias=False, rng=0)
+        valves = nn.Neuron(2, activation="linear", bias=False, seed=0)
         runs[stop_when is None] = nn.fit(
             valves, X, y[:, 1], loss=nn.mse, optimizer=nn.optim.SGD(valves.parameters(), lr=0.003),
             epochs=200, stop_when=stop_when, progress=False, seed=0,

@@ -10,14 +10,8 @@ from typing import Any
 import numpy as np
 
 from autograd import Value
-from nn.optim.optimizer import (
-    Array,
-    Buffers,
-    Optimizer,
-    coupled_weight_decay,
-    decayed_gradient_array,
-    maximised,
-)
+from nn.optim.flat import Array, ArrayBuffers, decayed_gradient_array
+from nn.optim.optimizer import Buffers, Optimizer, coupled_weight_decay, maximised
 
 __all__ = ["Adagrad", "adagrad", "adagrad_arrays"]
 
@@ -130,4 +124,11 @@ class Adagrad(Optimizer):
         # accumulator value has done its work there.
         rule = {k: v for k, v in hypers.items() if k != "initial_accumulator_value"}
         new, sums = adagrad(datas, grads, buffers["sum"], step=t, **rule)
+        return new, {"sum": sums}
+
+    def _update_arrays(
+        self, hypers: Mapping[str, Any], datas: Array, grads: Array, buffers: ArrayBuffers, t: int
+    ) -> tuple[Array, ArrayBuffers]:
+        rule = {k: v for k, v in hypers.items() if k != "initial_accumulator_value"}
+        new, sums = adagrad_arrays(datas, grads, buffers["sum"], step=t, **rule)
         return new, {"sum": sums}

@@ -11,16 +11,8 @@ from typing import Any
 import numpy as np
 
 from autograd import Value
-from nn.optim.optimizer import (
-    Array,
-    ArrayBuffers,
-    Buffers,
-    Optimizer,
-    blend_array,
-    coupled_weight_decay,
-    decayed_gradient_array,
-    maximised,
-)
+from nn.optim.flat import Array, ArrayBuffers, blend_array, decayed_gradient_array
+from nn.optim.optimizer import Buffers, Optimizer, coupled_weight_decay, maximised
 
 __all__ = ["Adam", "AdamW", "adam", "adam_arrays"]
 
@@ -163,6 +155,20 @@ class Adam(Optimizer):
         t: int,
     ) -> tuple[list[float], Buffers]:
         return adam(
+            datas,
+            grads,
+            buffers.get("exp_avg"),
+            buffers.get("exp_avg_sq"),
+            buffers.get("max_exp_avg_sq"),
+            step=t,
+            decoupled_weight_decay=self._decoupled_weight_decay,
+            **hypers,
+        )
+
+    def _update_arrays(
+        self, hypers: Mapping[str, Any], datas: Array, grads: Array, buffers: ArrayBuffers, t: int
+    ) -> tuple[Array, ArrayBuffers]:
+        return adam_arrays(
             datas,
             grads,
             buffers.get("exp_avg"),

@@ -28,6 +28,9 @@ Two promises on top of PyTorch's:
 
 The update loops run over plain Python floats (one list per buffer per parameter
 group): for scalar parameters that is much faster than per-parameter dicts or numpy.
+Each rule also has a twin over float64 arrays (``sgd_arrays``, ...; see
+``nn/optim/flat.py``), bit for bit the same, which `Optimizer.step_arrays` runs over
+flat parameter and gradient buffers (a subclass gives it ``_update_arrays``).
 """
 
 from __future__ import annotations
@@ -41,19 +44,18 @@ from types import FrameType
 from typing import Any, ClassVar
 
 import numpy as np
-from numpy.typing import NDArray
 
 from autograd import Value
 from nn import _checks as checks
+from nn.optim.flat import Array, ArrayBuffers, check_finite_array, checked_flat
 
 __all__ = ["HYPER_CHECKS", "SCHEDULER_KEYS", "Optimizer"]
 
 _isfinite = math.isfinite
 
 Buffers = dict[str, list[float]]
-# The array rules' (``sgd_arrays``, ...) operands: float64 vectors, one entry a parameter.
-Array = NDArray[np.float64]
-ArrayBuffers = dict[str, Array]
+# What a group keeps: lists after `step`, float64 arrays after `step_arrays`.
+StoredBuffers = Mapping[str, "list[float] | Array"]
 ParamGroup = dict[str, Any]
 Check = Callable[[str, str, Any], Any]
 
@@ -252,7 +254,7 @@ class Optimizer:
         self._hyper_table = _table(type(self), self._hyper_names, self.hyper_checks)
         self.defaults: dict[str, Any] = self._checked_hypers(hypers, "defaults")
         self.param_groups: list[ParamGroup] = []
-        self._buffers: list[Buffers] = []
+        self._buffers: list[StoredBuffers] = []
         self._steps: list[int] = []
         items = list(params)
         if not items:
@@ -376,7 +378,7 @@ class Optimizer:
         datas = [p.data for p in params]
         try:
             new_datas, new_buffers = self._update(
-                hypers, datas, grads, self._buffers[gi], self._steps[gi] + 1
+                hypers, datas, grads, _as_lists(self._buffers[gi]), self._steps[gi] + 1
             )
         except (ZeroDivisionError, OverflowError) as error:
             raise ValueError(
@@ -399,6 +401,70 @@ class Optimizer:
         """One group's new parameter values and buffers at step `t` (1-based); writes nothing."""
         raise NotImplementedError(f"{type(self).__name__} does not implement _update")
 
+    def step_arrays(self, params: Array, grads: Array) -> None:
+        """`step` over flat float64 buffers instead of the Values: same rule, same bits.
+
+        For callers that keep the parameters in one array (compiled training):
+        ``params`` holds the current values of every parameter of this optimizer and
+        ``grads`` their gradients, both 1-D float64 numpy arrays numbered as
+        ``state_dict`` numbers the parameters (group 0's in order, then group 1's, ...).
+        ``params`` is updated in place; the Values are neither read nor written (the
+        caller copies ``params`` back into them when a user may look). Everything else
+        is `step`'s: hyper-parameters edited by a scheduler apply, the state and step
+        counts advance (``state_dict`` reads the same), the result is bit for bit what
+        `step` writes, and it is all or nothing: a non-finite gradient (or update) raises
+        ValueError naming the parameter before anything is written.
+        """
+        name = f"{type(self).__name__}.step_arrays"
+        size = sum(len(group["params"]) for group in self.param_groups)
+        params = checked_flat(name, "params", params, size, writable=True)
+        grads = checked_flat(name, "grads", grads, size, writable=False)
+        plans = []
+        start = 0
+        with np.errstate(all="ignore"):  # a 0/0 or an overflow is caught by the checks
+            for gi, group in enumerate(self.param_groups):
+                stop = start + len(group["params"])
+                plans.append((start, stop, *self._plan_arrays(gi, group, params, grads, start)))
+                start = stop
+        received: list[FrameType | None] = []
+        previous = _hold_sigint(received)
+        try:
+            for gi, (start, stop, new_datas, new_buffers) in enumerate(plans):
+                params[start:stop] = new_datas
+                self._buffers[gi] = new_buffers
+                self._steps[gi] += 1
+        finally:
+            if previous is not None:
+                _release_sigint(previous, received)
+
+    def _plan_arrays(
+        self, gi: int, group: ParamGroup, params: Array, grads: Array, start: int
+    ) -> tuple[Array, ArrayBuffers]:
+        """`_plan` over the group's slice of the flat buffers; writes nothing."""
+        name = type(self).__name__
+        checked = self._checked_hypers(
+            {k: v for k, v in group.items() if k != "params"}, f"param_groups[{gi}]"
+        )
+        hypers = {key: checked[key] for key in self._hyper_names}
+        where = _parameter_namer(group["params"], gi)
+        stop = start + len(group["params"])
+        fail = f"{name}.step_arrays: nothing was updated:"
+        check_finite_array(grads[start:stop], where, f"{fail} the gradient")
+        buffers = {k: np.asarray(v, dtype=np.float64) for k, v in self._buffers[gi].items()}
+        new_datas, new_buffers = self._update_arrays(
+            hypers, params[start:stop], grads[start:stop], buffers, self._steps[gi] + 1
+        )
+        check_finite_array(new_datas, where, f"{fail} the new value")
+        for key, values in new_buffers.items():
+            check_finite_array(values, where, f"{fail} the {key!r} buffer")
+        return new_datas, new_buffers
+
+    def _update_arrays(
+        self, hypers: Mapping[str, Any], datas: Array, grads: Array, buffers: ArrayBuffers, t: int
+    ) -> tuple[Array, ArrayBuffers]:
+        """`_update` over arrays (the rule's ``*_arrays`` twin); writes nothing."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement _update_arrays")
+
     # -------------------------------------------------------------- state
 
     @property
@@ -418,7 +484,7 @@ class Optimizer:
         if self._counts_steps and (buffers or self._steps[gi]):
             entry["step"] = float(self._steps[gi])
         for key, values in buffers.items():
-            entry[key] = values[j]
+            entry[key] = float(values[j])
         return entry
 
     def state_dict(self) -> dict[str, Any]:
@@ -578,6 +644,11 @@ def _parameter_namer(params: list[Value], gi: int) -> Callable[[int], str]:
     return lambda j: "parameter " + _parameter_name(params[j], gi, j)
 
 
+def _as_lists(buffers: StoredBuffers) -> Buffers:
+    """A group's buffers as lists of floats (`step_arrays` leaves arrays)."""
+    return {k: v if isinstance(v, list) else v.tolist() for k, v in buffers.items()}
+
+
 def maximised(grads: list[float], maximize: bool) -> list[float]:
     """Gradient ascent is descent on -grad; torch negates before weight decay."""
     return [-g for g in grads] if maximize else grads
@@ -590,34 +661,3 @@ def coupled_weight_decay(
     if not weight_decay:
         return grads
     return [g + weight_decay * x for g, x in zip(grads, params)]
-
-
-def decayed_gradient_array(
-    grads: Array, params: Array, weight_decay: float, maximize: bool
-) -> Array:
-    """`maximised` then `coupled_weight_decay` over arrays, the same float operations.
-
-    The result may be `grads` itself (neither option set): callers never write into it.
-    """
-    g = np.negative(grads) if maximize else grads
-    if weight_decay:
-        g = g + weight_decay * params
-    return g
-
-
-def blend_array(
-    decay: float, old: Array | None, weight: float, g: Array, *, squared: bool = False
-) -> Array:
-    """``decay * old + weight * g`` (``+ weight * g * g`` when `squared`) as a new
-    array, rounded as the per-float rules round it; a missing `old` counts as zeros.
-
-    ``weight * g * g`` is ``(weight * g) * g``, as Python evaluates it. Zeros are added
-    rather than skipped because the per-float rules add them too, and
-    ``0.0 + (-0.0)`` is ``+0.0``: skipping would change the sign of a zero.
-    """
-    term = weight * g
-    if squared:
-        term *= g
-    out = decay * (np.zeros_like(g) if old is None else old)
-    out += term
-    return out

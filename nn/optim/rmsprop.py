@@ -10,16 +10,8 @@ from typing import Any
 import numpy as np
 
 from autograd import Value
-from nn.optim.optimizer import (
-    Array,
-    ArrayBuffers,
-    Buffers,
-    Optimizer,
-    blend_array,
-    coupled_weight_decay,
-    decayed_gradient_array,
-    maximised,
-)
+from nn.optim.flat import Array, ArrayBuffers, blend_array, decayed_gradient_array
+from nn.optim.optimizer import Buffers, Optimizer, coupled_weight_decay, maximised
 
 __all__ = ["RMSprop", "rmsprop", "rmsprop_arrays"]
 
@@ -161,6 +153,18 @@ class RMSprop(Optimizer):
         t: int,
     ) -> tuple[list[float], Buffers]:
         return rmsprop(
+            datas,
+            grads,
+            buffers.get("square_avg"),
+            buffers.get("grad_avg"),
+            buffers.get("momentum_buffer"),
+            **hypers,
+        )
+
+    def _update_arrays(
+        self, hypers: Mapping[str, Any], datas: Array, grads: Array, buffers: ArrayBuffers, t: int
+    ) -> tuple[Array, ArrayBuffers]:
+        return rmsprop_arrays(
             datas,
             grads,
             buffers.get("square_avg"),

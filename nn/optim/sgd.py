@@ -8,15 +8,8 @@ from typing import Any
 import numpy as np
 
 from autograd import Value
-from nn.optim.optimizer import (
-    Array,
-    Buffers,
-    Optimizer,
-    blend_array,
-    coupled_weight_decay,
-    decayed_gradient_array,
-    maximised,
-)
+from nn.optim.flat import Array, ArrayBuffers, blend_array, decayed_gradient_array
+from nn.optim.optimizer import Buffers, Optimizer, coupled_weight_decay, maximised
 
 __all__ = ["SGD", "sgd", "sgd_arrays"]
 
@@ -135,4 +128,10 @@ class SGD(Optimizer):
         t: int,
     ) -> tuple[list[float], Buffers]:
         new, buf = sgd(datas, grads, buffers.get("momentum_buffer"), **hypers)
+        return new, {} if buf is None else {"momentum_buffer": buf}
+
+    def _update_arrays(
+        self, hypers: Mapping[str, Any], datas: Array, grads: Array, buffers: ArrayBuffers, t: int
+    ) -> tuple[Array, ArrayBuffers]:
+        new, buf = sgd_arrays(datas, grads, buffers.get("momentum_buffer"), **hypers)
         return new, {} if buf is None else {"momentum_buffer": buf}

@@ -500,3 +500,13 @@ def test_edge_labels_overlap_no_box_and_no_other_label(browser: Any, tmp_path: P
         for n, label in enumerate(labels):
             assert all(apart(label, box) for box in boxes)
             assert all(apart(label, other) for other in labels[n + 1 :])
+
+
+def test_collapsed_inputs_are_not_counted_into_the_boxes() -> None:
+    xs = [Value(float(i), label=f"x{i}") for i in range(300)]
+    ws = [Value(0.01, label=f"w.{i}") for i in range(300)]
+    root = autograd.dot(xs, ws).tanh()  # 602 Values; collapsed, 2 are drawn
+    data = page_data(autograd.explore(root, collapse=True))
+    drawn = [n for n in data["nodes"] if n.get("drawn", True)]
+    assert [n["op"] for n in drawn] == ["dot", "tanh"]
+    assert all(n["group"] == -1 for n in drawn)  # two Values: shown as themselves

@@ -24,7 +24,7 @@ ACTIVATION_FORMULAS: dict[str, Callable[[float], float]] = {
 
 @pytest.mark.parametrize("name", list(ACTIVATION_FORMULAS))
 def test_neuron_computes_activation_of_weighted_sum(name: str) -> None:
-    neuron = nn.Neuron(3, activation=name, init=init.uniform(-1.0, 1.0), rng=0)
+    neuron = nn.Neuron(3, activation=name, init=init.uniform(-1.0, 1.0), seed=0)
     assert neuron.b is not None
     for x in ([0.5, -1.5, 2.0], [-0.3, 0.1, -0.7]):
         s = sum(w.data * xi for w, xi in zip(neuron.w, x)) + neuron.b.data
@@ -32,7 +32,7 @@ def test_neuron_computes_activation_of_weighted_sum(name: str) -> None:
 
 
 def test_neuron_graph_is_one_linear_node_then_activation() -> None:
-    neuron = nn.Neuron(4, activation="tanh", rng=0)
+    neuron = nn.Neuron(4, activation="tanh", seed=0)
     out = neuron([1.0, 2.0, 3.0, 4.0])
     assert out.op == "tanh"
     (net,) = out.parents
@@ -61,7 +61,7 @@ def _shape(v: Value) -> list[tuple[str, float, list[object], tuple[float, ...]]]
 def test_layer_builds_the_same_graph_as_calling_each_neuron(
     x: list[Value | float], bias: bool
 ) -> None:
-    layer = nn.Layer(3, 4, activation="relu", bias=bias, rng=0)
+    layer = nn.Layer(3, 4, activation="relu", bias=bias, seed=0)
     by_layer = layer(x)
     by_neuron = [neuron(x) for neuron in layer.neurons]
     assert [_shape(v) for v in by_layer] == [_shape(v) for v in by_neuron]
@@ -78,8 +78,8 @@ def _flat(outputs: object) -> list[Value]:
 @pytest.mark.parametrize(
     "model",
     [
-        nn.Neuron(3, activation="sigmoid", rng=0),
-        nn.Layer(3, 4, activation="relu", rng=0),
+        nn.Neuron(3, activation="sigmoid", seed=0),
+        nn.Layer(3, 4, activation="relu", seed=0),
         nn.MLP(3, [4, 4, 2], activation="tanh", seed=0),
         nn.MLP(3, [4, 1], activation="relu", seed=0),
         nn.MLP(3, [2], bias=False, seed=0),
@@ -109,7 +109,7 @@ def test_a_batch_of_value_inputs_sends_gradients_to_every_sample() -> None:
 
 
 def test_linear_neuron_without_bias_is_a_single_dot_node() -> None:
-    neuron = nn.Neuron(2, activation="linear", bias=False, rng=0)
+    neuron = nn.Neuron(2, activation="linear", bias=False, seed=0)
     out = neuron([1.0, 2.0])
     assert out.op == "dot"
     assert neuron.b is None
@@ -117,7 +117,7 @@ def test_linear_neuron_without_bias_is_a_single_dot_node() -> None:
 
 
 def test_gradients_flow_to_value_inputs_and_weights() -> None:
-    neuron = nn.Neuron(3, activation="sigmoid", init=init.uniform(-1.0, 1.0), rng=1)
+    neuron = nn.Neuron(3, activation="sigmoid", init=init.uniform(-1.0, 1.0), seed=1)
     xs = [Value(0.2), Value(-0.4), Value(1.1)]
     params = neuron.parameters()
     gradcheck(lambda *v: neuron(list(v[:3])), [*xs])
@@ -128,7 +128,7 @@ def test_custom_callable_activation() -> None:
     def square(v: Value) -> Value:
         return v * v
 
-    neuron = nn.Neuron(2, activation=square, init=init.uniform(-1.0, 1.0), rng=0)
+    neuron = nn.Neuron(2, activation=square, init=init.uniform(-1.0, 1.0), seed=0)
     assert neuron.b is not None
     s = neuron.w[0].data * 3.0 + neuron.w[1].data * -1.0 + neuron.b.data
     assert neuron([3.0, -1.0]).data == pytest.approx(s * s)
@@ -175,7 +175,7 @@ def test_inputs_floats_tuple_numpy_and_values_agree() -> None:
 
 
 def test_numpy_input_becomes_plain_float_constants() -> None:
-    neuron = nn.Neuron(2, rng=0)
+    neuron = nn.Neuron(2, seed=0)
     out = neuron(np.array([1.5, -2.5]))
     net = out.parents[0]
     assert net.local_grads == (1.5, -2.5, 1.0)
@@ -185,8 +185,8 @@ def test_numpy_input_becomes_plain_float_constants() -> None:
 @pytest.mark.parametrize(
     ("module", "name", "n"),
     [
-        (nn.Neuron(3, rng=0), "Neuron", 3),
-        (nn.Layer(3, 2, rng=0), "Layer", 3),
+        (nn.Neuron(3, seed=0), "Neuron", 3),
+        (nn.Layer(3, 2, seed=0), "Layer", 3),
         (nn.MLP(3, [2, 1], seed=0), "MLP", 3),
     ],
 )
@@ -206,7 +206,7 @@ def test_wrong_input_length_names_expected_and_given(module: nn.Module, name: st
 
 
 def test_layer_returns_a_list_and_mlp_unwraps_a_single_output() -> None:
-    layer = nn.Layer(2, 1, rng=0)
+    layer = nn.Layer(2, 1, seed=0)
     out = layer([1.0, 2.0])
     assert isinstance(out, list) and len(out) == 1
     single = nn.MLP(2, [3, 1], seed=0)([1.0, 2.0])
@@ -295,7 +295,7 @@ def test_bad_sizes_and_flags_name_the_argument(
             ValueError,
             "MLP: seed must be None, an int >= 0 or a numpy Generator; got seed=-1",
         ),
-        (lambda: nn.Layer(2, 1, rng=1.5), TypeError, "Layer: rng must be None, an int >= 0"),
+        (lambda: nn.Layer(2, 1, seed=1.5), TypeError, "Layer: seed must be None, an int >= 0"),
     ],
 )
 def test_bad_init_and_seed(
@@ -333,14 +333,14 @@ def test_same_seed_same_model_different_seed_different_model() -> None:
     ga = nn.MLP(3, [8, 2], seed=np.random.default_rng(5))
     gb = nn.MLP(3, [8, 2], seed=np.random.default_rng(5))
     assert ga.state_dict() == gb.state_dict()
-    assert nn.Layer(2, 3, rng=1).state_dict() == nn.Layer(2, 3, rng=1).state_dict()
-    assert nn.Neuron(2, rng=1).state_dict() == nn.Neuron(2, rng=1).state_dict()
+    assert nn.Layer(2, 3, seed=1).state_dict() == nn.Layer(2, 3, seed=1).state_dict()
+    assert nn.Neuron(2, seed=1).state_dict() == nn.Neuron(2, seed=1).state_dict()
 
 
 def test_default_init_is_xavier_for_tanh_and_he_for_relu() -> None:
     # biases start at 0; weights lie within the limit and actually reach near it
     for activation, limit in (("tanh", math.sqrt(6 / (50 + 40))), ("relu", math.sqrt(6 / 50))):
-        layer = nn.Layer(50, 40, activation=activation, rng=0)
+        layer = nn.Layer(50, 40, activation=activation, seed=0)
         w = np.array([[v.data for v in n.w] for n in layer.neurons])
         assert np.abs(w).max() <= limit
         assert np.abs(w).max() > 0.95 * limit
@@ -371,7 +371,7 @@ def test_from_weights_builds_a_given_neuron() -> None:
 
 
 def test_layer_repr_and_neuron_count() -> None:
-    layer = nn.Layer(3, 5, activation="leaky_relu", bias=False, rng=0)
+    layer = nn.Layer(3, 5, activation="leaky_relu", bias=False, seed=0)
     assert (
         repr(layer) == "Layer(in_features=3, out_features=5, activation='leaky_relu', bias=False)"
     )
@@ -406,3 +406,24 @@ def test_layers_and_losses_tell_a_batch_from_a_sample_by_one_rule(x: object, bat
     per_sample = [out] if not batch else out
     by_hand = sum(0.5 * ((v.data - t) ** 2) for o in per_sample for v, t in zip(o, [0.0, 1.0]))
     assert nn.sse(out, targets).data == pytest.approx(by_hand)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda **kw: nn.Neuron(2, **kw),
+        lambda **kw: nn.Layer(2, 3, **kw),
+        lambda **kw: nn.MLP(2, [3, 1], **kw),
+    ],
+    ids=["Neuron", "Layer", "MLP"],
+)
+def test_neuron_layer_and_mlp_take_seed_and_refuse_rng_naming_seed(
+    build: Callable[..., nn.Module],
+) -> None:
+    # one name for the weights' seed, as fit and the datasets have it
+    assert build(seed=7).state_dict() == build(seed=7).state_dict()
+    assert build(seed=7).state_dict() != build(seed=8).state_dict()
+    with pytest.raises(TypeError, match=r"rng= is now called seed=.*pass seed=0"):
+        build(rng=0)
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'sede'"):
+        build(sede=0)

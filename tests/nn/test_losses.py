@@ -212,7 +212,7 @@ def test_binary_cross_entropy_at_zero_or_one_points_to_the_logits_version(p: flo
         nn.binary_cross_entropy(Value(p), 1.0)
     saturated = Value(40.0).sigmoid()
     assert saturated.data == 1.0
-    with pytest.raises(ValueError, match=r"probability \[0\] is 1.0"):
+    with pytest.raises(ValueError, match=r"probability is 1.0"):
         nn.binary_cross_entropy(saturated, 0.0)
 
 
@@ -332,7 +332,7 @@ ERRORS: list[tuple[Callable[[], object], type[Exception], str]] = [
         "one sample .* but the target is a list of 2 lists.*one target row \\[t\\] per prediction",
     ),
     (lambda: nn.sse([1.0, 2.0], [1.0, 2.0]), TypeError, "prediction output 0 must be a Value"),
-    (lambda: nn.sse(vals([1.0]), ["1"]), TypeError, "sse: target 0 must be a finite number; .*str"),
+    (lambda: nn.sse(vals([1.0]), ["1"]), TypeError, "sse: target must be a finite number; .*str"),
     (lambda: nn.sse(vals([1.0]), [math.nan]), ValueError, "must be a finite number; .*nan"),
     (lambda: nn.sse(vals([1.0]), [True]), TypeError, "must be a finite number; .*True \\(bool\\)"),
     (
@@ -376,9 +376,9 @@ ERRORS: list[tuple[Callable[[], object], type[Exception], str]] = [
         "reduction must be",
     ),  # type: ignore[arg-type]
     (
-        lambda: nn.binary_cross_entropy(Value(0.5), 1.5),
+        lambda: nn.binary_cross_entropy(vals([0.5, 0.5]), [0.0, 1.5]),
         ValueError,
-        r"target \[0\] must be in \[0, 1\]",
+        r"target \[1\] must be in \[0, 1\]",
     ),
     (lambda: nn.binary_cross_entropy(Value(1.5), 1.0), ValueError, "strictly between 0 and 1"),
     (
@@ -479,3 +479,20 @@ def test_losses_build_small_graphs() -> None:
     assert loss.op == "* 0.5" and loss.parents[0].op == "dot"
     ce = nn.cross_entropy(out, 1)
     assert ce.op == "neg" and ce.parents[0].op == "log_softmax"
+
+
+ONE_LOGIT = [
+    # (logits with one output per sample, targets): one sample and a batch of two
+    (lambda: [Value(0.3)], 0),
+    (lambda: Value(0.3), [1.0]),
+    (lambda: [[Value(0.3)], [Value(-2.0)]], [0, 0]),
+]
+
+
+@pytest.mark.parametrize(("logits", "target"), ONE_LOGIT)
+def test_cross_entropy_of_one_logit_is_refused_not_a_loss_of_zero(
+    logits: Callable[[], object], target: object
+) -> None:
+    # softmax of a single logit is 1 whatever the logit: the loss would be 0 and train nothing
+    with pytest.raises(ValueError, match=r"1 output.*one output \(logit\) per class.*with_logits"):
+        nn.cross_entropy(logits(), target)  # type: ignore[arg-type]

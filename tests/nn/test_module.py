@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
+import subprocess
+import sys
+import time
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -23,9 +27,9 @@ class Pair(Module):
     def __init__(self) -> None:
         self.scale = Value(2.0)
         self.left = nn.MLP(2, [2, 1], seed=1)
-        self.right = nn.Neuron(2, activation="relu", rng=2)
+        self.right = nn.Neuron(2, activation="relu", seed=2)
         self.offsets = (Value(0.5), Value(-0.5))
-        self.heads = [nn.Neuron(1, rng=3), nn.Neuron(1, rng=4)]
+        self.heads = [nn.Neuron(1, seed=3), nn.Neuron(1, seed=4)]
         self.sizes = [1, 2, 3]  # not parameters: plain numbers
         self._cache = [Value(9.0)]  # private: skipped
         self.label_parameters()
@@ -86,10 +90,10 @@ def test_labels_are_full_dotted_names_from_the_top_level_model() -> None:
     for name, p in model.named_parameters():
         assert p.label == name
     # a Layer built on its own is labelled relative to itself
-    layer = nn.Layer(2, 2, rng=0)
+    layer = nn.Layer(2, 2, seed=0)
     assert layer.neurons[1].b is not None
     assert layer.neurons[1].b.label == "neurons.1.b"
-    assert nn.Neuron(2, rng=0).w[0].label == "w.0"
+    assert nn.Neuron(2, seed=0).w[0].label == "w.0"
 
 
 def test_label_parameters_with_prefix() -> None:
@@ -104,8 +108,8 @@ def test_label_parameters_with_prefix() -> None:
 def test_shared_parameter_is_listed_once() -> None:
     class Tied(Module):
         def __init__(self) -> None:
-            self.a = nn.Neuron(2, rng=0)
-            self.b = nn.Neuron(2, rng=1)
+            self.a = nn.Neuron(2, seed=0)
+            self.b = nn.Neuron(2, seed=1)
             self.b.w[0] = self.a.w[0]
 
     model = Tied()
@@ -178,7 +182,7 @@ def test_load_state_dict_round_trip_between_models() -> None:
 
 
 def test_load_state_dict_accepts_ints_and_numpy_scalars() -> None:
-    model = nn.Neuron(2, rng=0)
+    model = nn.Neuron(2, seed=0)
     model.load_state_dict({"w.0": 1, "w.1": np.float32(0.5), "b": np.int64(-2)})
     assert model.state_dict() == OrderedDict([("w.0", 1.0), ("w.1", 0.5), ("b", -2.0)])
     assert all(type(x) is float for x in model.state_dict().values())
@@ -228,7 +232,7 @@ def test_load_state_dict_refusals_leave_the_model_unchanged(kind: str) -> None:
 
 
 def test_load_state_dict_lists_missing_and_unexpected_together() -> None:
-    model = nn.Neuron(2, rng=0)
+    model = nn.Neuron(2, seed=0)
     with pytest.raises(ValueError) as info:
         model.load_state_dict({"w.0": 1.0, "weight.1": 2.0, "bias": 0.0})
     message = str(info.value)
@@ -237,7 +241,7 @@ def test_load_state_dict_lists_missing_and_unexpected_together() -> None:
 
 
 def test_load_state_dict_non_strict_loads_the_matching_names() -> None:
-    model = nn.Neuron(2, rng=0)
+    model = nn.Neuron(2, seed=0)
     result = model.load_state_dict({"w.0": 3.0, "extra": 1.0}, strict=False)
     assert result.missing_keys == ["w.1", "b"]
     assert result.unexpected_keys == ["extra"]
@@ -250,7 +254,7 @@ def test_load_state_dict_non_strict_loads_the_matching_names() -> None:
 
 def test_load_state_dict_needs_a_mapping() -> None:
     with pytest.raises(TypeError, match="mapping of name -> number"):
-        nn.Neuron(1, rng=0).load_state_dict([("w.0", 1.0), ("b", 0.0)])  # type: ignore[arg-type]
+        nn.Neuron(1, seed=0).load_state_dict([("w.0", 1.0), ("b", 0.0)])  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------------ save / load
@@ -281,8 +285,8 @@ def test_save_then_load_model_is_bit_identical(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "model",
     [
-        nn.Neuron(3, activation="sigmoid", bias=False, rng=0),
-        nn.Layer(2, 3, activation="relu", rng=0),
+        nn.Neuron(3, activation="sigmoid", bias=False, seed=0),
+        nn.Layer(2, 3, activation="relu", seed=0),
         nn.MLP(2, [1], activation="linear", output_activation="tanh", seed=0, bias=False),
     ],
     ids=["neuron", "layer", "mlp"],
@@ -346,7 +350,7 @@ def test_builtin_activation_passed_as_a_function_is_saved_by_name(tmp_path: Path
 
 
 def test_save_refuses_non_finite_parameters_and_keeps_the_old_file(tmp_path: Path) -> None:
-    model = nn.Neuron(2, rng=0)
+    model = nn.Neuron(2, seed=0)
     path = tmp_path / "m.json"
     model.save(path)
     old = path.read_bytes()
@@ -359,7 +363,7 @@ def test_save_refuses_non_finite_parameters_and_keeps_the_old_file(tmp_path: Pat
 def test_save_failure_midway_keeps_the_old_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    model = nn.Neuron(2, rng=0)
+    model = nn.Neuron(2, seed=0)
     path = tmp_path / "m.json"
     model.save(path)
     old = path.read_bytes()
@@ -472,7 +476,7 @@ def test_load_into_a_different_shape_or_class_is_refused(tmp_path: Path) -> None
         other.load(path)
     assert other.state_dict() == before
     with pytest.raises(ValueError, match="holds a MLP, not a Layer"):
-        nn.Layer(2, 3, rng=0).load(path)
+        nn.Layer(2, 3, seed=0).load(path)
 
 
 def test_a_custom_module_saves_its_parameters_and_loads_them_by_hand(tmp_path: Path) -> None:
@@ -595,7 +599,7 @@ def test_deep_json_and_huge_ints_are_value_errors_naming_the_file(
 
 
 def test_a_huge_int_parameter_is_a_bad_value_not_an_overflow() -> None:
-    model = nn.Neuron(1, rng=0)
+    model = nn.Neuron(1, seed=0)
     before = model.state_dict()
     with pytest.raises(ValueError, match=r"'w\.0' is an int of about 401 digits"):
         model.load_state_dict({"w.0": 10**400, "b": 0.0})
@@ -618,18 +622,160 @@ def test_saving_through_a_symlink_writes_its_target(tmp_path: Path) -> None:
 def test_saving_into_a_missing_folder_names_the_target_and_the_folder(tmp_path: Path) -> None:
     path = tmp_path / "missing" / "m.json"
     with pytest.raises(FileNotFoundError) as info:
-        nn.Neuron(1, rng=0).save(path)
+        nn.Neuron(1, seed=0).save(path)
     message = str(info.value)
     assert f"cannot save to {path}: the folder {path.parent} does not exist" in message
     assert ".tmp" not in message
 
 
 def test_the_temporary_file_pattern_is_documented() -> None:
-    assert ".<name>.<random>.tmp" in (nn.module._write_atomically.__doc__ or "")
+    assert ".<name>.<pid>.<random>.tmp" in (nn.module._write_atomically.__doc__ or "")
     assert "killed" in (nn.module._write_atomically.__doc__ or "")
 
 
 def test_load_state_dict_strict_must_be_a_bool() -> None:
-    model = nn.Neuron(1, rng=0)
+    model = nn.Neuron(1, seed=0)
     with pytest.raises(TypeError, match="load_state_dict: strict must be True or False"):
         model.load_state_dict(model.state_dict(), strict="no")  # type: ignore[arg-type]
+
+
+def _numpy_mlp(model: nn.MLP, X: np.ndarray) -> np.ndarray:
+    """The MLP's outputs by hand: tanh hidden layers, a linear output layer."""
+    out = X
+    for k, layer in enumerate(model.layers):
+        W = np.array([[w.data for w in n.w] for n in layer.neurons])
+        b = np.array([n.b.data for n in layer.neurons if n.b is not None])
+        out = out @ W.T + b
+        out = np.tanh(out) if k < len(model.layers) - 1 else out
+    return out
+
+
+def test_predict_gives_the_outputs_as_an_ndarray_recording_no_graph() -> None:
+    X, _ = nn.data.make_moons(n_samples=12, noise=0.1, seed=0)
+    model = nn.MLP(2, [5, 3], seed=0)
+    outputs = model.predict(X)
+    assert isinstance(outputs, np.ndarray) and outputs.dtype == np.float64
+    assert outputs.shape == (12, 3)
+    np.testing.assert_allclose(outputs, _numpy_mlp(model, X), rtol=1e-12, atol=1e-12)
+    # a regression loss changes nothing: outputs are the answer
+    assert np.array_equal(model.predict(X, loss=nn.mse), outputs)
+    one = nn.MLP(2, [5, 1], seed=0)
+    assert one.predict(X.tolist()).shape == (12,)  # a list of rows too; one output: (n,)
+    assert all(p.grad == 0.0 for p in model.parameters())
+
+
+def test_predict_with_a_classification_loss_gives_classes_as_evaluate_counts_them() -> None:
+    X, y = nn.data.make_moons(n_samples=40, noise=0.1, seed=0)
+    model = nn.MLP(2, [5, 2], seed=1)
+    classes = model.predict(X, loss=nn.cross_entropy)
+    assert classes.dtype == np.int64
+    assert np.array_equal(classes, np.argmax(_numpy_mlp(model, X), axis=1))
+    accuracy = nn.evaluate(model, X, y, loss=nn.cross_entropy)["accuracy"]
+    assert np.mean(classes == y) == pytest.approx(accuracy)
+
+
+@pytest.mark.parametrize(
+    ("loss", "output_activation", "threshold"),
+    [
+        (nn.binary_cross_entropy, "sigmoid", 0.5),  # a probability
+        (nn.binary_cross_entropy_with_logits, None, 0.0),  # a logit
+        (nn.hinge, None, 0.0),  # a score
+    ],
+)
+def test_predict_of_a_one_output_classifier_splits_at_the_losss_threshold(
+    loss: Any, output_activation: str | None, threshold: float
+) -> None:
+    X, y = nn.data.make_moons(n_samples=40, noise=0.1, seed=0)
+    model = nn.MLP(2, [5, 1], output_activation=output_activation, seed=2)
+    raw = _numpy_mlp(model, X)[:, 0]
+    raw = 1.0 / (1.0 + np.exp(-raw)) if output_activation == "sigmoid" else raw
+    assert np.array_equal(model.predict(X, loss=loss), (raw > threshold).astype(np.int64))
+    labels = 2 * y - 1 if loss is nn.hinge else y
+    accuracy = nn.evaluate(model, X, labels, loss=loss, metrics=["accuracy"])["accuracy"]
+    assert np.mean(model.predict(X, loss=loss) == y) == pytest.approx(accuracy)
+
+
+def test_predict_works_for_a_module_that_takes_one_sample_at_a_time() -> None:
+    class Doubler(Module):
+        def __init__(self) -> None:
+            self.w = Value(2.0)
+
+        def forward(self, x: Any) -> Value:
+            return self.w * x[0]
+
+    assert Doubler().predict([[1.0], [-3.0]]).tolist() == [2.0, -6.0]
+
+
+def test_predict_refuses_a_single_row_naming_the_fix() -> None:
+    with pytest.raises(ValueError, match=r"predict: X must be 2-D.*one row per sample"):
+        nn.MLP(2, [1], seed=0).predict(np.array([0.5, 0.5]))
+
+
+def test_a_symlink_loop_is_refused_naming_the_file_for_loading_and_saving(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.symlink_to(b)
+    b.symlink_to(a)
+    model = nn.MLP(2, [1], seed=0)
+    loop = r"a loop of symbolic links"
+    with pytest.raises(ValueError, match=rf"^{re.escape(str(a))}: {loop}"):
+        nn.load_model(a)
+    with pytest.raises(ValueError, match=rf"^{re.escape(str(a))}: {loop}"):
+        model.load(a)
+    with pytest.raises(ValueError, match=rf"^cannot save to {re.escape(str(a))}: {loop}"):
+        model.save(a)
+    assert os.readlink(a) == str(b) and os.readlink(b) == str(a)  # the links are untouched
+    assert sorted(os.listdir(tmp_path)) == ["a.json", "b.json"]
+
+
+def test_a_path_with_a_nul_byte_is_refused_naming_it(tmp_path: Path) -> None:
+    bad = str(tmp_path / "mo\0del.json")
+    model = nn.MLP(2, [1], seed=0)
+    nul = r"the path contains a NUL byte"
+    with pytest.raises(ValueError, match=rf"^{re.escape(repr(bad))}: {nul}"):
+        nn.load_model(bad)
+    with pytest.raises(ValueError, match=rf"^cannot save to {re.escape(repr(bad))}: {nul}"):
+        model.save(bad)
+    assert os.listdir(tmp_path) == []
+
+
+_KILLED_MIDWAY = """
+import os, sys, time
+import nn, nn.module
+def stall(fd):  # the temporary file is written; the process dies before it is moved
+    open(sys.argv[2], "w").close()
+    time.sleep(60)
+nn.module.os.fsync = stall
+nn.MLP(2, [3, 1], seed=0).save(sys.argv[1])
+"""
+
+
+def test_a_save_removes_the_temporary_a_killed_save_of_the_same_file_left(
+    tmp_path: Path,
+) -> None:
+    path, ready = tmp_path / "m.json", tmp_path / "ready"
+    script = tmp_path / "killed.py"
+    script.write_text(_KILLED_MIDWAY)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen([sys.executable, str(script), str(path), str(ready)], env=env)
+    try:
+        for _ in range(600):  # up to 60 s for the child to reach the stall
+            if ready.exists() or proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert ready.exists(), "the child never reached the write"
+    finally:
+        proc.kill()  # SIGKILL: no handler, no cleanup runs
+        proc.wait(timeout=60)
+    (left,) = [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    assert left.startswith(f".m.json.{proc.pid}.") and not path.exists()
+    # a temporary of a save still running (this process) and another file's stay
+    mine = tmp_path / f".m.json.{os.getpid()}.abc123.tmp"
+    other = tmp_path / f".other.json.{proc.pid}.abc123.tmp"
+    mine.write_text("in progress")
+    other.write_text("not ours")
+    model = nn.MLP(2, [3, 1], seed=1)
+    model.save(path)
+    assert nn.load_model(path).state_dict() == model.state_dict()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")) == sorted(
+        [mine.name, other.name]
+    )

@@ -123,11 +123,11 @@ def test_every_loss_gives_torchs_value_and_gradients(loss: str) -> None:
 
 
 def test_layer_neuron_float32_and_a_lone_linear() -> None:
-    layer = nn.Layer(3, 2, activation="relu", rng=0)
+    layer = nn.Layer(3, 2, activation="relu", seed=0)
     x = _batch(4, 3)
     want = np.array([[o.data for o in row] for row in layer(x)])
     np.testing.assert_allclose(nn.to_torch(layer)(torch.from_numpy(x)).detach(), want, rtol=1e-12)
-    neuron = nn.Neuron(3, activation="sigmoid", rng=0)
+    neuron = nn.Neuron(3, activation="sigmoid", seed=0)
     got = nn.to_torch(neuron)(torch.from_numpy(x)).detach().numpy()[:, 0]
     np.testing.assert_allclose(got, [o.data for o in neuron(x)], rtol=1e-12)
     module = nn.to_torch(nn.MLP(3, [2], seed=0), dtype=torch.float32)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import signal
 import threading
 from collections.abc import Callable
@@ -621,3 +622,72 @@ def test_early_stopping_update_counts_epochs_without_improvement() -> None:
     assert (stopper.best_epoch, stopper.best_loss) == (2, 0.85)
     stopper.reset()
     assert stopper.best_epoch is None and not stopper.update(5.0, model)
+
+
+def _row_numbers(message: str) -> set[int]:
+    """Every number a message gives as a place in the data: "row 7", "sample 0", "[0]",
+    "target 0" (an output's index)."""
+    found = re.findall(r"row (\d+)|sample (\d+)|\[(\d+)\]|target (\d+)", message)
+    return {int(n) for groups in found for n in groups if n}
+
+
+@pytest.mark.parametrize(("y", "row", "loss", "message"), BAD_TARGETS)
+def test_a_bad_targets_message_gives_one_row_number_the_right_one(
+    y: list[float], row: int, loss: Callable[..., Value], message: str
+) -> None:
+    X, _ = _moons(8)
+    model = MLP(2, [3, 2 if loss is losses.cross_entropy else 1], seed=0)
+    with pytest.raises((TypeError, ValueError)) as info:
+        fit(model, X, y, loss=loss, optimizer=SGD(model.parameters(), lr=0.1), epochs=1,
+            progress=False)  # fmt: skip
+    assert _row_numbers(str(info.value)) == {row}, str(info.value)
+
+
+def test_fit_refuses_an_optimizer_over_another_models_parameters() -> None:
+    X, y = _moons(8)
+    model, other = MLP(2, [3, 2], seed=0), MLP(2, [3, 2], seed=1)
+    before, other_before = model.state_dict(), other.state_dict()
+    with pytest.raises(ValueError, match=r"updates none of the model's parameters.*its 17 .*17"):
+        fit(model, X, y, loss=losses.cross_entropy, optimizer=SGD(other.parameters(), lr=0.1),
+            epochs=2, progress=False)  # fmt: skip
+    assert model.state_dict() == before and other.state_dict() == other_before
+
+
+def test_fit_trains_with_an_optimizer_over_part_of_the_models_parameters() -> None:
+    # fine-tuning: only the last layer moves; the first keeps its weights
+    X, y = _moons(8)
+    model = MLP(2, [3, 2], seed=0)
+    first = [p.data for p in model.layers[0].parameters()]
+    last = [p.data for p in model.layers[1].parameters()]
+    fit(model, X, y, loss=losses.cross_entropy, optimizer=SGD(model.layers[1].parameters(), lr=0.1),
+        epochs=2, progress=False, seed=0)  # fmt: skip
+    assert [p.data for p in model.layers[0].parameters()] == first
+    assert [p.data for p in model.layers[1].parameters()] != last
+
+
+def test_fit_with_cross_entropy_on_a_one_output_model_points_to_the_binary_loss() -> None:
+    X, y = _moons(8)
+    model = MLP(2, [3, 1], seed=0)
+    before = model.state_dict()
+    with pytest.raises(
+        ValueError, match=r"one output .*per class.*binary_cross_entropy_with_logits"
+    ):
+        fit(model, X, y, loss=losses.cross_entropy, optimizer=SGD(model.parameters(), lr=0.1),
+            epochs=1, progress=False)  # fmt: skip
+    assert model.state_dict() == before
+
+
+def test_the_repr_of_a_history_is_one_short_line_whatever_the_runs_length() -> None:
+    def history(epochs: int) -> History:
+        loss = [1.0 / (k + 1) for k in range(epochs)]
+        return History(loss=loss, val_loss=[2 * v for v in loss], lr=[0.1] * epochs,
+                       metrics={"accuracy": [0.5] * (epochs - 1) + [0.75]},
+                       stop_reason="epochs", seconds=1.25)  # fmt: skip
+
+    short, long = repr(history(3)), repr(history(1000))
+    assert "\n" not in long and len(long) < 200
+    assert len(long) - len(short) <= 10  # the digits of the counts and losses, nothing more
+    # the summary: how many epochs, where the loss started and ended, the last of each series
+    assert "epochs=1000" in long and "loss=1 -> 0.001," in long
+    assert "val_loss=0.002" in long and "accuracy=0.75" in long
+    assert "stop_reason='epochs'" in long and "seconds=1.25" in long
