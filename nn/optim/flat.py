@@ -60,11 +60,12 @@ def check_finite_array(values: Array, describe: Callable[[int], str], what: str)
     """Raise ValueError naming the first non-finite entry of `values`, if there is one.
 
     A sum is one pass without a temporary; only when it is not finite (an entry is,
-    or finite entries overflow it) are the entries looked at one by one.
+    or finite entries overflow it) are the entries looked at one by one. Call it
+    under ``np.errstate(all="ignore")`` (as `Optimizer.step_arrays` does): inf - inf
+    in the sum would warn.
     """
-    with np.errstate(all="ignore"):
-        if math.isfinite(np.add.reduce(values)):
-            return
+    if math.isfinite(np.add.reduce(values)):
+        return
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:
         i = int(bad[0])

@@ -421,10 +421,11 @@ class Optimizer:
         grads = checked_flat(name, "grads", grads, size, writable=False)
         plans = []
         start = 0
-        for gi, group in enumerate(self.param_groups):
-            stop = start + len(group["params"])
-            plans.append((start, stop, *self._plan_arrays(gi, group, params, grads, start)))
-            start = stop
+        with np.errstate(all="ignore"):  # a 0/0 or an overflow is caught by the checks
+            for gi, group in enumerate(self.param_groups):
+                stop = start + len(group["params"])
+                plans.append((start, stop, *self._plan_arrays(gi, group, params, grads, start)))
+                start = stop
         received: list[FrameType | None] = []
         previous = _hold_sigint(received)
         try:
@@ -450,10 +451,9 @@ class Optimizer:
         fail = f"{name}.step_arrays: nothing was updated:"
         check_finite_array(grads[start:stop], where, f"{fail} the gradient")
         buffers = {k: np.asarray(v, dtype=np.float64) for k, v in self._buffers[gi].items()}
-        with np.errstate(all="ignore"):  # a 0/0 or an overflow is caught just below
-            new_datas, new_buffers = self._update_arrays(
-                hypers, params[start:stop], grads[start:stop], buffers, self._steps[gi] + 1
-            )
+        new_datas, new_buffers = self._update_arrays(
+            hypers, params[start:stop], grads[start:stop], buffers, self._steps[gi] + 1
+        )
         check_finite_array(new_datas, where, f"{fail} the new value")
         for key, values in new_buffers.items():
             check_finite_array(values, where, f"{fail} the {key!r} buffer")
