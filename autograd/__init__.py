@@ -14,6 +14,8 @@ graph; `Value.backward()` applies the chain rule over that graph.
 import importlib
 from typing import TYPE_CHECKING, Any
 
+# First: the operations' entries set Value's methods (+, exp, tanh, ...) on import.
+from autograd.ops import atan2, hypot, prod, std, var  # isort: skip
 from autograd.compile import compile
 from autograd.engine import (
     Value,
@@ -43,6 +45,7 @@ __all__ = [
     "BackwardStep",
     "GradcheckError",
     "Value",
+    "atan2",
     "backward_steps",
     "compile",
     "dot",
@@ -53,6 +56,7 @@ __all__ = [
     "gradcheck",
     "hessian",
     "hvp",
+    "hypot",
     "is_grad_enabled",
     "jacobian",
     "jvp",
@@ -66,12 +70,15 @@ __all__ = [
     "no_grad",
     "numerical_grad",
     "primitive",
+    "prod",
     "save_graph",
     "set_grad_enabled",
     "softmax",
+    "std",
     "sum",
     "topological_order",
     "value_and_grad",
+    "var",
     "vhp",
     "vjp",
 ]

@@ -12,22 +12,21 @@ from autograd.engine import OPS, Op, Value, _fmt, operation, topological_order
 from autograd.higher import grad as _grad
 
 # ------------------------------------------------------------------------------ kinks
-# The operations with a corner, and which side of it a node is on: the branch its
-# local derivatives were taken from. Two evaluations of f, at x + eps u and x - eps u,
-# that put a node on different branches straddle the corner.
-
-_KINK_OPS = frozenset({"relu", "leaky_relu", "abs", "max", "min"})
+# The operations with a corner, and which side of it a node is on. Two evaluations of f,
+# at x + eps u and x - eps u, that put a node on different sides straddle the corner.
+# Which operations have corners, and how a node tells its side, is in their entries
+# (`Op.has_kinks`, `Op.branch`): for most the local derivatives, which unlike the
+# operands' data never change on one side (relu 1 or 0, leaky_relu 1 or the slope, abs
+# the sign, clamp 1 or 0, max/min 1 at the input picked); for sign its value.
 
 
 def _branch(node: Value) -> tuple[float, ...]:
-    # The local derivatives say it, and unlike the operands' data they never change:
-    # relu 1 or 0, leaky_relu 1 or the slope, abs the sign, max/min 1 at the input picked.
-    return node.local_grads
+    return operation(node)[0].branch(node)
 
 
 def _is_kink(node: Value) -> bool:
     op = operation(node)[0]
-    return OPS.get(op.name) is op and op.name in _KINK_OPS  # the built-ins, not a namesake
+    return OPS.get(op.name) is op and op.has_kinks  # the built-ins, not a namesake
 
 
 def _kink_nodes(out: Value) -> list[Value]:

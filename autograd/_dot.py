@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from autograd._opinfo import NON_COMMUTATIVE, symbol
+from autograd._opinfo import non_commutative, symbol
 from autograd._page import display_text
 from autograd.engine import Value
 from autograd.grouping import Grouping, visible
@@ -158,7 +158,7 @@ def _operation(
     are ``e{i}`` (op to value) and ``e{i}_{k}`` (from parent k). A parent shown inside a
     closed group's box (`box_of`) sends one dashed edge from the box.
     """
-    non_commutative = value.op in NON_COMMUTATIVE and len(value.parents) == 2
+    labelled = len(value.parents) == 2 and non_commutative(value.op)
     op_label = display_text(symbol(value.op, len(value.parents)))
     op_attrs = {"id": f"op{i}"} if style.svg_ids else {}
     if style.highlight is value:
@@ -175,7 +175,7 @@ def _operation(
         if parent not in drawn:
             hidden += box is None
             continue
-        parts = ["ab"[k]] if non_commutative else []
+        parts = ["ab"[k]] if labelled else []
         attrs: dict[str, str] = {}
         if sending is not None:
             amount = sending.sends[k].amount

@@ -1,67 +1,52 @@
-"""What the pictures and pages know about each operation, in one place.
-
-Which operations cannot swap their operands (their edges are labelled ``a`` / ``b``),
-which fold their inputs with ``collapse=True``, the symbol an operation shows, and the
-formula of its local derivatives, read from the engine's own docstrings. When the
-operations become entries that carry these facts themselves, this module reads them
-from there and nothing else changes.
+"""What the pictures and pages know about each operation, read from its entry (see
+`autograd.ops`): whether its operands may swap (else its edges are labelled ``a`` /
+``b``), the symbol its oval shows, and the formula of its local derivatives (its
+method's docstring). Which functions of lists fold their inputs with ``collapse=True``
+is the drawing's own choice, kept here.
 """
 
 from __future__ import annotations
 
 import inspect
-import re
 from collections.abc import Callable
 from typing import Any
 
 from autograd import functional
-from autograd.engine import Value
+from autograd.engine import OPS, Op
 
-__all__ = ["COLLAPSIBLE", "NON_COMMUTATIVE", "formula", "symbol"]
+__all__ = ["COLLAPSIBLE", "formula", "non_commutative", "symbol"]
 
-# Operations with two Value operands whose order matters: their edges are labelled.
-NON_COMMUTATIVE = frozenset({"-", "/", "**"})
 # Operations whose inputs `collapse=True` folds into one summary node.
 COLLAPSIBLE = frozenset({"sum", "dot", "linear", "mean"})
+
+
+def _entry(op: str) -> tuple[Op | None, bool]:
+    """The entry of the op string `op` (``"*"``, ``"* 2"``, ``"2 /"``, ``"tanh"``) and
+    whether a constant stands on its left."""
+    entries = {entry.symbol: entry for entry in OPS.values() if entry.method is not None}
+    words = op.split(" ")
+    if len(words) == 2 and words[1] in entries:  # "2 /"
+        return entries[words[1]], True
+    return entries.get(words[0]) or OPS.get(op), False  # by symbol ("* 2") or name
+
+
+def non_commutative(op: str) -> bool:
+    """Whether the operation of `op` has two operands that may not swap (``-``, ``/``,
+    ``**``, ``atan2``): its edges are then labelled."""
+    entry, _ = _entry(op)
+    return entry is not None and len(entry.rules) == 2 and not entry.commutative
 
 
 def symbol(op: str, operands: int) -> str:
     """What the operation's oval shows: ``a - b`` for a non-commutative Value-Value
     operation (so the labelled edges read), else the op itself."""
-    return f"a {op} b" if op in NON_COMMUTATIVE and operands == 2 else op
-
-
-# Which function documents each op. Ops with a constant carry it in their name
-# ("* 2", "2 -", "** 3"); the side of the constant picks the reflected method.
-_VALUE_METHODS: dict[str, Callable[..., Any]] = {
-    "+": Value.__add__,
-    "-": Value.__sub__,
-    "*": Value.__mul__,
-    "/": Value.__truediv__,
-    "**": Value.__pow__,
-    "neg": Value.__neg__,
-}
-_REFLECTED: dict[str, Callable[..., Any]] = {
-    "+": Value.__add__,  # c + x: the same derivative as x + c
-    "-": Value.__rsub__,
-    "*": Value.__mul__,
-    "/": Value.__rtruediv__,
-    "**": Value.__rpow__,
-}
-_CONSTANT_RIGHT = re.compile(r"^(\+|-|\*|/|\*\*) \S+$")  # "* 2": x * 2
-_CONSTANT_LEFT = re.compile(r"^\S+ (\+|-|\*|/|\*\*)$")  # "2 -": 2 - x
+    return f"a {op} b" if operands == 2 and non_commutative(op) else op
 
 
 def formula(op: str) -> str:
-    """The forward formula and local derivatives of `op`, as the engine's docstrings
-    write them; "" for an op whose function is not documented here."""
-    function: Callable[..., Any] | None
-    if match := _CONSTANT_RIGHT.match(op):
-        function = _VALUE_METHODS.get(match[1])
-    elif match := _CONSTANT_LEFT.match(op):
-        function = _REFLECTED.get(match[1])
-    else:
-        function = _VALUE_METHODS.get(op) or _documented(op)
+    """The forward formula and local derivatives of `op`, as its entry's docstring writes
+    them; "" for an op whose function is not documented here."""
+    function = _documented(op)
     doc = inspect.getdoc(function) if function is not None else None
     if not doc:
         return ""
@@ -74,9 +59,10 @@ def formula(op: str) -> str:
 
 
 def _documented(op: str) -> Callable[..., Any] | None:
-    """A Value method or an `autograd.functional` function named `op` ("tanh", "dot")."""
-    method = getattr(Value, op, None)
-    if callable(method) and not op.startswith("_"):
-        return method  # type: ignore[no-any-return]
+    """The function whose docstring is `op`'s formula: its entry's method (for a constant
+    on the left, ``"2 /"``, the reflected one), or a function of `autograd.functional`."""
+    entry, constant_left = _entry(op)
+    if entry is not None and entry.method is not None:
+        return entry.documented(constant_left)
     function = getattr(functional, op, None)
     return function if callable(function) and not op.startswith("_") else None

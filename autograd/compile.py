@@ -48,13 +48,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from autograd import engine
-from autograd.engine import Value, _as_number, is_grad_enabled, operation
+from autograd.engine import Op, Value, _as_number, is_grad_enabled, operation
 from autograd.functional import _mean_of, _sum_of
+from autograd.ops import Math
 
-__all__ = ["RULES", "Compiled", "Rule", "compile"]
+__all__ = ["NUMPY", "RULES", "Compiled", "Rule", "compile"]
 
 Array = NDArray[np.float64]
-_TINY = 2.2250738585072014e-308  # the smallest normal float: below it, digits are lost
 _data = attrgetter("data")
 _grad = attrgetter("grad")
 
@@ -104,65 +104,67 @@ def _softplus(x: Array) -> Array:
     return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
 
 
-def _pow(x: Array, p: Array) -> Array:
-    return np.power(x, p)
+_erf = np.vectorize(math.erf, otypes=[float])  # numpy has no erf: math's, row by row
+_erfc = np.vectorize(math.erfc, otypes=[float])
+
+#: numpy's math for the entries' rules (``rule(m, out, *arguments)``, see
+#: `autograd.ops`): the same formula that gives a float or a Value gives an array.
+NUMPY: Any = Math(
+    np,
+    {name: "arc" + name[1:] for name in ("asin", "acos", "atan", "asinh", "acosh", "atanh")},
+    atan2=np.arctan2,
+    erf=_erf,
+    erfc=_erfc,
+    sigmoid=_sigmoid,
+    softplus=_softplus,
+)
 
 
-def _pow_const_derivative(g: Array, y: Array, x: Array, p: Array) -> Array:
-    """d x**p / dx as the engine: 0 for p = 0; `_power_slope` for x != 0; at x = 0, 1
-    for p = 1 and 0 for p > 1 (p < 1 there is an error, caught by `_pow_const_bad`)."""
-    local = np.where(x == 0.0, np.where(p == 1.0, 1.0, 0.0), _power_slope(y, x, p))
-    return g * np.where(p == 0.0, 0.0, local)
+def _elementwise_rule(op: Op, varying: tuple[bool, ...]) -> Rule:
+    """The vectorised rule of an elementwise entry, for nodes whose arguments are Values
+    where `varying` says (a constant operand elsewhere): its forward and derivatives
+    over `NUMPY`, or the numpy forms the entry gives where those would not do."""
+    forms = op.numpy
+    rule_forward = op.forward_rule
+    assert rule_forward is not None  # an entry with rules has its forward too
+    forward = forms.get("forward") or (lambda *args: rule_forward(NUMPY, *args))
+    rules = [own or shared for own, shared in zip(forms.get("rules", (None,) * 9), op.rules)]
+    rules += op.rules[len(rules) :]
+    derivatives = tuple(_times_g(rule) for rule in rules)
+    if "bad" in forms:
+        given = forms["bad"]
+        return Rule(forward, derivatives, bad=lambda y, *args: given(NUMPY, y, *args, varying))
+    domain = op.domain
+    singular = [rule for rule, v in zip(rules, varying) if v] if op.singular else []
+
+    def bad(y: Array, *args: Array) -> Any:
+        mask = ~np.isfinite(y)
+        if domain is not None:
+            mask |= ~domain(NUMPY, *args)
+        for rule in singular:
+            mask |= ~np.isfinite(rule(NUMPY, y, *args))
+        return mask
+
+    return Rule(forward, derivatives, bad=bad if domain or singular else _not_finite)
 
 
-def _pow_const_bad(y: Array, x: Array, p: Array) -> Any:
-    infinite_slope = (x == 0.0) & (p < 1.0) & (p != 0.0)
-    slope = np.where((x == 0.0) | (p == 0.0), 0.0, _power_slope(y, x, p))
-    not_real = (x < 0.0) & (p != np.round(p))
-    return ~np.isfinite(y) | not_real | infinite_slope | ~np.isfinite(slope)
+def _times_g(rule: Callable[..., Any]) -> Callable[..., Array]:
+    return lambda g, y, *args: g * rule(NUMPY, y, *args)
 
 
-def _pow_bad(y: Array, x: Array, p: Array) -> Any:
-    """The engine's errors of Value ** Value: a negative base, 0 to a negative power, or a
-    slope that is not finite (at x = 0: p in (0, 1)); 0 ** p with p >= 0 is fine."""
-    slope = np.where(x == 0.0, 0.0, _power_slope(y, x, p))
-    infinite_slope = (x == 0.0) & (p < 1.0) & (p != 0.0)
-    not_finite = ~np.isfinite(y) | ~np.isfinite(slope) | ~np.isfinite(_pow_exponent_slope(y, x))
-    return (x < 0.0) | infinite_slope | not_finite
+_ELEMENTWISE_RULES: dict[tuple[str, tuple[bool, ...]], Rule] = {}
 
 
-def _pow_exponent_slope(y: Array, x: Array) -> Array:
-    """y log(x), and 0 where x = 0 (as the engine, and torch)."""
-    return np.where(x > 0.0, y * np.log(np.where(x > 0.0, x, 1.0)), 0.0)
-
-
-# Each division checks the local derivatives the engine stores for its kind, and only
-# those: d/da = 1 / b (which overflows for a subnormal b), d/db = -q / b. A constant
-# operand stores none, so ``c / x`` may have 1 / x infinite, as in the engine.
-def _quotient_bad(q: Array, b: Array) -> Any:
-    return (b == 0.0) | ~np.isfinite(q)
-
-
-def _div_bad(q: Array, a: Array, b: Array) -> Any:
-    safe = np.where(b == 0.0, 1.0, b)
-    return _quotient_bad(q, b) | ~np.isfinite(1.0 / safe) | ~np.isfinite(q / safe)
-
-
-def _div_const_bad(q: Array, a: Array, c: Array) -> Any:
-    return _quotient_bad(q, c) | ~np.isfinite(1.0 / np.where(c == 0.0, 1.0, c))
-
-
-def _rdiv_const_bad(q: Array, c: Array, b: Array) -> Any:
-    return _quotient_bad(q, b) | ~np.isfinite(q / np.where(b == 0.0, 1.0, b))
-
-
-def _rpow_const_bad(y: Array, c: Array, x: Array) -> Any:
-    """c ** x stores y * log(c) alone (the base is a constant; 0 ** x stores 0)."""
-    return (c < 0.0) | ~np.isfinite(y) | ~np.isfinite(_pow_exponent_slope(y, c))
-
-
-def _log_bad(y: Array, x: Array) -> Any:
-    return (x <= 0.0) | ~np.isfinite(1.0 / np.where(x == 0.0, 1.0, x))
+def _rule(kind: str, varying: tuple[bool, ...]) -> Rule:
+    """The rule of `kind` (an entry's name, or one of `RULES`) for nodes with Values
+    where `varying` says."""
+    op = engine.OPS.get(kind)
+    if op is None or not op.rules:
+        return RULES[kind]
+    key = (kind, varying)
+    if key not in _ELEMENTWISE_RULES:
+        _ELEMENTWISE_RULES[key] = _elementwise_rule(op, varying)
+    return _ELEMENTWISE_RULES[key]
 
 
 def _first_pick(x: Array, pick: Callable[..., Any]) -> Array:
@@ -199,17 +201,6 @@ def _log_softmax(x: Array) -> Array:
     return (x - m) - log_total
 
 
-def _power_slope(y: Array, x: Array, p: Array) -> Array:
-    """p * x ** (p - 1) as the engine: p * (y / x), or where y has underflowed (|y| below
-    the smallest normal float) from x ** (p - 1) itself. Where x = 0 it is garbage the
-    caller replaces."""
-    safe_x = np.where(x == 0.0, 1.0, x)
-    underflowed = np.abs(y) < _TINY
-    if underflowed.any():
-        return np.where(underflowed, p * np.power(safe_x, p - 1.0), p * (y / safe_x))
-    return p * (y / safe_x)
-
-
 def _matmul(x: Array, w: Array) -> Array:
     """x (batch, n) or (n,) times the rows of w (nodes, n): (batch, nodes) or (nodes,)."""
     return x @ w.T  # type: ignore[no-any-return]
@@ -232,6 +223,15 @@ def _per_row(each: Callable[[list[float]], float]) -> Callable[[Array], Array]:
     return reduce
 
 
+def _others_product(x: Array) -> Array:
+    """For each input on the last axis, the product of the others (prefix times suffix
+    products, as the engine: no division, exact where an input is 0)."""
+    ones = np.ones((*x.shape[:-1], 1))
+    before = np.cumprod(np.concatenate([ones, x[..., :-1]], -1), -1)
+    after = np.cumprod(np.concatenate([ones, x[..., :0:-1]], -1), -1)[..., ::-1]
+    return before * after
+
+
 def _spread(g: Array, x: Array) -> Array:
     """The same upstream gradient for each of a node's inputs."""
     return np.broadcast_to(g[..., None], g.shape + x.shape[-1:])
@@ -242,52 +242,13 @@ def _g(g: Array) -> Array:
     return g[..., None]
 
 
-#: Kind of operation (as `autograd.engine.operation` names it, the constant variants
-#: folded in: ``x * 2`` is "mul" with a constant operand) -> its vectorised rule.
+#: The vectorised rules of the functions of lists (their inputs on a last axis) and of
+#: the layer's matrix product; an elementwise operation's comes from its entry (`_rule`).
 RULES: dict[str, Rule] = {
-    "add": Rule(np.add, (lambda g, y, a, b: g, lambda g, y, a, b: g), bad=_not_finite),
-    "sub": Rule(np.subtract, (lambda g, y, a, b: g, lambda g, y, a, b: -g), bad=_not_finite),
-    "mul": Rule(np.multiply, (lambda g, y, a, b: g * b, lambda g, y, a, b: g * a), bad=_not_finite),
-    "div": Rule(
-        np.divide, (lambda g, q, a, b: g / b, lambda g, q, a, b: g * (-q / b)), bad=_div_bad
-    ),
-    "div_const": Rule(
-        np.divide, (lambda g, q, a, c: g / c, lambda g, q, a, c: 0.0 * g), bad=_div_const_bad
-    ),
-    "rdiv_const": Rule(
-        np.divide,
-        (lambda g, q, c, b: 0.0 * g, lambda g, q, c, b: g * (-q / b)),
-        bad=_rdiv_const_bad,
-    ),
-    "pow": Rule(  # a Value exponent: needs a positive base
-        _pow,
-        (_pow_const_derivative, lambda g, y, x, p: g * _pow_exponent_slope(y, x)),
-        bad=_pow_bad,
-    ),
-    "pow_const": Rule(
-        _pow, (_pow_const_derivative, lambda g, y, x, p: 0.0 * g), bad=_pow_const_bad
-    ),
-    "rpow_const": Rule(
-        _pow,
-        (lambda g, y, c, x: 0.0 * g, lambda g, y, c, x: g * _pow_exponent_slope(y, c)),
-        bad=_rpow_const_bad,
-    ),
-    "neg": Rule(np.negative, (lambda g, y, x: -g,)),
-    "exp": Rule(np.exp, (lambda g, y, x: g * y,), bad=_not_finite),
-    "log": Rule(np.log, (lambda g, y, x: g * (1.0 / x),), bad=_log_bad),
-    "sqrt": Rule(np.sqrt, (lambda g, y, x: g * (0.5 / y),), bad=lambda y, x: ~(x > 0.0)),
-    "tanh": Rule(np.tanh, (lambda g, t, x: g * (1.0 - t * t),)),
-    "sigmoid": Rule(_sigmoid, (lambda g, s, x: g * (s * (1.0 - s)),)),
-    "relu": Rule(lambda x: np.maximum(x, 0.0), (lambda g, y, x: g * (x > 0.0),)),
-    "leaky_relu": Rule(
-        lambda x, slope: np.where(x > 0.0, x, slope * x),
-        (lambda g, y, x, slope: g * np.where(x > 0.0, 1.0, slope), lambda g, y, x, s: 0.0 * g),
-    ),
-    "softplus": Rule(_softplus, (lambda g, y, x: g * _sigmoid(x),)),
-    "abs": Rule(np.abs, (lambda g, y, x: g * np.sign(x),)),
-    "sin": Rule(np.sin, (lambda g, y, x: g * np.cos(x),)),
-    "cos": Rule(np.cos, (lambda g, y, x: g * -np.sin(x),)),
     "sum": Rule(_per_row(_sum_of), (lambda g, y, x: _spread(g, x),), True, _not_finite),
+    "prod": Rule(
+        lambda x: x.prod(-1), (lambda g, y, x: _g(g) * _others_product(x),), True, _not_finite
+    ),
     "mean": Rule(_per_row(_mean_of), (lambda g, y, x: _spread(g / x.shape[-1], x),), True),
     "max": Rule(lambda x: x.max(-1), (lambda g, y, x: _g(g) * _first_pick(x, np.argmax),), True),
     "min": Rule(lambda x: x.min(-1), (lambda g, y, x: _g(g) * _first_pick(x, np.argmin),), True),
@@ -633,11 +594,17 @@ class _Program:
         if node.kind == "dot" and batched[0] and not batched[1]:
             node.operands = node.operands[::-1]  # the shared side first, as a layer's weights
             batched.reverse()
-        key: tuple[Any, ...] = (depth, node.kind, tuple(map(len, node.operands)), tuple(batched))
+        key: tuple[Any, ...] = (
+            depth,
+            node.kind,
+            tuple(map(len, node.operands)),
+            tuple(batched),
+            node.varying,
+        )
         if node.kind in _WEIGHTED_SUMS and batched[-1] and not batched[0]:
             node.shares_x = True  # nodes reading the same inputs: one matrix product
             key += (tuple(id(x) if isinstance(x, Value) else x for x in node.operands[-1]),)
-        elif node.kind not in RULES:
+        elif not _has_rule(node.kind):
             key += (id(operation(node.value)[0]),)
         return key
 
@@ -651,13 +618,13 @@ class _Program:
             return self._multi_output_step(members)
         if first.shares_x:
             return self._matmul_step(members)
-        if kind not in RULES:
+        if not _has_rule(kind):
             op = operation(first.value)[0]
             operand = self._operand([v.parents for v in nodes], True)
             constants = [operation(v)[1] for v in nodes]
             rule = Rule(_replayed, (_replayed,), True)
             return self._new_step(op.name, rule, [operand], nodes, replayed=op, constants=constants)
-        rule = RULES[kind]
+        rule = _rule(kind, first.varying)
         operands = [
             self._operand([node.operands[j] for _, node in members], rule.is_vector(j))
             for j in range(len(first.operands))
@@ -802,6 +769,11 @@ class _Program:
         return min(first) if first else None
 
 
+def _has_rule(kind: str) -> bool:
+    op = engine.OPS.get(kind)
+    return kind in RULES or (op is not None and bool(op.rules))
+
+
 def _distinct(columns: list[int]) -> bool:
     return len(set(columns)) == len(columns)
 
@@ -836,21 +808,7 @@ class _Node:
     operands: tuple[tuple[Value | float, ...], ...]
     index: int = 0
     shares_x: bool = False
-
-
-_BINARY = frozenset({"add", "sub", "mul", "div", "pow"})
-# kind of the engine -> (the rule's kind, whether the constant comes first)
-_WITH_CONSTANT = {
-    "add_const": ("add", False),
-    "sub_const": ("sub", False),
-    "rsub_const": ("sub", True),
-    "mul_const": ("mul", False),
-    "div_const": ("div_const", False),
-    "rdiv_const": ("rdiv_const", True),
-    "pow_const": ("pow_const", False),
-    "rpow_const": ("rpow_const", True),
-    "leaky_relu": ("leaky_relu", False),
-}
+    varying: tuple[bool, ...] = ()  # an elementwise node: which arguments are Values
 
 
 def _describe(v: Value) -> _Node:
@@ -859,12 +817,9 @@ def _describe(v: Value) -> _Node:
     name, parents = op.name, v.parents
     if engine.OPS.get(name) is not op:  # a custom primitive: replayed by the engine
         return _Node(v, f"{name} (primitive)", (parents,))
-    if name in _BINARY:
-        return _Node(v, name, ((parents[0],), (parents[1],)))
-    if name in _WITH_CONSTANT:
-        kind, constant_first = _WITH_CONSTANT[name]
-        pair = ((parents[0],), (constants[0],))
-        return _Node(v, kind, pair[::-1] if constant_first else pair)
+    if op.rules:  # an elementwise entry: its arguments, a constant operand in place
+        args = op.arguments(parents, constants)
+        return _Node(v, name, tuple((a,) for a in args), varying=_varying(args))
     if name in _MULTI_OUTPUT:
         return _Node(v, name, (parents,), index=constants[0])
     if name == "dot":
@@ -877,9 +832,11 @@ def _describe(v: Value) -> _Node:
             return _Node(v, name, (w, (parents[n_w],), x))
         w, x = _sides(parents, w_layout, x_layout)
         return _Node(v, name, (w, (bias,), x))
-    if name in RULES and not RULES[name].vector:
-        return _Node(v, name, tuple((p,) for p in parents))
     return _Node(v, name, (parents,))
+
+
+def _varying(args: list[Any]) -> tuple[bool, ...]:
+    return tuple(isinstance(a, Value) for a in args)
 
 
 Layout = tuple[float | None, ...] | None  # how a node records one side of a dot product

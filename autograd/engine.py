@@ -1,13 +1,16 @@
-"""The engine: `Value`, its primitive operations, and reverse-mode differentiation.
+"""The engine: `Value`, the record of which operation made each node (`Op`,
+`operation`), and reverse-mode differentiation.
 
-Every primitive computes its result *and its local derivatives* (d result / d parent,
+Every operation computes its result *and its local derivatives* (d result / d parent,
 as plain floats) when it runs, and stores both on the node it returns. `backward()`
 is then the chain rule written once: walk the nodes from the output back to the
-inputs and, for every edge, do ``parent.grad += local_grad * node.grad``.
+inputs and, for every edge, do ``parent.grad += local_grad * node.grad``. The
+operations themselves, one entry each, are in `autograd.ops`.
 
 Nodes hold no closures, so a graph has no reference cycles and is freed as soon as
-its output is dropped. Walking the graph is iterative, so a chain of a million
-operations backpropagates under Python's default recursion limit.
+its output is dropped. Walking the graph is iterative (`topological_order`, one walk
+for every pass), so a chain of a million operations backpropagates under Python's
+default recursion limit.
 
 Numbers stay finite: an operation whose result (or local derivative) would be
 infinite or NaN raises an error that names the operation and its operands.
@@ -16,15 +19,17 @@ infinite or NaN raises an error that names the operation and its operands.
 from __future__ import annotations
 
 import math
-import numbers
 import sys
 import threading
+from collections import namedtuple
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import wraps
 from types import FrameType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+
+from autograd._numbers import as_number, fmt
 
 __all__ = [
     "OPS",
@@ -44,7 +49,8 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 # name saves a module attribute lookup (1-2.5% per operation, measured; aliases of
 # math.exp, math.log and of the walks' list methods measured no gain and are gone).
 _isfinite = math.isfinite
-_EXP_MAX = math.log(1.7976931348623157e308)  # 709.78...: exp(x) overflows above this
+# The number checks every module of autograd uses (imported from here by most of them).
+_as_number, _fmt = as_number, fmt
 
 
 # Grad mode is per thread, as in PyTorch: a thread inside `no_grad` records no parents,
@@ -253,61 +259,6 @@ def _refuse_branch(what: str) -> None:
         )
 
 
-def _fmt(x: float) -> str:
-    """A short, readable form of a number for op strings and messages."""
-    return f"{x:.6g}"
-
-
-def _as_number(x: object, where: str) -> float:
-    """Check that `x` is a finite real number and return it as a float."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise _not_a_number(x, where)
-    try:
-        value = float(x)
-    except OverflowError:  # an int or Fraction past the float range
-        raise _too_large(x, where) from None
-    if not _isfinite(value):
-        if value == value and x != value:  # finite in its own type (a longdouble)
-            raise _too_large(x, where)
-        raise ValueError(f"{where}: expected a finite number, got {value!r}")
-    return value
-
-
-def _not_a_number(x: object, where: str) -> TypeError:
-    if isinstance(x, numbers.Complex) and not isinstance(x, bool):
-        return TypeError(f"{where}: complex numbers are not supported, got {x!r}")
-    hint = ""
-    if isinstance(x, str):
-        hint = f"; convert it first, e.g. Value(float({x!r}))"
-    elif isinstance(x, bool):
-        hint = "; a bool is not a number here: pass 1.0 or 0.0"
-    elif hasattr(x, "item") and getattr(x, "ndim", None) == 0:  # a numpy scalar or 0-d array
-        hint = (
-            "; a bool is not a number here: pass 1.0 or 0.0"  # .item() would give a bool
-            if isinstance(x.item(), bool)
-            else "; use .item() to get the number out of the array"
-        )
-    elif isinstance(x, (list, tuple)) or hasattr(x, "__len__"):
-        hint = "; a Value holds one number: make one Value per element"
-    return TypeError(
-        f"{where}: expected a real number (int, float or numpy scalar), "
-        f"got {type(x).__name__} {x!r}{hint}"
-    )
-
-
-def _too_large(x: object, where: str) -> ValueError:
-    if isinstance(x, int):  # its repr may be thousands of digits
-        shown = f"an int of about {int(x.bit_length() * 0.30103) + 1} digits"
-    else:
-        shown = f"{type(x).__name__} {x!r}"
-        if len(shown) > 80:  # a Fraction of huge ints
-            shown = shown[:60] + "..."
-    return ValueError(
-        f"{where}: expected a finite number, got {shown}, too large for a float (whose "
-        f"magnitude is at most 1.8e308); scale it down first"
-    )
-
-
 class Value:
     """A scalar that remembers how it was computed, so it can be differentiated.
 
@@ -419,218 +370,57 @@ class Value:
             _refuse_data(self, "detach()")
         return _leaf(self.data)
 
-    # ------------------------------------------------------------- arithmetic
-    # Each binary operator has a Value-Value form and a Value-constant form. The local
-    # derivatives are written next to the forward value they belong to.
-
-    def __add__(self, other: Value | float) -> Value:
-        """Forward: a + b. Local derivatives: 1, 1."""
-        if isinstance(other, Value):
-            return _node(self.data + other.data, _ADD, (self, other), (1.0, 1.0))
-        c = _constant(other, "+")
-        return _node(self.data + c, (ADD_CONST, c), (self,), (1.0,))
-
-    def __radd__(self, other: float) -> Value:
-        c = _constant(other, "+")
-        return _node(c + self.data, (ADD_CONST, c), (self,), (1.0,))
-
-    def __sub__(self, other: Value | float) -> Value:
-        """Forward: a - b. Local derivatives: 1, -1."""
-        if isinstance(other, Value):
-            return _node(self.data - other.data, _SUB, (self, other), (1.0, -1.0))
-        c = _constant(other, "-")
-        return _node(self.data - c, (SUB_CONST, c), (self,), (1.0,))
-
-    def __rsub__(self, other: float) -> Value:
-        c = _constant(other, "-")
-        return _node(c - self.data, (RSUB_CONST, c), (self,), (-1.0,))
-
-    def __mul__(self, other: Value | float) -> Value:
-        """Forward: a * b. Local derivatives: b, a."""
-        if isinstance(other, Value):
-            a, b = self.data, other.data
-            return _node(a * b, _MUL, (self, other), (b, a))
-        c = _constant(other, "*")
-        return _node(self.data * c, (MUL_CONST, c), (self,), (c,))
-
-    def __rmul__(self, other: float) -> Value:
-        c = _constant(other, "*")
-        return _node(c * self.data, (MUL_CONST, c), (self,), (c,))
-
-    def __truediv__(self, other: Value | float) -> Value:
-        """Forward: q = a / b. Local derivatives: 1 / b, -q / b."""
-        if isinstance(other, Value):
-            a, b = self.data, other.data
-            if b == 0.0:
-                raise ZeroDivisionError(f"division by zero: {_fmt(a)} / {_fmt(b)} (Value / Value)")
-            q = a / b
-            return _node(q, _DIV, (self, other), _finite_locals("/", (a, b), 1.0 / b, -q / b))
-        c = _constant(other, "/")
-        if c == 0.0:
-            raise ZeroDivisionError(f"division by zero: Value({_fmt(self.data)}) / 0")
-        q = self.data / c
-        return _node(q, (DIV_CONST, c), (self,), _finite_locals("/", (self.data, c), 1.0 / c))
-
-    def __rtruediv__(self, other: float) -> Value:
-        """Forward: q = c / b. Local derivative: -q / b."""
-        c = _constant(other, "/")
-        b = self.data
-        if b == 0.0:
-            raise ZeroDivisionError(f"division by zero: {_fmt(c)} / Value({_fmt(b)})")
-        q = c / b
-        return _node(q, (RDIV_CONST, c), (self,), _finite_locals("/", (c, b), -q / b))
-
-    def __pow__(self, other: Value | float) -> Value:
-        """Forward: y = x ** p.
-
-        A number exponent p: local derivative p * x ** (p - 1); x may be negative when
-        p is a whole number. A Value exponent: local derivatives p * x ** (p - 1) and
-        y * log(x), which needs x > 0, or x = 0 with p >= 0: there, as in torch, the
-        derivative in the exponent is 0 (y = 0 ** p is 0 for every p > 0).
-        """
-        x = self.data
-        if isinstance(other, Value):
-            p = other.data
-            if x < 0.0:
-                raise ValueError(
-                    f"Value ** Value needs a positive base or 0 (the derivative in the "
-                    f"exponent is y * log(base)), got {_fmt(x)} ** {_fmt(p)}; for a fixed "
-                    f"power use a plain number exponent, e.g. x ** 2"
-                )
-            y = _power(x, p)
-            slope = y * math.log(x) if x else 0.0
-            return _node(
-                y,
-                _POW,
-                (self, other),
-                _finite_locals("**", (x, p), _power_derivative(x, p, y), slope),
-            )
-        p = _constant(other, "**")
-        y = _power(x, p)
-        return _node(y, (POW_CONST, p), (self,), (_power_derivative(x, p, y),))
-
-    def __rpow__(self, other: float) -> Value:
-        """Forward: y = c ** x for a constant c > 0. Local derivative: y * log(c).
-
-        c = 0 (as in torch): y is 0 for x > 0 and 1 for x = 0, with derivative 0.
-        """
-        c = _constant(other, "**")
-        x = self.data
-        if c < 0.0:
-            raise ValueError(
-                f"number ** Value needs a positive base or 0 (the derivative is "
-                f"y * log(base)), got {_fmt(c)} ** Value({_fmt(x)})"
-            )
-        y = _power(c, x)
-        slope = y * math.log(c) if c else 0.0
-        return _node(y, (RPOW_CONST, c), (self,), _finite_locals("**", (c, x), slope))
-
-    def __neg__(self) -> Value:
-        """Forward: -x. Local derivative: -1."""
-        return _node(-self.data, _NEG, (self,), (-1.0,))
-
     def __pos__(self) -> Value:
         return self
 
-    # ---------------------------------------------------------- functions
+    # ------------------------------------------------------------- operations
+    # The operations are not written here. Each one's method (its fast float path: the
+    # value and its local derivatives) sits in its entry in `autograd.ops`, beside its
+    # derivative rule, domain, kinks and test domain, and is set on Value when autograd
+    # is imported. These signatures only tell type checkers what the methods take.
+    if TYPE_CHECKING:  # pragma: no cover
 
-    def exp(self) -> Value:
-        """Forward: y = exp(x). Local derivative: y."""
-        x = self.data
-        if x > _EXP_MAX:
-            _check_operands("exp", (x,))
-            raise OverflowError(
-                f"exp({_fmt(x)}) overflows: exp needs x <= {_EXP_MAX:.2f}. For "
-                f"log(sum(exp(x))) use autograd.logsumexp, for probabilities "
-                f"autograd.softmax, for log(1 + exp(x)) Value.softplus"
-            )
-        y = math.exp(x)
-        return _node(y, _EXP, (self,), (y,))
-
-    def log(self) -> Value:
-        """Forward: log(x), natural logarithm, x > 0. Local derivative: 1 / x."""
-        x = self.data
-        if x <= 0.0:
-            raise ValueError(
-                f"log({_fmt(x)}) is undefined: log needs a positive input. For the log of a "
-                f"probability use autograd.log_softmax(logits) or "
-                f"nn.binary_cross_entropy_with_logits; for log(1 + exp(x)) use Value.softplus"
-            )
-        return _node(math.log(x), _LOG, (self,), _finite_locals("log", (x,), 1.0 / x))
-
-    def sqrt(self) -> Value:
-        """Forward: y = sqrt(x), x >= 0. Local derivative: 1 / (2 y), so x > 0 when recorded."""
-        x = self.data
-        if x < 0.0:
-            raise ValueError(f"sqrt({_fmt(x)}) is undefined: sqrt needs x >= 0")
-        y = math.sqrt(x)
-        if y == 0.0 and is_grad_enabled():
-            raise ValueError(
-                f"sqrt({_fmt(x)}) has an infinite derivative 1 / (2 sqrt(x)); differentiate "
-                f"sqrt(x + eps) with a small eps instead, or compute it under no_grad()"
-            )
-        return _node(y, _SQRT, (self,), _finite_locals("sqrt", (x,), 0.5 / y) if y else ())
-
-    def tanh(self) -> Value:
-        """Forward: t = tanh(x). Local derivative: 1 - t**2."""
-        t = math.tanh(self.data)
-        return _node(t, _TANH, (self,), (1.0 - t * t,))
-
-    def sigmoid(self) -> Value:
-        """Forward: s = 1 / (1 + exp(-x)), never overflowing. Local derivative: s (1 - s)."""
-        x = self.data
-        if x >= 0.0:
-            s = 1.0 / (1.0 + math.exp(-x))
-        else:
-            e = math.exp(x)
-            s = e / (1.0 + e)
-        return _node(s, _SIGMOID, (self,), (s * (1.0 - s),))
-
-    def relu(self) -> Value:
-        """Forward: max(x, 0). Local derivative: 1 for x > 0, else 0 (0 at x = 0, as PyTorch)."""
-        x = self.data
-        if x > 0.0:
-            return _node(x, _RELU, (self,), (1.0,))
-        return _node(0.0, _RELU, (self,), (0.0,))
-
-    def leaky_relu(self, negative_slope: float = 0.01) -> Value:
-        """Forward: x for x > 0, else negative_slope * x.
-
-        Local derivative: 1 for x > 0, else negative_slope (negative_slope at x = 0, as
-        PyTorch).
-        """
-        slope = _constant(negative_slope, "leaky_relu(negative_slope)")
-        x = self.data
-        if x > 0.0:
-            return _node(x, (LEAKY_RELU, slope), (self,), (1.0,))
-        return _node(slope * x, (LEAKY_RELU, slope), (self,), (slope,))
-
-    def softplus(self) -> Value:
-        """Forward: log(1 + exp(x)), computed as max(x, 0) + log1p(exp(-|x|)) so it never
-        overflows. Local derivative: sigmoid(x)."""
-        x = self.data
-        e = math.exp(-abs(x))  # in (0, 1]
-        y = max(x, 0.0) + math.log1p(e)
-        s = 1.0 / (1.0 + e) if x >= 0.0 else e / (1.0 + e)
-        return _node(y, _SOFTPLUS, (self,), (s,))
-
-    def abs(self) -> Value:
-        """Forward: |x|. Local derivative: sign(x), 0 at x = 0 (as PyTorch)."""
-        x = self.data
-        sign = 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)
-        return _node(abs(x), _ABS, (self,), (sign,))
-
-    __abs__ = abs
-
-    def sin(self) -> Value:
-        """Forward: sin(x). Local derivative: cos(x)."""
-        x = self.data
-        return _node(math.sin(x), _SIN, (self,), (math.cos(x),))
-
-    def cos(self) -> Value:
-        """Forward: cos(x). Local derivative: -sin(x)."""
-        x = self.data
-        return _node(math.cos(x), _COS, (self,), (-math.sin(x),))
+        def __add__(self, other: Value | float) -> Value: ...
+        def __radd__(self, other: float) -> Value: ...
+        def __sub__(self, other: Value | float) -> Value: ...
+        def __rsub__(self, other: float) -> Value: ...
+        def __mul__(self, other: Value | float) -> Value: ...
+        def __rmul__(self, other: float) -> Value: ...
+        def __truediv__(self, other: Value | float) -> Value: ...
+        def __rtruediv__(self, other: float) -> Value: ...
+        def __pow__(self, other: Value | float) -> Value: ...
+        def __rpow__(self, other: float) -> Value: ...
+        def __neg__(self) -> Value: ...
+        def __abs__(self) -> Value: ...
+        def exp(self) -> Value: ...
+        def exp2(self) -> Value: ...
+        def expm1(self) -> Value: ...
+        def log(self) -> Value: ...
+        def log1p(self) -> Value: ...
+        def log2(self) -> Value: ...
+        def log10(self) -> Value: ...
+        def sqrt(self) -> Value: ...
+        def sin(self) -> Value: ...
+        def cos(self) -> Value: ...
+        def tan(self) -> Value: ...
+        def asin(self) -> Value: ...
+        def acos(self) -> Value: ...
+        def atan(self) -> Value: ...
+        def sinh(self) -> Value: ...
+        def cosh(self) -> Value: ...
+        def tanh(self) -> Value: ...
+        def asinh(self) -> Value: ...
+        def acosh(self) -> Value: ...
+        def atanh(self) -> Value: ...
+        def erf(self) -> Value: ...
+        def erfc(self) -> Value: ...
+        def sigmoid(self) -> Value: ...
+        def softplus(self) -> Value: ...
+        def relu(self) -> Value: ...
+        def leaky_relu(self, negative_slope: float = 0.01) -> Value: ...
+        def abs(self) -> Value: ...
+        def sign(self) -> Value: ...
+        def clamp(self, lo: float | None = None, hi: float | None = None) -> Value: ...
 
     # --------------------------------------------------------- differentiation
 
@@ -675,31 +465,81 @@ class Value:
 # slot ``_op``: the tuple ``(Op, constant, ...)``. One `Op` object per kind of
 # operation is shared by all the nodes it makes, so an operation without constants
 # stores a shared tuple (nothing per node), and one with constants (``x * 2``) a small
-# tuple instead of a formatted string: ``v.op`` formats it only when asked.
+# tuple instead of a formatted string: ``v.op`` formats it only when asked, and
+# `operation` names the constants.
 #
-# An Op knows three things about its kind: its name (``"mul_const"``, ``"exp"``), how to
-# apply it again to other operands, and its derivative rule written with Value
-# operations, which `autograd.grad(..., create_graph=True)` uses to differentiate again.
-# The float local derivatives stored on each node stay the fast path of ``backward()``.
+# An Op is the operation's entry: everything the library knows about it. The engine's
+# own entries are made by `autograd.ops.elementwise`, `autograd.functional` makes the
+# functions of lists, `autograd.primitive` the user's.
 
 _Operands = tuple["Value", ...]
 _Derivatives = tuple["Value | float", ...]
+_Rule = Callable[..., Any]  # (m, out, *arguments) -> one derivative; see `Op.rules`
 
 
 class Op:
-    """One kind of operation of the engine, shared by every node it makes.
+    """One kind of operation of the engine, shared by every node it makes: its entry.
 
     - ``name``: the kind, unique among the built-in operations (``OPS[name] is op``);
-    - ``symbol``: how ``Value.op`` shows it; ``"{0}"`` in it stands for the first
-      constant (``"* {0}"`` shows as ``"* 2"``);
+    - ``symbol``: how ``Value.op`` shows it (``"*"``, ``"tanh"``);
+    - ``params``: the names of the constants a node records (``("negative_slope",)``);
+      `operation` returns them as named fields;
     - ``apply(operands, constants)``: the operation run again on other Values (one
       per parent, in order) with the node's constants; it records a node as usual;
     - ``derivatives(node)``: d node / d parent for each parent, written with Value
       operations (or plain floats where a derivative is a constant), so they can be
       differentiated again. They equal ``node.local_grads`` in value.
+
+    An elementwise operation's entry (made by `autograd.ops.elementwise`) holds the
+    rest of what the library knows about it, and every other part reads it from there:
+
+    - ``method``: the fast path, a Value method computing the value and the local
+      derivatives as floats (its docstring is the hover formula); ``methods``: the
+      names it is set on Value under (``__sub__``, ``__rsub__``);
+    - ``rules``: the derivative, written once: one function per argument,
+      ``rule(m, out, *arguments)``, over the math of ``m`` (floats, Values or numpy
+      arrays: `autograd.ops.FLOATS`, `autograd.ops.VALUES`, compile's numpy), so the
+      same formula gives the higher derivatives and the compiled mode's;
+    - ``forward_rule(m, *arguments)``: the value over ``m`` (compiled mode, references);
+    - ``constant_operands``: a plain number may stand for an operand (``x * 2``): the
+      node records its position and value (``operation(x * 2)`` names them);
+      ``commutative``: its two operands may trade places (drawings label them if not);
+    - ``domain(m, *arguments)``: where the operation is defined (True, or a mask);
+      ``singular``: its derivative can be infinite where its value is finite;
+    - ``kinks(*params)``: the points where it is not differentiable; ``ties``: not
+      differentiable where two inputs tie (max, min); ``branch(node)``: which side of
+      its kinks a node is on (its local derivatives, unless given);
+    - ``test_domain`` (an interval per operand), ``test_avoid`` (points kept away from,
+      besides the kinks: a divisor's 0) and ``test_params``: where the tests and
+      `autograd.testing` draw its operands, and the constants they use;
+    - ``numpy``: the forms compiled mode needs where the shared rule would be unstable
+      or slow (``{"forward": ..., "rules": ..., "bad": ...}``), said at the entry.
     """
 
-    __slots__ = ("_shows_constant", "apply", "derivatives", "name", "symbol")
+    __slots__ = (
+        "_named",
+        "apply",
+        "branch",
+        "call",
+        "commutative",
+        "constant_operands",
+        "derivatives",
+        "domain",
+        "forward_rule",
+        "kinks",
+        "method",
+        "methods",
+        "name",
+        "numpy",
+        "params",
+        "rules",
+        "singular",
+        "symbol",
+        "test_avoid",
+        "test_domain",
+        "test_params",
+        "ties",
+    )
 
     name: str
     symbol: str
@@ -710,14 +550,49 @@ class Op:
         self,
         name: str,
         symbol: str,
-        apply: Callable[[_Operands, tuple[Any, ...]], Value],
-        derivatives: Callable[[Value], _Derivatives],
+        apply: Callable[[_Operands, tuple[Any, ...]], Value] | None = None,
+        derivatives: Callable[[Value], _Derivatives] | None = None,
+        *,
+        params: tuple[str, ...] = (),
+        call: Callable[..., Value] | None = None,
+        method: Callable[..., Value] | None = None,
+        methods: dict[str, Callable[..., Value]] | None = None,
+        rules: tuple[_Rule, ...] = (),
+        forward_rule: Callable[..., Any] | None = None,
+        constant_operands: bool = False,
+        commutative: bool = False,
+        domain: Callable[..., Any] | None = None,
+        singular: bool = False,
+        kinks: Callable[..., tuple[float, ...]] | None = None,
+        ties: bool = False,
+        branch: Callable[[Value], tuple[float, ...]] | None = None,
+        test_domain: tuple[tuple[float, float], ...] = ((-3.0, 3.0),),
+        test_avoid: tuple[float, ...] = (),
+        test_params: tuple[Any, ...] = (),
+        numpy: dict[str, Any] | None = None,
     ) -> None:
         self.name = name
         self.symbol = symbol
-        self.apply = apply
-        self.derivatives = derivatives
-        self._shows_constant = "{0}" in symbol
+        self.params = params
+        self.call = call
+        self.method = method
+        self.methods = methods or {}
+        self.rules = rules
+        self.forward_rule = forward_rule
+        self.constant_operands = constant_operands
+        self.commutative = commutative
+        self.domain = domain
+        self.singular = singular
+        self.kinks = kinks or _no_kinks
+        self.ties = ties
+        self.branch = branch or _local_grads
+        self.test_domain = test_domain
+        self.test_avoid = test_avoid
+        self.test_params = test_params
+        self.numpy = numpy or {}
+        self.apply = apply or self._apply_call
+        self.derivatives = derivatives or self._derivatives_from_rules
+        self._named = namedtuple(f"{name}_constants", params) if params else None
 
     # An Op is shared, and identity says which kind it is (``OPS[name] is op``): a copy
     # of a graph (``copy.deepcopy(model)``) keeps the same Op objects.
@@ -727,9 +602,43 @@ class Op:
     def __deepcopy__(self, memo: dict[int, object]) -> Op:
         return self
 
+    @property
+    def has_kinks(self) -> bool:
+        """Whether the operation has points where it is not differentiable."""
+        return self.ties or bool(self.kinks(*self.test_params))
+
+    def documented(self, constant_left: bool) -> Callable[..., Any] | None:
+        """The function whose docstring is the operation's formula: its method, or the
+        reflected one (``__rsub__``) for a constant on the left."""
+        if constant_left:
+            reflected = [f for name, f in self.methods.items() if name.startswith("__r")]
+            return reflected[0] if reflected else self.method
+        return self.method
+
     def text(self, constants: tuple[Any, ...]) -> str:
-        """The op string of a node with these constants (``Value.op``)."""
-        return self.symbol.format(_fmt(constants[0])) if self._shows_constant else self.symbol
+        """The op string of a node with these constants (``Value.op``): ``"* 2"`` for
+        ``x * 2``, ``"2 -"`` for ``2 - x``."""
+        if self.constant_operands and constants:
+            position, c = constants
+            return f"{_fmt(c)} {self.symbol}" if position == 0 else f"{self.symbol} {_fmt(c)}"
+        return self.symbol
+
+    def named(self, constants: tuple[Any, ...]) -> tuple[Any, ...]:
+        """A node's constants as named fields: ``operation(x * 2)[1].constant == 2.0``."""
+        if self.constant_operands and constants:
+            return _Constant(*constants)
+        return self._named(*constants) if self._named is not None and constants else constants
+
+    def arguments(self, operands: tuple[Any, ...], constants: tuple[Any, ...]) -> list[Any]:
+        """The arguments the operation was called with, rebuilt from a node's parents (or
+        other operands in their places) and constants: a constant operand back at its
+        position, then the params."""
+        if self.constant_operands and constants:
+            position, c = constants
+            args = list(operands)
+            args.insert(position, c)
+            return args
+        return [*operands, *constants]
 
     def forward(self, data: Iterable[float], constants: tuple[Any, ...] = ()) -> float:
         """The operation's value at these parent values (floats), with these constants.
@@ -741,36 +650,66 @@ class Op:
             leaves = tuple(_leaf(_as_number(x, f"{self.name}.forward")) for x in data)
             return self.apply(leaves, constants).data
 
+    def _apply_call(self, operands: _Operands, constants: tuple[Any, ...]) -> Value:
+        if self.call is None:
+            raise TypeError(f"{self.name} is not an operation that can be applied again")
+        return self.call(*self.arguments(operands, constants))
+
+    def _derivatives_from_rules(self, node: Value) -> _Derivatives:
+        """The rules over Values, for the arguments that are Values (the parents)."""
+        args = self.arguments(node.parents, node._op[1:])
+        return tuple(
+            rule(_values_math, node, *args)
+            for rule, a in zip(self.rules, args)
+            if isinstance(a, Value)
+        )
+
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
+
+
+class _Constant(NamedTuple):
+    """A constant operand of a binary operation: where it sits (0 left, 1 right), its value."""
+
+    position: int
+    constant: float
+
+
+def _no_kinks(*params: Any) -> tuple[float, ...]:
+    return ()
+
+
+def _local_grads(node: Value) -> tuple[float, ...]:
+    return node.local_grads
+
+
+# The math of Values for the rules (`autograd.ops.VALUES`): set by autograd.ops, which
+# builds it from the entries; the engine only calls it.
+_values_math: Any = None
 
 
 #: The built-in operations by name: the engine's and `autograd.functional`'s.
 OPS: dict[str, Op] = {}
 
 
-def _register(
-    name: str,
-    symbol: str,
-    apply: Callable[[_Operands, tuple[Any, ...]], Value],
-    derivatives: Callable[[Value], _Derivatives],
-) -> Op:
-    """Make a built-in Op and enter it in `OPS`."""
-    if name in OPS:
-        raise ValueError(f"an operation named {name!r} is already registered")
-    op = OPS[name] = Op(name, symbol, apply, derivatives)
+def _register(op: Op) -> Op:
+    """Enter a built-in Op in `OPS`."""
+    if op.name in OPS:
+        raise ValueError(f"an operation named {op.name!r} is already registered")
+    OPS[op.name] = op
     return op
 
 
-def operation(node: Value) -> tuple[Op, tuple[Any, ...]]:
-    """(the Op that made `node`, its constants); ``(OPS["leaf"], ())`` for a leaf.
+def operation(node: Value) -> tuple[Op, Any]:
+    """(the Op that made `node`, its constants as named fields); ``(OPS["leaf"], ())``
+    for a leaf.
 
     >>> op, constants = operation(Value(3.0) * 2)
-    >>> op.name, constants
-    ('mul_const', (2.0,))
+    >>> op.name, constants.position, constants.constant
+    ('mul', 1, 2.0)
     """
     op = node._op
-    return op[0], op[1:]
+    return op[0], op[0].named(op[1:])
 
 
 def _stored(node: Value) -> _Derivatives:
@@ -787,85 +726,8 @@ def _leaf_again(operands: _Operands, constants: tuple[Any, ...]) -> Value:
     raise TypeError("a leaf is not an operation: there is nothing to apply")
 
 
-LEAF = _register("leaf", "", _leaf_again, _no_parents)
+LEAF = _register(Op("leaf", "", _leaf_again, _no_parents))
 _LEAF: tuple[Any, ...] = (LEAF,)
-
-# The engine's operations, in the order of Value's methods: name, symbol, the
-# operation applied again, and d result / d parent as Value operations (``n`` is the
-# node, so ``n`` itself is the result: d exp(x) = exp(x) reads ``(n,)``).
-ADD = _register("add", "+", lambda p, c: p[0] + p[1], _stored)
-ADD_CONST = _register("add_const", "+ {0}", lambda p, c: p[0] + c[0], _stored)
-SUB = _register("sub", "-", lambda p, c: p[0] - p[1], _stored)
-SUB_CONST = _register("sub_const", "- {0}", lambda p, c: p[0] - c[0], _stored)
-RSUB_CONST = _register("rsub_const", "{0} -", lambda p, c: c[0] - p[0], _stored)
-MUL = _register("mul", "*", lambda p, c: p[0] * p[1], lambda n: (n.parents[1], n.parents[0]))
-MUL_CONST = _register("mul_const", "* {0}", lambda p, c: p[0] * c[0], _stored)
-DIV = _register(
-    "div", "/", lambda p, c: p[0] / p[1], lambda n: (1.0 / n.parents[1], -n / n.parents[1])
-)
-DIV_CONST = _register("div_const", "/ {0}", lambda p, c: p[0] / c[0], _stored)
-RDIV_CONST = _register(
-    "rdiv_const", "{0} /", lambda p, c: c[0] / p[0], lambda n: (-n / n.parents[0],)
-)
-POW = _register(
-    "pow",
-    "**",
-    lambda p, c: p[0] ** p[1],
-    lambda n: _pow_derivatives(n),
-)
-POW_CONST = _register(
-    "pow_const", "** {0}", lambda p, c: p[0] ** c[0], lambda n: _pow_const_derivative(n)
-)
-RPOW_CONST = _register(
-    "rpow_const",
-    "{0} **",
-    lambda p, c: c[0] ** p[0],
-    lambda n: (n * math.log(n._op[1]) if n._op[1] else 0.0,),  # 0 ** x: see __rpow__
-)
-NEG = _register("neg", "neg", lambda p, c: -p[0], _stored)
-EXP = _register("exp", "exp", lambda p, c: p[0].exp(), lambda n: (n,))
-LOG = _register("log", "log", lambda p, c: p[0].log(), lambda n: (1.0 / n.parents[0],))
-SQRT = _register("sqrt", "sqrt", lambda p, c: p[0].sqrt(), lambda n: (0.5 / n,))
-TANH = _register("tanh", "tanh", lambda p, c: p[0].tanh(), lambda n: (1.0 - n * n,))
-SIGMOID = _register("sigmoid", "sigmoid", lambda p, c: p[0].sigmoid(), lambda n: (n * (1.0 - n),))
-RELU = _register("relu", "relu", lambda p, c: p[0].relu(), _stored)
-LEAKY_RELU = _register("leaky_relu", "leaky_relu", lambda p, c: p[0].leaky_relu(c[0]), _stored)
-SOFTPLUS = _register(
-    "softplus", "softplus", lambda p, c: p[0].softplus(), lambda n: (n.parents[0].sigmoid(),)
-)
-ABS = _register("abs", "abs", lambda p, c: p[0].abs(), _stored)
-SIN = _register("sin", "sin", lambda p, c: p[0].sin(), lambda n: (n.parents[0].cos(),))
-COS = _register("cos", "cos", lambda p, c: p[0].cos(), lambda n: (-n.parents[0].sin(),))
-
-# The shared `_op` tuples of the operations without constants.
-_ADD, _SUB, _MUL, _DIV, _POW = (ADD,), (SUB,), (MUL,), (DIV,), (POW,)
-_NEG, _EXP, _LOG, _SQRT, _TANH = (NEG,), (EXP,), (LOG,), (SQRT,), (TANH,)
-_SIGMOID, _RELU, _SOFTPLUS, _ABS = (SIGMOID,), (RELU,), (SOFTPLUS,), (ABS,)
-_SIN, _COS = (SIN,), (COS,)
-
-
-def _pow_derivatives(n: Value) -> _Derivatives:
-    """d x**p / dx = p * x ** (p - 1) and d x**p / dp = x**p log(x), as Value operations.
-    At x = 0 the second is 0, as in torch (see `Value.__pow__`), and the first is p * x **
-    (p - 1), or the constant 0 for p = 0, where x ** -1 would be undefined."""
-    x, p = n.parents
-    if x.data == 0.0:
-        return (0.0 if p.data == 0.0 else p * x ** (p - 1.0), 0.0)
-    return (p * (n / x), n * x.log())
-
-
-def _pow_const_derivative(n: Value) -> _Derivatives:
-    """d x**p / dx = p * x ** (p - 1), as Value operations (a constant for p = 0 or 1)."""
-    p = n._op[1]
-    if p == 0.0 or p == 1.0:
-        return n.local_grads
-    x = n.parents[0]
-    if p - (p - 1.0) != 1.0:
-        # |p| > 2**53: p is even and p - 1 is not a float; it rounds to an even number,
-        # which would drop the sign of x ** (p - 1) for x < 0. p - 2 is even as a float
-        # and exactly, so x ** (p - 2) * x keeps it.
-        return (p * (x ** (p - 2.0) * x),)
-    return (p * x ** (p - 1.0),)
 
 
 # ---------------------------------------------------------------- node construction
@@ -908,7 +770,14 @@ _DATA: Any = Value.__dict__["data"]  # the slot's own descriptor, under the prop
 
 
 def _in_library(frame: FrameType) -> bool:
+    if frame.f_code in _OPERATION_CODE:  # an operation's method, added from outside
+        return True
     return frame.f_globals.get("__name__", "").partition(".")[0] in ("autograd", "nn")
+
+
+# The code of the methods of operations added through `autograd.extend.elementwise`:
+# an operation reads its operands' data wherever it is written.
+_OPERATION_CODE: set[Any] = set()
 
 
 def _traced_new(cls: type[Value]) -> Value:
@@ -992,62 +861,33 @@ def _finite_locals(op: str, operands: tuple[float, ...], *local_grads: float) ->
     return local_grads
 
 
-def _power(x: float, p: float) -> float:
-    """x ** p as a finite float, or an error that names the operands."""
-    if x < 0.0 and not p.is_integer():
-        raise ValueError(
-            f"{_fmt(x)} ** {_fmt(p)} is not a real number: a negative base needs a whole "
-            f"number exponent"
-        )
-    if x == 0.0 and p < 0.0:
-        raise ZeroDivisionError(f"0 ** {_fmt(p)} is infinite: zero to a negative power")
-    try:
-        y: float = x**p
-    except OverflowError:
-        raise OverflowError(f"{_fmt(x)} ** {_fmt(p)} overflows") from None
-    return y
-
-
-_TINY = 2.2250738585072014e-308  # the smallest normal float: below it, digits are lost
-
-
-def _power_derivative(x: float, p: float, y: float) -> float:
-    """d(x ** p)/dx = p * x ** (p - 1), finite or an error.
-
-    From y = x ** p as p * (y / x), which costs no second power and never overflows
-    where the derivative is finite (p * y would, near the float maximum). Where y has
-    underflowed (0 or subnormal, with fewer digits) y / x has lost what x ** (p - 1)
-    still holds, so that is computed instead: d(x**2)/dx at 1e-200 is 2e-200, not 0.
-    """
-    if p == 0.0:
-        return 0.0
-    if x != 0.0:
-        if -_TINY < y < _TINY:
-            try:
-                d = p * x ** (p - 1.0)
-            except OverflowError:
-                d = math.inf  # reported just below
-        else:
-            d = p * (y / x)
-        return _finite_locals("**", (x, p), d)[0]
-    if p >= 1.0:
-        return 1.0 if p == 1.0 else 0.0
-    if not is_grad_enabled():
-        return 0.0  # not recorded
-    raise ValueError(
-        f"0 ** {_fmt(p)} has an infinite derivative; differentiate (x + eps) ** {_fmt(p)} "
-        f"with a small eps instead, or compute it under no_grad()"
-    )
-
-
 # ---------------------------------------------------------------- graph traversal
 
 
 _DONE = None  # stack marker: the node below it has had all its parents emitted
 
 
-def topological_order(root: Value) -> list[Value]:
+def topological_order(
+    root: Value, parents: Callable[[Value], Iterable[Value]] | None = None
+) -> list[Value]:
     """Every node `root` depends on, each after all of its parents; `root` comes last.
+
+    ``parents(node)`` gives the edges to follow (``node.parents`` by default): the
+    backward pass follows only the edges that carry a gradient.
+    """
+    order: list[Value] = []
+    _walk(root, parents, order, order)
+    return order
+
+
+def _walk(
+    root: Value,
+    parents: Callable[[Value], Iterable[Value]] | None,
+    interior: list[Value],
+    leaves: list[Value],
+) -> None:
+    """The one graph walk: append the interior nodes `root` reaches (through
+    ``parents``) to `interior` and the leaves to `leaves`, each node after its parents.
 
     A post-order depth-first search with an explicit stack, so depth is limited by
     memory, not by the recursion limit. A node is expanded when it is popped the first
@@ -1057,43 +897,8 @@ def topological_order(root: Value) -> list[Value]:
     already visited when reached again is already emitted.)
     """
     if not root.parents:
-        return [root]
-    order: list[Value] = []
-    visited: set[Value] = set()
-    stack: list[Value | None] = [root]
-    while stack:
-        node = stack.pop()
-        if node is _DONE:
-            order.append(stack.pop())  # type: ignore[arg-type]
-            continue
-        if node in visited:
-            continue
-        visited.add(node)
-        stack.append(node)
-        stack.append(_DONE)
-        for parent in node.parents:
-            if parent not in visited:
-                if parent.parents:
-                    stack.append(parent)
-                else:
-                    visited.add(parent)
-                    order.append(parent)
-    return order
-
-
-def _backward_order(root: Value) -> tuple[list[Value], list[Value]]:
-    """(interior, leaves): what a gradient from `root` reaches, the interior nodes in
-    topological order (`topological_order`'s walk) and the leaves apart.
-
-    An edge whose local derivative is 0 carries nothing, so it is not followed: a node
-    reached only through such edges (behind a relu at x <= 0, a hinge that is
-    satisfied) is left out, which is exact and in a relu network often most of the
-    graph.
-    """
-    interior: list[Value] = []
-    leaves: list[Value] = []
-    if not root.parents:
-        return interior, [root]
+        leaves.append(root)
+        return
     visited: set[Value] = set()
     stack: list[Value | None] = [root]
     while stack:
@@ -1106,14 +911,29 @@ def _backward_order(root: Value) -> tuple[list[Value], list[Value]]:
         visited.add(node)
         stack.append(node)
         stack.append(_DONE)
-        parents = node.parents
-        if 0.0 in node.local_grads:  # one scan in C; then drop those edges
-            parents = tuple([p for p, local in zip(parents, node.local_grads) if local])
-        for parent in parents:
+        for parent in node.parents if parents is None else parents(node):
             if parent not in visited:
                 if parent.parents:
                     stack.append(parent)
                 else:
                     visited.add(parent)
                     leaves.append(parent)
+
+
+def _backward_order(root: Value) -> tuple[list[Value], list[Value]]:
+    """(interior, leaves): what a gradient from `root` reaches (`_carrying` edges), the
+    interior nodes in topological order and the leaves apart."""
+    interior: list[Value] = []
+    leaves: list[Value] = []
+    _walk(root, _carrying, interior, leaves)
     return interior, leaves
+
+
+def _carrying(node: Value) -> Iterable[Value]:
+    """The parents a gradient reaches: an edge whose local derivative is 0 carries
+    nothing, so the backward pass leaves out what lies only behind such edges (behind a
+    relu at x <= 0, a satisfied hinge), which is exact and in a relu network often most
+    of the graph."""
+    if 0.0 in node.local_grads:  # one scan in C; then drop those edges
+        return [p for p, local in zip(node.parents, node.local_grads) if local]
+    return node.parents

@@ -30,6 +30,7 @@ from autograd.engine import (
     _Operands,
     _register,
     _stored,
+    operation,
 )
 
 __all__ = [
@@ -541,6 +542,14 @@ def _apply_linear(operands: _Operands, constants: tuple[Any, ...]) -> Value:
     return linear(x, [w], [bias_entry if bias_parent is None else bias_parent])[0]
 
 
+def _dot_derivatives(node: Value, constants: Any) -> _Derivatives:
+    return _cross_derivatives(node, constants.a_layout, constants.b_layout, False)
+
+
+def _linear_derivatives(node: Value, constants: Any) -> _Derivatives:
+    return _cross_derivatives(node, constants.w_layout, constants.x_layout, constants.bias is None)
+
+
 # The rules of the softmax family are written with softmax itself, never as
 # exp(x_j - logsumexp(x)): at large inputs x_j - logsumexp(x) has lost the digits that
 # say how far apart the inputs are (at 1e17, logsumexp([x, x]) rounds to x, so each
@@ -550,38 +559,52 @@ def _apply_linear(operands: _Operands, constants: tuple[Any, ...]) -> Value:
 
 def _softmax_derivatives(node: Value) -> _Derivatives:
     """d p_i / d x_j = p_i (delta_ij - p_j), with p = softmax(x) (node is p_i)."""
-    i, probs = node._op[1], softmax(node.parents)
+    i, probs = operation(node)[1].index, softmax(node.parents)
     return tuple(node * (1.0 - node) if j == i else -(node * p_j) for j, p_j in enumerate(probs))
 
 
 def _log_softmax_derivatives(node: Value) -> _Derivatives:
     """d out_i / d x_j = delta_ij - p_j, with p = softmax(x)."""
-    i, probs = node._op[1], softmax(node.parents)
+    i, probs = operation(node)[1].index, softmax(node.parents)
     return tuple(1.0 - p_j if j == i else -p_j for j, p_j in enumerate(probs))
 
 
-SUM = _register("sum", "sum", lambda p, c: sum(p), _stored)
-MEAN = _register("mean", "mean", lambda p, c: mean(p), _stored)
+SUM = _register(Op("sum", "sum", lambda p, c: sum(p), _stored))
+MEAN = _register(Op("mean", "mean", lambda p, c: mean(p), _stored))
 DOT = _register(
-    "dot", "dot", _apply_dot, lambda n: _cross_derivatives(n, n._op[1], n._op[2], False)
+    Op(
+        "dot",
+        "dot",
+        _apply_dot,
+        lambda n: _dot_derivatives(n, operation(n)[1]),
+        params=("a_layout", "b_layout"),
+    )
 )
 LINEAR = _register(
-    "linear",
-    "linear",
-    _apply_linear,
-    lambda n: _cross_derivatives(n, n._op[1], n._op[3], n._op[2] is None),
+    Op(
+        "linear",
+        "linear",
+        _apply_linear,
+        lambda n: _linear_derivatives(n, operation(n)[1]),
+        params=("w_layout", "bias", "x_layout"),
+    )
 )
-MAX = _register("max", "max", lambda p, c: max(p), _stored)
-MIN = _register("min", "min", lambda p, c: min(p), _stored)
+MAX = _register(Op("max", "max", lambda p, c: max(p), _stored, ties=True))
+MIN = _register(Op("min", "min", lambda p, c: min(p), _stored, ties=True))
 LOGSUMEXP = _register(
-    "logsumexp",
-    "logsumexp",
-    lambda p, c: logsumexp(p),
-    lambda n: tuple(softmax(n.parents)),
+    Op("logsumexp", "logsumexp", lambda p, c: logsumexp(p), lambda n: tuple(softmax(n.parents)))
 )
-SOFTMAX = _register("softmax", "softmax", lambda p, c: softmax(p)[c[0]], _softmax_derivatives)
+SOFTMAX = _register(
+    Op("softmax", "softmax", lambda p, c: softmax(p)[c[0]], _softmax_derivatives, params=("index",))
+)
 LOG_SOFTMAX = _register(
-    "log_softmax", "log_softmax", lambda p, c: log_softmax(p)[c[0]], _log_softmax_derivatives
+    Op(
+        "log_softmax",
+        "log_softmax",
+        lambda p, c: log_softmax(p)[c[0]],
+        _log_softmax_derivatives,
+        params=("index",),
+    )
 )
 
 _SUM, _MEAN, _MAX, _MIN, _LOGSUMEXP = (SUM,), (MEAN,), (MAX,), (MIN,), (LOGSUMEXP,)

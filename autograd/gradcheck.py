@@ -35,7 +35,14 @@ from autograd._diagnosis import (
     _first_order_diagnosis,
     _kink_nodes,
 )
-from autograd.engine import Value, _as_number, _fmt, enable_grad, topological_order
+from autograd.engine import (
+    Value,
+    _as_number,
+    _fmt,
+    enable_grad,
+    operation,
+    topological_order,
+)
 from autograd.functional import sum as autograd_sum
 from autograd.higher import grad as _grad
 
@@ -585,9 +592,11 @@ def _kink_error(kink: Value | str, where: str, out: Value) -> GradcheckError:
         )
         return GradcheckError(text, [], kind="kink", output=out)
     operands = ", ".join(_fmt(p.data) for p in kink.parents)
-    corner = "a tie between its inputs" if kink.op in ("max", "min") else "its corner at 0"
+    op, constants = operation(kink)
+    points = " and ".join(_fmt(k) for k in op.kinks(*constants))
+    corner = "a tie between its inputs" if op.ties else f"its corner at {points}"
     text = (
-        f"gradcheck: f is not differentiable at this point: the {kink.op} node of "
+        f"gradcheck: f is not differentiable at this point: the {op.name} node of "
         f"({operands}) is within reach of {corner} ({where} puts it on both sides). "
         f"The engine's derivative there is a convention and the central difference "
         f"averages both sides, so they cannot be compared: check the gradient at a point "

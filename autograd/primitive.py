@@ -38,7 +38,16 @@ import numbers
 from collections.abc import Callable, Sequence
 from typing import Any, overload
 
-from autograd.engine import Op, Value, _as_number, _Derivatives, _fmt, _node, _Operands
+from autograd.engine import (
+    Op,
+    Value,
+    _as_number,
+    _Derivatives,
+    _fmt,
+    _node,
+    _Operands,
+    operation,
+)
 
 __all__ = ["Primitive", "primitive"]
 
@@ -63,7 +72,7 @@ class Primitive:
         self.func = func
         self.name: str = getattr(func, "__name__", type(func).__name__)
         self.deriv: _Rule | None = None
-        self.op = Op(self.name, self.name, self._apply, self._derivatives)
+        self.op = Op(self.name, self.name, self._apply, self._derivatives, params=("layout",))
         self._all_values: tuple[Any, ...] = (self.op, None)
         if deriv is not None:
             self.defderiv(deriv)
@@ -139,7 +148,7 @@ class Primitive:
         return self(*self._arguments(operands, constants[0]))
 
     def _derivatives(self, node: Value) -> _Derivatives:
-        args = self._arguments(node.parents, node._op[1])
+        args = self._arguments(node.parents, operation(node)[1].layout)
         if self.deriv is None:
             raise NotImplementedError(
                 f"primitive {self.name} has no derivative rule written with Value operations, "

@@ -41,9 +41,11 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess tes
     ) from error
 
 import autograd.functional as F
+from autograd.engine import Op as EngineOp
 from autograd.engine import Value, _as_number, no_grad
 from autograd.gradcheck import GradcheckError, gradcheck
 from autograd.higher import grad
+from autograd.ops import ELEMENTWISE, prod, std, var
 
 __all__ = [
     "BUILTIN_OPS",
@@ -131,57 +133,43 @@ class Op:
         return f"Op({self.name!r})"
 
 
-def _method(name: str) -> Callable[[Value], Value]:
-    def apply(a: Value) -> Value:
-        result: Value = getattr(a, name)()
-        return result
+def _from_entry(entry: EngineOp) -> Op:
+    """The random graphs' view of an elementwise operation, all of it read from its
+    entry: its test domain, kinks, constants, and the params the tests use."""
+    params = entry.test_params
 
-    apply.__name__ = name
-    return apply
+    def apply(*operands: Any) -> Value:
+        return entry.call(*operands, *params)  # type: ignore[misc]
+
+    arity = len(entry.rules)
+    if not entry.symbol.isidentifier():  # an operator: "{0} * {1}", "-{0}"
+        template = f"{{0}} {entry.symbol} {{1}}" if arity == 2 else f"{entry.symbol}{{0}}"
+    else:
+        template = f"{entry.name}({', '.join(['{*}', *map(repr, params)])})"
+    return Op(
+        apply,
+        arity,
+        name=entry.name,
+        domain=entry.test_domain,
+        avoid=(*entry.kinks(*params), *entry.test_avoid),
+        constants=entry.constant_operands,
+        template=template,
+    )
 
 
-_POSITIVE: _Interval = (MARGIN, 3.0)
-_EXPONENT: _Interval = (-2.5, 2.5)
-
-# Every operation of the engine: the primitives of Value, with plain-number constants on
-# either side of the binary operators, and every function of autograd.functional.
+# Every operation of the engine: each elementwise entry (with plain-number constants on
+# either side of a binary operator, where its entry allows them), whole powers of any
+# base, and every function of autograd.functional.
 BUILTIN_OPS: tuple[Op, ...] = (
-    Op(lambda a, b: a + b, 2, name="add", constants=True, template="{0} + {1}"),
-    Op(lambda a, b: a - b, 2, name="sub", constants=True, template="{0} - {1}"),
-    Op(lambda a, b: a * b, 2, name="mul", constants=True, template="{0} * {1}"),
-    Op(
-        lambda a, b: a / b,
-        2,
-        name="div",
-        avoid=(0.0,),
-        constants=True,
-        domain=(_DEFAULT, _DEFAULT),
-        template="{0} / {1}",
-    ),
-    Op(
-        lambda a, b: a**b,
-        2,
-        name="pow",
-        domain=(_POSITIVE, _EXPONENT),
-        constants=True,
-        template="{0} ** {1}",
-    ),
+    *map(_from_entry, ELEMENTWISE),
     Op(lambda a: a**2, name="square", template="{0} ** 2"),
     Op(lambda a: a**3, name="cube", template="{0} ** 3"),
-    Op(lambda a: -a, name="neg", template="-{0}"),
-    Op(_method("exp")),
-    Op(_method("log"), domain=_POSITIVE),
-    Op(_method("sqrt"), domain=_POSITIVE),
-    Op(_method("tanh")),
-    Op(_method("sigmoid")),
-    Op(_method("relu"), avoid=(0.0,)),
-    Op(lambda a: a.leaky_relu(0.1), name="leaky_relu", avoid=(0.0,), template="leaky_relu({0})"),
-    Op(_method("softplus")),
-    Op(_method("abs"), avoid=(0.0,)),
-    Op(_method("sin")),
-    Op(_method("cos")),
     Op(lambda *a: F.sum(a), (1, 4), name="sum", constants=True, template="sum([{*}])"),
     Op(lambda *a: F.mean(a), (1, 4), name="mean", constants=True, template="mean([{*}])"),
+    Op(lambda *a: prod(a), (1, 4), name="prod", constants=True, template="prod([{*}])"),
+    Op(lambda *a: var(a), (2, 4), name="var", template="var([{*}])"),
+    # 4.0 is in every std's list: its variance stays far from 0, where its slope is infinite
+    Op(lambda *a: std([*a, 4.0]), (1, 3), name="std", separate=True, template="std([{*}, 4.0])"),
     Op(lambda *a: F.max(a), (2, 4), name="max", separate=True, template="max([{*}])"),
     Op(lambda *a: F.min(a), (2, 4), name="min", separate=True, template="min([{*}])"),
     Op(lambda *a: F.logsumexp(a), (1, 4), name="logsumexp", template="logsumexp([{*}])"),

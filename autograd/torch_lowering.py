@@ -19,13 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import torch
 
 from autograd import engine
 from autograd.engine import Value
+from autograd.ops import Math
 
 if TYPE_CHECKING:
     from autograd.compile import Compiled
@@ -45,31 +45,12 @@ def _first(pick: Callable[..., Tensor]) -> Callable[[Tensor], Tensor]:
     return lambda x: x.gather(-1, pick(x, dim=-1, keepdim=True)).squeeze(-1)
 
 
-# The torch form of every compiled-mode rule: its operands as tensors (an elementwise
-# operand (batch,) or (), a vector one (batch, n) or (n,)), its value as a tensor.
+# The torch forms of the compiled-mode rules of the functions of lists (their operands
+# as tensors, a vector one (batch, n) or (n,)); an elementwise operation's is its
+# entry's forward formula over `TORCH_MATH`.
 TORCH_RULES: dict[str, Callable[..., Tensor]] = {
-    "add": torch.add,
-    "sub": torch.sub,
-    "mul": torch.mul,
-    "div": torch.div,
-    "div_const": torch.div,
-    "rdiv_const": torch.div,
-    "pow": torch.pow,
-    "pow_const": torch.pow,
-    "rpow_const": torch.pow,
-    "neg": torch.neg,
-    "exp": torch.exp,
-    "log": torch.log,
-    "sqrt": torch.sqrt,
-    "tanh": torch.tanh,
-    "sigmoid": torch.sigmoid,
-    "relu": torch.relu,  # relu'(0) = 0, as the engine
-    "leaky_relu": lambda x, slope: torch.where(x > 0.0, x, slope * x),
-    "softplus": lambda x: torch.logaddexp(x, torch.zeros_like(x)),  # no threshold: exact
-    "abs": torch.abs,  # abs'(0) = 0 = sign(0), as the engine
-    "sin": torch.sin,
-    "cos": torch.cos,
     "sum": lambda x: x.sum(-1),
+    "prod": lambda x: x.prod(-1),
     "mean": lambda x: x.mean(-1),
     "max": _first(torch.argmax),
     "min": _first(torch.argmin),
@@ -81,48 +62,10 @@ TORCH_RULES: dict[str, Callable[..., Tensor]] = {
     "log_softmax": _pick(lambda x: torch.log_softmax(x, -1)),
 }
 
-TORCH_RULES["prod"] = lambda x: x.prod(-1)
-
 #: torch's math for an operation entry's forward rule ``forward(m, *arguments)`` (the
 #: formula that gives a float over the engine's math gives a tensor over this): where an
 #: entry has one, it is the torch form, so a new operation needs nothing here.
-TORCH_MATH = SimpleNamespace(
-    **{
-        name: getattr(torch, name)
-        for name in [
-            "exp",
-            "expm1",
-            "log",
-            "log1p",
-            "log2",
-            "log10",
-            "sqrt",
-            "sin",
-            "cos",
-            "tan",
-            "sinh",
-            "cosh",
-            "tanh",
-            "asin",
-            "acos",
-            "atan",
-            "asinh",
-            "acosh",
-            "atanh",
-            "atan2",
-            "hypot",
-            "erf",
-            "erfc",
-            "isfinite",
-            "abs",
-            "sign",
-            "floor",
-            "where",
-            "sigmoid",
-        ]
-    },
-    softplus=lambda x: torch.logaddexp(x, torch.zeros_like(x)),
-)
+TORCH_MATH: Any = Math(torch, {}, softplus=lambda x: torch.logaddexp(x, torch.zeros_like(x)))
 
 
 def _torch_rule(kind: str) -> Callable[..., Tensor] | None:

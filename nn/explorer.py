@@ -25,7 +25,7 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from autograd.explorer import Page
+from autograd.extend import Page
 from nn import _checks
 from nn.module import Module, _predicted_classes
 

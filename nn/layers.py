@@ -36,7 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from autograd import Value, linear
-from autograd.functional import is_batch
+from autograd.extend import is_batch
 from nn import _checks as checks
 from nn import init as _init
 from nn.module import Module, PathLike, read_model_file

@@ -37,7 +37,7 @@ from numpy.typing import NDArray
 
 import autograd
 from autograd import Value
-from autograd.functional import is_batch
+from autograd.extend import is_batch
 from nn import _checks as checks
 
 __all__ = [

@@ -13,7 +13,7 @@ class docstring with a link to the page it follows.
 
 from nn.optim.adagrad import Adagrad, adagrad, adagrad_arrays
 from nn.optim.adam import Adam, AdamW, adam, adam_arrays
-from nn.optim.clip_grad import clip_grad_norm
+from nn.optim.clip_grad import clip_grad_norm, clip_grad_norm_arrays
 from nn.optim.lr_scheduler import (
     ConstantLR,
     CosineAnnealingLR,
@@ -52,6 +52,7 @@ __all__ = [
     "adam",
     "adam_arrays",
     "clip_grad_norm",
+    "clip_grad_norm_arrays",
     "rmsprop",
     "rmsprop_arrays",
     "sgd",

@@ -22,7 +22,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import autograd
-from autograd import Value, gradcheck, no_grad, topological_order
+from autograd import Value, gradcheck, no_grad, testing, topological_order
 
 FAST = settings(max_examples=25, deadline=None)
 
@@ -321,87 +321,16 @@ def test_seed_worked_numbers() -> None:
 
 
 # ------------------------------------------------------------ random graphs
-# Every pool value stays in [-3, 3]; each op below maps [-3, 3] (x [-3, 3]) into it,
-# keeping logs, roots and powers inside their domains.
-
-GRAPH_OPS: dict[str, Callable[[Value, Value], Value]] = {
-    "add": lambda a, b: (a + b) * 0.5,
-    "sub": lambda a, b: (a - b) * 0.5,
-    "rsub": lambda a, b: (1 - a) * 0.5,
-    "mul": lambda a, b: a * b * (1 / 3),
-    "div": lambda a, b: a / (4 + b),
-    "rdiv": lambda a, b: 2 / (4 + a),
-    "neg": lambda a, b: -a,
-    "pow int": lambda a, b: a**2 / 3,
-    "pow cube": lambda a, b: (a * (1 / 3)) ** 3 * 3,
-    "pow real": lambda a, b: (a.sigmoid() + 0.5) ** 1.5,
-    "pow value": lambda a, b: (a.sigmoid() + 0.5) ** (b * (1 / 3)),
-    "rpow": lambda a, b: 2 ** (a * 0.5),
-    "exp": lambda a, b: (a - 3).exp(),
-    "log": lambda a, b: (a * a + 1).log(),
-    "log sigmoid": lambda a, b: (a.sigmoid() + 0.1).log(),
-    "sqrt": lambda a, b: (a.tanh() + 1.5).sqrt(),
-    "tanh": lambda a, b: a.tanh(),
-    "sigmoid": lambda a, b: b.sigmoid(),
-    "softplus": lambda a, b: (a - 0.5).softplus(),
-    "relu": lambda a, b: a.relu(),
-    "leaky_relu": lambda a, b: a.leaky_relu(0.1),
-    "abs": lambda a, b: a.abs() - b * 0.0,
-    "sin": lambda a, b: a.sin() + 0 * b,
-    "cos": lambda a, b: b.cos(),
-    "sum": lambda a, b: autograd.sum([a, b, a]) * (1 / 3),
-    "dot": lambda a, b: autograd.dot([a, b], [b, 0.5]) * 0.25,
-    "mean": lambda a, b: autograd.mean([a, b, 1.0]),
-    "logsumexp": lambda a, b: autograd.logsumexp([a, b]) * 0.5,
-    "softmax": lambda a, b: autograd.softmax([a, b, a])[1],
-    "log_softmax": lambda a, b: autograd.log_softmax([a, b])[0] * 0.4,
-}
-KINK_OPS = {"relu", "leaky_relu", "abs"}
-
-Program = list[tuple[str, int, int]]
-
-programs = st.lists(
-    st.tuples(st.sampled_from(sorted(GRAPH_OPS)), st.integers(0, 100), st.integers(0, 100)),
-    min_size=1,
-    max_size=14,
-)
-
-
-def run_program(program: Program, inputs: tuple[Value, ...], kinks: list[float] | None) -> Value:
-    """Evaluate the program; operand indices wrap around the pool, so values get reused.
-
-    With a ``kinks`` list (the unperturbed evaluation), record where relu, leaky_relu and
-    abs are evaluated and check that every value stays in [-3, 3].
-    """
-    pool = list(inputs)
-    for name, i, j in program:
-        a, b = pool[i % len(pool)], pool[j % len(pool)]
-        out = GRAPH_OPS[name](a, b)
-        if kinks is not None:
-            if name in KINK_OPS:
-                kinks.append(a.data)
-            assert -3.0 - 1e-9 <= out.data <= 3.0 + 1e-9, name
-        pool.append(out)
-    return pool[-1] + pool[len(pool) // 2] * 0.5 + pool[-1] * pool[0]
+# The one random-graph generator (autograd.testing's): every operation of the engine,
+# with reused nodes, diamonds, deep chains and constants on either side, kept inside
+# each operation's domain and away from its kinks.
 
 
 @settings(max_examples=200, deadline=None)
-@given(
-    program=programs,
-    xs=st.lists(finite(-3, 3), min_size=1, max_size=4),
-    g=away_from_zero(-3, 3, margin=0.1),
-)
-def test_random_graphs_gradcheck(program: Program, xs: list[float], g: float) -> None:
-    inputs = [Value(x, label=f"x{i}") for i, x in enumerate(xs)]
-    kinks: list[float] = []
-    run_program(program, tuple(inputs), kinks)
-    assume(all(abs(k) > 1e-2 for k in kinks))
-
-    def f(*vs: Value) -> Value:
-        return run_program(program, vs, None)
-
-    assert gradcheck(f, inputs) is True
-    assert gradcheck(f, inputs, grad=g) is True
+@given(graph=testing.graphs(), g=away_from_zero(-3, 3, margin=0.1))
+def test_random_graphs_gradcheck(graph: testing.Graph, g: float) -> None:
+    testing.assert_gradients(graph)
+    testing.assert_gradients(graph, grad=g)
 
 
 # ------------------------------------------------------------ backward semantics

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from autograd import Value
-from nn.optim import clip_grad_norm
+from nn.optim import clip_grad_norm, clip_grad_norm_arrays
 
 
 def _with_grads(grads: list[float]) -> list[Value]:
@@ -69,3 +69,30 @@ def test_clip_grad_norm_arguments() -> None:
         clip_grad_norm(_with_grads([1.0]), 1.0, norm_type=0.0)
     with pytest.raises(TypeError, match="Value"):
         clip_grad_norm([1.0], 1.0)  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.5, math.inf])
+@pytest.mark.parametrize("max_norm", [0.5, 1e6])  # clipping, and not
+def test_clip_grad_norm_arrays_equals_clip_grad_norm_bit_for_bit(
+    norm_type: float, max_norm: float
+) -> None:
+    rng = np.random.default_rng(7)
+    grads = rng.normal(size=40) * np.exp(rng.uniform(-6, 4, size=40))
+    grads[:2] = (0.0, -0.0)
+    params = _with_grads(grads.tolist())
+    flat = grads.copy()
+    total = clip_grad_norm(params, max_norm=max_norm, norm_type=norm_type)
+    flat_total = clip_grad_norm_arrays(flat, max_norm=max_norm, norm_type=norm_type)
+    assert flat_total == total
+    expected = np.array([p.grad for p in params])
+    assert np.array_equal(expected.view(np.int64), flat.view(np.int64))
+    assert (max_norm < total) == (not np.array_equal(flat, grads))
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf])
+def test_clip_grad_norm_arrays_refuses_non_finite_and_changes_nothing(bad: float) -> None:
+    flat = np.array([3.0, -4.0, bad, 1.0])
+    before = flat.copy()
+    with pytest.raises(ValueError, match="nothing was changed: the gradient of entry 2"):
+        clip_grad_norm_arrays(flat, max_norm=1.0)
+    assert np.array_equal(before, flat, equal_nan=True)
