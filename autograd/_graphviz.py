@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import subprocess
+import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +63,9 @@ class Digraph(graphviz.Digraph):  # type: ignore[misc]
 
     timeout: float = DEFAULT_TIMEOUT
     who: str = "draw_dot"
+    # A picture with more of the graph in closed boxes, drawn instead when `dot` runs
+    # out of time on this one (None: there is nothing simpler to draw).
+    fallback: Callable[[], Digraph] | None = None
 
     def pipe(self, format: str | None = None, *args: Any, **kwargs: Any) -> Any:
         encoding = kwargs.get("encoding")
@@ -76,6 +81,16 @@ class Digraph(graphviz.Digraph):  # type: ignore[misc]
         except FileNotFoundError:
             raise GraphvizNotFoundError() from graphviz.ExecutableNotFound(command)
         except subprocess.TimeoutExpired as error:
+            if self.fallback is not None:
+                simpler = self.fallback()
+                warnings.warn(
+                    f"{self.who}: Graphviz's `{self.engine}` did not lay out {repr(self)[1:-1]} "
+                    f"within timeout={self.timeout:g} s; drawn with more of it in closed "
+                    f"boxes instead ({repr(simpler)[1:-1]})",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+                return simpler.pipe(format, *args, **kwargs)
             raise GraphvizError(
                 f"{self.who}: Graphviz's `{self.engine}` did not lay out this graph "
                 f"({repr(self)[1:-1]}) within timeout={self.timeout:g} s and was stopped. "

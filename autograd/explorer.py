@@ -47,9 +47,7 @@ from autograd.viz import (
     _values_to_draw,
 )
 
-# Page, the self-contained page GraphPage builds on, is public here for pages made
-# outside the engine (nn's training explorer) until `autograd.extend` exports it.
-__all__ = ["GraphPage", "Page", "explore", "formula"]
+__all__ = ["GraphPage", "explore", "formula"]
 
 # A page shows at most this many boxes at first (whole levels of groups open while
 # they fit), and one open group shows at most FANOUT Values directly.

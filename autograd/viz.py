@@ -41,6 +41,7 @@ import inspect
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -70,6 +71,8 @@ HARD_LIMIT = 100_000
 # What one open group of a Graphviz drawing shows directly, at most (Graphviz's own
 # layout is not bounded in time, so its pictures stay small).
 DOT_FANOUT = 100
+# The fewest boxes a grouped drawing falls back to when `dot` runs out of time.
+_FEWEST = 10
 _FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
 
 
@@ -239,8 +242,9 @@ def draw_dot(
       that made it: ``draw_dot(error.output, highlight=error.node)`` shows the node a
       `GradcheckError` names.
     - ``timeout``: seconds Graphviz's ``dot`` may take to lay the picture out when it
-      is shown or saved; past that it is stopped and `GraphvizError` says what to draw
-      instead.
+      is shown or saved; past that it is stopped, and the picture is drawn again with a
+      quarter of the boxes (a `RuntimeWarning` says so) until there is nothing simpler
+      to draw, when `GraphvizError` says what to draw instead.
 
     Labels are shown as written, except what a picture cannot carry: control
     characters and lone surrogates show as escapes (``\\x00``), and a label longer
@@ -283,6 +287,7 @@ def _draw(
     timeout: float,
 ) -> graphviz.Digraph:
     """`draw_dot` for `who` (draw_dot or save_graph), whose name every error carries."""
+    request: dict[str, Any] = dict(locals())  # the same drawing, asked again with more boxes
     _check_value(root, who)
     _check_rankdir(rankdir, who)
     seconds = _as_number(timeout, f"{who}(timeout)")
@@ -313,8 +318,8 @@ def _draw(
         highlight=highlight,
     )
     shown = [v for v in order if v in drawn]
-    grouping = group_values(shown, DOT_FANOUT)
     budget = _positive_int(group_above, "group_above", who)
+    grouping = group_values(shown, min(DOT_FANOUT, budget))
     every = set(range(len(grouping.names)))
     first = every if len(shown) <= budget else initial_open(grouping, budget)
     opened = _opened(grouping, expand, first, who)
@@ -323,6 +328,10 @@ def _draw(
     else:
         group_of = dict(zip(shown, grouping.of_node))
         graph = _grouped_graph(order, drawn, grads, current, style, grouping, opened, group_of, who)
+    smaller = max(_FEWEST, min(budget, len(shown)) // 4)
+    if smaller < min(budget, len(shown)):
+        # what `dot` draws instead when it cannot lay this out in time: more closed boxes
+        graph.fallback = partial(_draw, **{**request, "group_above": smaller, "expand": ()})
     graph.timeout, graph.who = seconds, who
     return graph
 

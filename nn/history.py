@@ -25,7 +25,8 @@ class History:
     data), ``lr`` (the learning rate the epoch used), ``max_error`` (regression: the
     largest |target - output| seen during the epoch), and one list per metric in
     ``metrics`` (``accuracy``, ``val_accuracy``). ``stop_reason`` says why the run
-    ended: "epochs", "stop_when", "early_stopping" or "interrupted". ``snapshots``
+    ended: "epochs", "stop_when", "early_stopping", "interrupted", or the reason a
+    callback gave ``run.stop(reason)`` (`nn.callbacks`). ``snapshots``
     holds the parameters every k epochs when the run was ``fit(..., record=k)``.
     """
 

@@ -799,3 +799,29 @@ def test_steps_add_up_in_backwards_own_order_where_it_skips_a_zero_edge() -> Non
     steps = list(backward_steps(root))
     root.backward()
     assert {s.node: s.grad for s in steps} == {v: v.grad for v in topological_order(root)}
+
+
+def test_a_picture_dot_cannot_lay_out_in_time_is_drawn_with_more_boxes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a `dot` that never finishes a graph drawing v40 itself, and draws anything smaller
+    slow = tmp_path / "bin" / "dot"
+    slow.parent.mkdir()
+    slow.write_text(
+        f"#!{sys.executable}\nimport sys, time\nsource = sys.stdin.read()\n"
+        "if '\\tv40 [' in source:\n    time.sleep(60)\n"
+        "sys.stdout.write('<svg>' + str(source.count('\\n')) + '</svg>')\n"
+    )
+    slow.chmod(0o755)
+    monkeypatch.setenv("PATH", str(slow.parent))
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(119):
+        y = y * 0.5 + 0.25  # 239 Values: all drawn at group_above=300
+    graph = draw_dot(y, group_above=300, timeout=1.0)
+    assert "\tv40 [" in graph.source
+    with pytest.warns(RuntimeWarning, match=r"^draw_dot: .* within timeout=1 s; drawn with more"):
+        svg = graph.pipe(format="svg")
+    simpler = graph.fallback()
+    assert "\tv40 [" not in simpler.source
+    assert svg == f"<svg>{simpler.source.count(chr(10))}</svg>".encode()
