@@ -193,3 +193,24 @@ def test_adagrad_arrays_equal_adagrad_bit_for_bit(options: dict[str, Any]) -> No
         return new, {"sum": sums}
 
     run(floats, arrays, lr=0.1, seed=5)
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_rmsprop_arrays_clamps_a_negative_variance_as_rmsprop(momentum: float) -> None:
+    """Averages where v - a^2 rounds below 0 (where torch would take sqrt of a
+    negative): both rules clamp it to 0, to the same bits."""
+    rng = np.random.default_rng(9)
+    a = rng.normal(size=200)
+    v = a * a * (1.0 - 1e-16 * rng.uniform(size=200))  # v ~ a^2, a hair either side
+    g = a.copy()  # a gradient equal to the mean keeps the variance ~ 0
+    spread = 0.9 * v + 0.1 * g * g - (0.9 * a + 0.1 * g) ** 2
+    assert (spread < 0).any() and (spread >= 0).any()  # the clamp is exercised
+    x = rng.normal(size=200)
+    options = dict(lr=0.01, alpha=0.9, eps=1e-8, weight_decay=0.0, momentum=momentum)
+    options.update(centered=True, maximize=False)
+    buf = rng.normal(size=200)
+    new, state = rmsprop(x.tolist(), g.tolist(), v.tolist(), a.tolist(), buf.tolist(), **options)
+    new_a, state_a = rmsprop_arrays(x, g, v, a, buf, **options)
+    assert_bits_equal(new, new_a)
+    for key in state:
+        assert_bits_equal(state[key], state_a[key])
