@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,11 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("backproplab")
+
+# The Ctrl-C tests need Python's own SIGINT handler. A test run started in the background
+# by a shell without job control inherits SIGINT ignored, and Python then keeps it ignored
+# (so would every `python -m nn` the tests start): put the handler Python installs itself.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 CHROMIUM_FLAGS = (
     "--headless=new",
