@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 # First: the operations' entries set Value's methods (+, exp, tanh, ...) on import.
 from autograd.ops import atan2, hypot, prod, std, var  # isort: skip
 from autograd.compile import compile
+from autograd.flat import FlatParameters
 from autograd.engine import (
     Value,
     enable_grad,
@@ -43,6 +44,7 @@ from autograd.primitive import primitive
 
 __all__ = [
     "BackwardStep",
+    "FlatParameters",
     "GradcheckError",
     "Value",
     "atan2",

@@ -30,7 +30,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,7 +38,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 import autograd
-from autograd import Value
+from autograd import FlatParameters, Value
 from nn import _checks as checks
 from nn import losses as _losses
 from nn._compiled import CompiledTraining
@@ -458,9 +458,24 @@ def fit(
             scheduler.step()
 
     start = time.perf_counter()
-    _train(Run(model, optimizer, history, epochs, validation is not None), hooks, one_epoch)
+    with _flat_parameters(model, optimizer) if compile else nullcontext():
+        _train(Run(model, optimizer, history, epochs, validation is not None), hooks, one_epoch)
     history.seconds = time.perf_counter() - start
     return history
+
+
+def _flat_parameters(model: Module, optimizer: Optimizer) -> AbstractContextManager[Any]:
+    """Compiled training keeps the parameters in flat arrays (`autograd.FlatParameters`):
+    the optimizer's, in its order, then the model's others. The compiled program and the
+    optimizer's step work on the arrays; ``p.data`` and ``p.grad`` read them, so every
+    callback, a Ctrl-C and an error see current numbers; the end of the run writes them
+    back. Parameters the caller already holds in flat arrays stay in theirs."""
+    ordered = [p for group in optimizer.param_groups for p in group["params"]]
+    ordered += model.parameters()
+    if any(FlatParameters.holding(p) is not None for p in ordered):
+        return nullcontext()
+    unique = list({id(p): p for p in ordered}.values())
+    return FlatParameters(unique)
 
 
 def _builtin_callbacks(

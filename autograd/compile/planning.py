@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -27,7 +26,6 @@ from autograd.compile.tracing import _describe, _joint_order, _Node
 from autograd.engine import Value, operation
 
 Array = NDArray[np.float64]
-_data = attrgetter("data")
 
 
 # ====================================================================== the program
@@ -113,6 +111,7 @@ class _Step:
     operands: list[Operand]
     batched: bool
     needs_grad: bool
+    width: int  # the columns of its output block
     replayed: Any = None  # the engine's Op, for a kind without a rule
     constants: list[tuple[Any, ...]] = field(default_factory=list)
 
@@ -258,6 +257,7 @@ class _Program:
     # ------------------------------------------------------------ building steps
 
     def _step(self, members: list[tuple[Value, _Node]]) -> _Step:
+        members = sorted(members, key=self._layout_key)
         nodes = [v for v, _ in members]
         first = members[0][1]
         kind = first.kind
@@ -278,6 +278,17 @@ class _Program:
         ]
         return self._new_step(kind, rule, operands, nodes)
 
+    def _layout_key(self, member: tuple[Value, _Node]) -> Location:
+        """Where a node's first Value operand is: a step's nodes are laid out in the
+        order of what they read, so that a layer's weights are rows of the parameter
+        vector and each block is read as a run of columns of the one before (views,
+        not copies, in the generated program)."""
+        for operand in member[1].operands:
+            for x in operand:
+                if isinstance(x, Value):
+                    return self._where[id(x)]
+        return (CONSTANTS, 0)
+
     def _new_step(
         self,
         kind: str,
@@ -285,6 +296,7 @@ class _Program:
         operands: list[Operand],
         nodes: list[Value],
         columns: list[int] | None = None,
+        width: int | None = None,
         **extra: Any,
     ) -> _Step:
         block = CONSTANTS + 1 + len(self.steps)
@@ -292,7 +304,8 @@ class _Program:
             self._where[id(v)] = (block, k if columns is None else columns[k])
         batched = self._batched[id(nodes[0])]
         needs_grad = any(self._needs_grad[id(v)] for v in nodes)
-        return _Step(kind, rule, operands, batched, needs_grad, **extra)
+        width = len(nodes) if width is None else width
+        return _Step(kind, rule, operands, batched, needs_grad, width, **extra)
 
     def _matmul_step(self, members: list[tuple[Value, _Node]]) -> _Step:
         nodes = [v for v, _ in members]
@@ -317,7 +330,9 @@ class _Program:
             columns.append(call * len(v.parents) + node.index)
         kind = members[0][1].kind
         operand = self._operand(inputs, True)
-        return self._new_step(kind, RULES[kind], [operand], [v for v, _ in members], columns)
+        nodes = [v for v, _ in members]
+        width = len(inputs) * len(inputs[0])  # every output of every call
+        return self._new_step(kind, RULES[kind], [operand], nodes, columns, width)
 
     def _operand(
         self, rows: Sequence[tuple[Value | float, ...]], vector: bool, flat: bool = False
@@ -373,9 +388,9 @@ class _Program:
 
     # ------------------------------------------------------------ running
 
-    def forward(self, inputs: Array) -> _Tape:
-        """Every block's values for a batch of inputs (batch, number of inputs)."""
-        params = np.fromiter(map(_data, self.parameters), float, len(self.parameters))
+    def forward(self, inputs: Array, params: Array) -> _Tape:
+        """Every block's values for a batch of inputs (batch, number of inputs) and the
+        parameters' values (in `parameters` order)."""
         tape = _Tape([inputs, params, self.constants])
         batch = len(inputs)
         with np.errstate(all="ignore"):  # a bad row is reported through `tape.fail`

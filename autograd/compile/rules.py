@@ -137,12 +137,13 @@ def _first_pick(x: Array, pick: Callable[..., Any]) -> Array:
 def _shifted(x: Array) -> tuple[Array, Array, Array, Array]:
     """As the engine's: (m, exp(x - m), S, log S) along the last axis, m the largest
     input (the first of equals), S = 1 + the rest, and log S as log1p of the rest."""
-    m = x.max(-1, keepdims=True)
+    m = np.maximum.reduce(x, -1, keepdims=True)
     e = np.exp(x - m)
-    first = x.argmax(-1)[..., None]
-    np.put_along_axis(e, first, 0.0, -1)
-    rest = e.sum(-1, keepdims=True)  # the other terms, without the exact 1 of the maximum
-    np.put_along_axis(e, first, 1.0, -1)
+    flat = e.reshape(-1, x.shape[-1])  # a view: e is new and contiguous
+    rows, first = np.arange(len(flat)), x.reshape(flat.shape).argmax(-1)
+    flat[rows, first] = 0.0
+    rest = np.add.reduce(e, -1, keepdims=True)  # the others, without the maximum's exact 1
+    flat[rows, first] = 1.0
     return m, e, 1.0 + rest, np.log1p(rest)
 
 

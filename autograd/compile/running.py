@@ -13,12 +13,18 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from autograd.compile.generation import Generated, NotFinite, generate
 from autograd.compile.planning import _Program, _RowFailed, _Tape
 from autograd.engine import Value, _as_number
+from autograd.flat import FlatParameters
 from autograd.functional import _mean_of, _sum_of
 
 Array = NDArray[np.float64]
+_data = attrgetter("data")
 _grad = attrgetter("grad")
+# (outputs (batch, k), backward): backward(grad_output (batch, k)) -> the parameters'
+# gradient for this batch, in the program's parameter order.
+Run = tuple[Array, Callable[[Array], Array]]
 
 
 # ====================================================================== the API
@@ -53,6 +59,14 @@ class Compiled:
         self._shapes = shapes
         self._program = program
         self._single = single
+        self._generated: Generated | None = generate(program)
+        self._bound: _Parameters | None = None  # for the FlatParameters last seen
+
+    @property
+    def source(self) -> str | None:
+        """The generated program's text: what runs (None for a graph with a custom
+        primitive, which the interpreter runs)."""
+        return None if self._generated is None else self._generated.source
 
     def __repr__(self) -> str:
         name = getattr(self.fn, "__name__", type(self.fn).__name__)
@@ -66,7 +80,7 @@ class Compiled:
     def __call__(self, *args: Any) -> Array:
         """The outputs for every row of the arguments: (batch,) or (batch, k)."""
         arrays, inputs = self._batch(args)
-        out = self._program.outputs(self._forward(arrays, inputs))
+        out = self._run(arrays, inputs, self._parameters())[0]
         return out[:, 0].copy() if self._single else np.array(out)
 
     def to_torch(self, dtype: Any = None, device: Any = None) -> Any:
@@ -90,12 +104,13 @@ class Compiled:
         between them costs no second pass (this is how ``nn.fit(compile=True)`` trains).
         """
         arrays, inputs = self._batch(args)
-        tape = self._forward(arrays, inputs)
-        out = self._program.outputs(tape)
+        params = self._parameters()
+        out, finish = self._run(arrays, inputs, params)
         outputs = out[:, 0].copy() if self._single else np.array(out)
 
         def backward(grad_output: Any) -> None:
-            self._backward(tape, self._grad_output(grad_output, outputs.shape))
+            checked = self._grad_output(grad_output, outputs.shape)
+            self._backward(arrays, inputs, params, finish, checked)
 
         return outputs, backward
 
@@ -120,8 +135,9 @@ class Compiled:
                 f"backward(..., grad_output=G)"
             )
         arrays, inputs = self._batch(args)
-        tape = self._forward(arrays, inputs)
-        values = self._program.outputs(tape)[:, 0].tolist()
+        params = self._parameters()
+        out, finish = self._run(arrays, inputs, params)
+        values = out[:, 0].tolist()
         batch = len(values)
         # The engine's own mean and sum (finite where the rows' sum is not), and checked
         # before any gradient is written: an error leaves every .grad as it was.
@@ -131,44 +147,92 @@ class Compiled:
                 f"value_and_grad: the sum of the {batch} rows' values is {loss!r}, not a "
                 f"finite number; rescale the loss, or use reduction='mean'"
             )
-        self._backward(tape, np.full((batch, 1), 1.0 / batch if reduction == "mean" else 1.0))
+        grad_output = np.full((batch, 1), 1.0 / batch if reduction == "mean" else 1.0)
+        self._backward(arrays, inputs, params, finish, grad_output)
         return loss
 
     # ------------------------------------------------------------ helpers
 
-    def _forward(self, arrays: list[Array], inputs: Array) -> _Tape:
+    def _parameters(self) -> _Parameters:
+        """Where the parameters' numbers are for this call: the open FlatParameters that
+        holds them all (the program generated for its layout reads its array whole), or
+        the Values themselves."""
+        store = FlatParameters.holding(self.parameters[0]) if self.parameters else None
+        if store is not None:
+            if self._bound is None or self._bound.store is not store:
+                self._bound = _Parameters.of_store(self._program, store)
+            if self._bound is not None and store.open:
+                return self._bound
+        values = np.fromiter(map(_data, self.parameters), float, len(self.parameters))
+        return _Parameters(self._generated, values, self.parameters)
+
+    def _run(self, arrays: list[Array], inputs: Array, params: _Parameters) -> Run:
+        """The outputs, and the backward pass to run later: the generated program, or
+        the checked interpreter (a graph with a custom primitive, or a batch the
+        program's checks refuse: it names the row, or finds the alarm false)."""
+        if params.generated is not None:
+            program = params.generated.function(inputs, params.vector, self._program.constants)
+            try:
+                with np.errstate(all="ignore"):  # what is not finite is caught, and rerun
+                    out = next(program)
+            except NotFinite:  # the interpreter names the row, or finds it was no error
+                return self._interpreted(arrays, inputs, params)
+            if out.ndim == 1:
+                out = np.broadcast_to(out, (len(inputs), len(out)))
+            return out, lambda grad_output: _finish(program, grad_output)
+        return self._interpreted(arrays, inputs, params)
+
+    def _interpreted(self, arrays: list[Array], inputs: Array, params: _Parameters) -> Run:
         try:
-            return self._program.forward(inputs)
+            tape = self._program.forward(inputs, params.in_program_order())
         except _RowFailed as failed:
             self._raise_eager_error(arrays, failed.row, failed.kind)
             raise  # not reached: the line above raises
+        return self._program.outputs(tape), _Backward(self._program, tape, params)
 
-    def _backward(self, tape: _Tape, grad_output: Array) -> None:
-        grads = self._program.backward(tape, grad_output.reshape(len(grad_output), -1))
-        if not np.isfinite(grads).all():
-            bad = self.parameters[int(np.argmax(~np.isfinite(grads)))]
-            row = self._program.overflowed_row(tape)
-            if row is None:
-                raise OverflowError(
-                    f"backward: the gradient of {bad!r} is finite for each row of the batch "
-                    f"but not summed over its {len(grad_output)} rows; scale the loss down "
-                    f"or use smaller batches"
-                )
-            raise OverflowError(
-                f"row {row} of the batch: backward: the gradient of {bad!r} is not finite: a "
-                f"gradient overflowed on its way back from the output; scale the loss down "
-                f"or clip the gradients"
-            )
-        # Read and written by map in C: no Python loop over the parameters.
+    def _backward(
+        self,
+        arrays: list[Array],
+        inputs: Array,
+        params: _Parameters,
+        finish: Callable[[Array], Array],
+        grad_output: Array,
+    ) -> None:
+        """Add this batch's parameter gradients into ``.grad``, or raise before any is
+        written."""
+        grad_output = grad_output.reshape(len(grad_output), -1)
+        with np.errstate(all="ignore"):
+            grads = finish(grad_output)
+        if not math.isfinite(grads.sum()):
+            if not isinstance(finish, _Backward):  # the checked run names the row
+                finish = self._interpreted(arrays, inputs, params)[1]
+                finish(grad_output)
+            assert isinstance(finish, _Backward)
+            self._not_finite(params.in_program_order(grads), finish.tape, len(grad_output))
         with np.errstate(over="ignore"):
-            totals = np.fromiter(map(_grad, self.parameters), float, len(self.parameters)) + grads
-        if not np.isfinite(totals).all():  # finite alone, but not with what .grad held
-            bad = self.parameters[int(np.argmax(~np.isfinite(totals)))]
+            totals = params.grads() + grads
+        if not math.isfinite(totals.sum()):  # finite alone, but not with what .grad held
+            bad = self.parameters[int(np.argmax(~np.isfinite(params.in_program_order(totals))))]
             raise OverflowError(
                 f"backward: the gradient accumulated in {bad!r} would not be finite "
                 f"({bad.grad!r} plus this call's); zero the gradients (zero_grad()) first"
             )
-        deque(map(setattr, self.parameters, repeat("grad"), totals.tolist()), maxlen=0)
+        params.set_grads(totals)
+
+    def _not_finite(self, grads: Array, tape: _Tape, batch: int) -> None:
+        bad = self.parameters[int(np.argmax(~np.isfinite(grads)))]
+        row = self._program.overflowed_row(tape)
+        if row is None:
+            raise OverflowError(
+                f"backward: the gradient of {bad!r} is finite for each row of the batch "
+                f"but not summed over its {batch} rows; scale the loss down or use "
+                f"smaller batches"
+            )
+        raise OverflowError(
+            f"row {row} of the batch: backward: the gradient of {bad!r} is not finite: a "
+            f"gradient overflowed on its way back from the output; scale the loss down "
+            f"or clip the gradients"
+        )
 
     def _grad_output(self, grad_output: Any, shape: tuple[int, ...]) -> Array:
         try:
@@ -220,6 +284,81 @@ class Compiled:
             f"though the eager engine computes that row; the rounding of the batched sum "
             f"differs: rescale the inputs"
         )
+
+
+class _Parameters:
+    """The parameters' numbers as one call of a program reads and writes them.
+
+    Unbound Values: ``vector`` holds their ``data`` in program order, read for this call,
+    and their gradients are written back into ``.grad``. Held by a `FlatParameters`:
+    ``vector`` is its whole ``data`` array, read by a program generated for its layout
+    (``places``: each parameter's entry), which returns gradients in the same layout,
+    added to its ``grad`` array in one call.
+    """
+
+    def __init__(
+        self,
+        generated: Generated | None,
+        vector: Array,
+        parameters: list[Value],
+        store: FlatParameters | None = None,
+        places: NDArray[np.intp] | None = None,
+    ) -> None:
+        self.generated, self.vector, self.store, self.places = generated, vector, store, places
+        self.parameters = parameters
+
+    @staticmethod
+    def of_store(program: _Program, store: FlatParameters) -> _Parameters | None:
+        try:
+            places = np.array([store.index(p) for p in program.parameters], dtype=np.intp)
+        except ValueError:  # spread over several stores, or partly unbound
+            return None
+        generated = generate(program, places, len(store)) if len(places) else None
+        return _Parameters(generated, store.data, program.parameters, store, places)
+
+    def in_program_order(self, vector: Array | None = None) -> Array:
+        """`vector` (default: the values) from this call's layout to program order."""
+        vector = self.vector if vector is None else vector
+        return vector if self.places is None else vector[self.places]
+
+    def spread(self, grads: Array) -> Array:
+        """Gradients in program order (the interpreter's) in this call's layout."""
+        if self.places is None:
+            return grads
+        spread = np.zeros(len(self.vector))
+        spread[self.places] = grads
+        return spread
+
+    def grads(self) -> Array:
+        if self.store is not None:
+            return self.store.grad
+        return np.fromiter(map(_grad, self.parameters), float, len(self.vector))
+
+    def set_grads(self, totals: Array) -> None:
+        if self.store is not None:
+            self.store.grad[...] = totals
+        else:  # written by map in C: no Python loop over the parameters
+            deque(map(setattr, self.parameters, repeat("grad"), totals.tolist()), maxlen=0)
+
+
+class _Backward:
+    """The interpreter's backward pass over one forward pass's tape: gradients in the
+    call's layout."""
+
+    def __init__(self, program: _Program, tape: _Tape, params: _Parameters) -> None:
+        self.program, self.tape, self.params = program, tape, params
+
+    def __call__(self, grad_output: Array) -> Array:
+        return self.params.spread(self.program.backward(self.tape, grad_output))
+
+
+def _finish(program: Any, grad_output: Array) -> Array:
+    """Send the outputs' gradient into a generated program; its parameters' gradient."""
+    try:
+        program.send(grad_output)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    raise RuntimeError("a generated program yielded twice")
 
 
 def _batch_argument(a: Any, shape: int | None, i: int) -> Array:

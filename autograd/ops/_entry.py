@@ -48,7 +48,10 @@ class Math:
         self.__dict__.update(given)
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._module, self._aliases.get(name, name))
+        # Found once, then kept: a rule over arrays looks its functions up on every call.
+        function = getattr(self._module, self._aliases.get(name, name))
+        self.__dict__[name] = function
+        return function
 
 
 #: The math of floats: the `math` module's functions, and the few the rules need that

@@ -45,7 +45,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from autograd import Value
+from autograd import FlatParameters, Value
 from nn import _checks as checks
 from nn.optim.flat import Array, ArrayBuffers, check_finite_array, checked_flat
 
@@ -256,6 +256,8 @@ class Optimizer:
         self.param_groups: list[ParamGroup] = []
         self._buffers: list[StoredBuffers] = []
         self._steps: list[int] = []
+        self._flat_key: tuple[tuple[Any, ...], slice] | None = None
+        self._hyper_cache: dict[int, tuple[tuple[Any, ...], dict[str, Any]]] = {}
         items = list(params)
         if not items:
             raise ValueError(f"{name}: got an empty parameter list; pass model.parameters()")
@@ -337,9 +339,34 @@ class Optimizer:
 
     def zero_grad(self) -> None:
         """Set the gradient of every parameter to 0.0."""
+        flat = self._flat()
+        if flat is not None:
+            flat[1].fill(0.0)
+            return
         for group in self.param_groups:
             for p in group["params"]:
                 p.grad = 0.0
+
+    def _flat(self) -> tuple[Array, Array] | None:
+        """The arrays of the open `autograd.FlatParameters` that holds this optimizer's
+        parameters as one run, in group order, or None. `step` and `zero_grad` then work
+        on them (the same rule over arrays, bit for bit): a few numpy calls instead of a
+        loop over Values."""
+        groups = self.param_groups
+        first = groups[0]["params"]
+        store = FlatParameters.holding(first[0]) if first else None
+        if store is None:
+            return None  # the eager case: one dict lookup
+        key = (store, *(id(g["params"]) for g in groups), *(len(g["params"]) for g in groups))
+        if self._flat_key is None or self._flat_key[0] != key:
+            found = FlatParameters.of([p for group in groups for p in group["params"]])
+            if found is None or found[0] is not store:
+                return None
+            self._flat_key = (key, found[1])
+        if not store.open:
+            return None
+        run = self._flat_key[1]
+        return store.data[run], store.grad[run]
 
     def step(self) -> None:
         """Update every parameter from its gradient, all or nothing.
@@ -350,6 +377,10 @@ class Optimizer:
         the last write: a failed or interrupted step leaves parameters, state and step
         counts either as they were or fully updated.
         """
+        flat = self._flat()
+        if flat is not None:
+            self._step_arrays(*flat, "step")
+            return
         plans = [self._plan(gi, group) for gi, group in enumerate(self.param_groups)]
         received: list[FrameType | None] = []
         previous = _hold_sigint(received)
@@ -366,11 +397,7 @@ class Optimizer:
     def _plan(self, gi: int, group: ParamGroup) -> tuple[list[Value], list[float], Buffers]:
         """One group's parameters, new values and new buffers, all checked; writes nothing."""
         name = type(self).__name__
-        # Hyper-parameters may have been edited in place since the last step.
-        checked = self._checked_hypers(
-            {k: v for k, v in group.items() if k != "params"}, f"param_groups[{gi}]"
-        )
-        hypers = {key: checked[key] for key in self._hyper_names}  # the update rule's arguments
+        hypers = self._group_hypers(gi, group)  # the update rule's arguments
         params: list[Value] = group["params"]
         where = _parameter_namer(params, gi)
         grads = [p.grad for p in params]
@@ -389,6 +416,24 @@ class Optimizer:
         for key, values in new_buffers.items():
             check_finite(values, where, f"{name}.step: nothing was updated: the {key!r} buffer")
         return params, new_datas, new_buffers
+
+    def _group_hypers(self, gi: int, group: ParamGroup) -> dict[str, Any]:
+        """A group's hyper-parameters, checked: they may have been edited in place since
+        the last step (a scheduler sets ``lr``). The check is kept for as long as the
+        group holds the same values (of the same types), so a step that finds nothing
+        edited does not check again."""
+        given = tuple((k, type(v), v) for k, v in group.items() if k != "params")
+        cached = self._hyper_cache.get(gi)
+        if cached is not None and cached[0] == given:
+            return cached[1]
+        checked = self._checked_hypers(dict((k, v) for k, _, v in given), f"param_groups[{gi}]")
+        hypers = {key: checked[key] for key in self._hyper_names}
+        try:
+            hash(given)  # a list or dict could be edited in place: never kept
+        except TypeError:
+            return hypers
+        self._hyper_cache[gi] = (given, hypers)
+        return hypers
 
     def _update(
         self,
@@ -415,7 +460,10 @@ class Optimizer:
         `step` writes, and it is all or nothing: a non-finite gradient (or update) raises
         ValueError naming the parameter before anything is written.
         """
-        name = f"{type(self).__name__}.step_arrays"
+        self._step_arrays(params, grads, "step_arrays")
+
+    def _step_arrays(self, params: Array, grads: Array, who: str) -> None:
+        name = f"{type(self).__name__}.{who}"
         size = sum(len(group["params"]) for group in self.param_groups)
         params = checked_flat(name, "params", params, size, writable=True)
         grads = checked_flat(name, "grads", grads, size, writable=False)
@@ -424,7 +472,8 @@ class Optimizer:
         with np.errstate(all="ignore"):  # a 0/0 or an overflow is caught by the checks
             for gi, group in enumerate(self.param_groups):
                 stop = start + len(group["params"])
-                plans.append((start, stop, *self._plan_arrays(gi, group, params, grads, start)))
+                planned = self._plan_arrays(gi, group, params, grads, start, name)
+                plans.append((start, stop, *planned))
                 start = stop
         received: list[FrameType | None] = []
         previous = _hold_sigint(received)
@@ -438,17 +487,13 @@ class Optimizer:
                 _release_sigint(previous, received)
 
     def _plan_arrays(
-        self, gi: int, group: ParamGroup, params: Array, grads: Array, start: int
+        self, gi: int, group: ParamGroup, params: Array, grads: Array, start: int, name: str
     ) -> tuple[Array, ArrayBuffers]:
         """`_plan` over the group's slice of the flat buffers; writes nothing."""
-        name = type(self).__name__
-        checked = self._checked_hypers(
-            {k: v for k, v in group.items() if k != "params"}, f"param_groups[{gi}]"
-        )
-        hypers = {key: checked[key] for key in self._hyper_names}
+        hypers = self._group_hypers(gi, group)
         where = _parameter_namer(group["params"], gi)
         stop = start + len(group["params"])
-        fail = f"{name}.step_arrays: nothing was updated:"
+        fail = f"{name}: nothing was updated:"
         check_finite_array(grads[start:stop], where, f"{fail} the gradient")
         buffers = {k: np.asarray(v, dtype=np.float64) for k, v in self._buffers[gi].items()}
         new_datas, new_buffers = self._update_arrays(

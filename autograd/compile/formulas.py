@@ -1,0 +1,125 @@
+"""Formulas: an operation's entry rules written out as numpy code for the generated
+program, instead of called.
+
+An entry's forward ``lambda m, x: m.tanh(x)`` and derivative ``lambda m, t, x: 1.0 -
+t * t`` are evaluated once, at generation time, on `Sym` placeholders and a math
+namespace whose functions record their calls: the result is the formula's text,
+``m_tanh(a)`` and ``(1.0 - (y * y))``, which the program runs inline. It is the same
+numpy operations in the same order as calling the rule over arrays (Python's
+operators on arrays are numpy's), so the numbers are the same to the bit; what goes is
+the cost of the calls around them. A formula that branches on a value in Python
+cannot be written out (`NotSymbolic`): the program then calls the rule.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+__all__ = ["NotSymbolic", "Sym", "SymbolicMath", "text_of"]
+
+
+class NotSymbolic(Exception):
+    """The formula cannot be written out: the program calls the rule instead."""
+
+
+def text_of(x: Any) -> str:
+    """A formula's operand as code: a `Sym`'s text or a number's literal."""
+    if isinstance(x, Sym):
+        return x.text
+    if isinstance(x, (bool, np.bool_)):
+        return repr(bool(x))
+    if isinstance(x, (int, float, np.floating, np.integer)) and math.isfinite(float(x)):
+        return repr(float(x))
+    raise NotSymbolic(f"a constant {x!r} in a formula")
+
+
+class Sym:
+    """A placeholder for an array in a formula; operators build the formula's text.
+
+    ``ufunc``: the formula's outermost operation as a numpy ufunc's name and its
+    arguments, so the program can give it ``out=``."""
+
+    __slots__ = ("indicator", "text", "ufunc")
+    __array_ufunc__ = None  # numpy hands operators with a Sym back to the Sym
+
+    def __init__(self, text: str, ufunc: tuple[str, tuple[Any, ...]] | None = None) -> None:
+        self.text = text
+        self.ufunc = ufunc
+        # where(c, 1.0, 0.0): c itself, as a factor (g * c is g * where(c, 1.0, 0.0) to
+        # the bit, a call fewer)
+        self.indicator: Sym | None = None
+
+    def into(self, out: str) -> str:
+        """A statement writing the formula's value into the array `out`."""
+        if self.ufunc is not None:
+            name, args = self.ufunc
+            return f"{name}({', '.join(map(text_of, args))}, out={out})"
+        return f"{out}[...] = {self.text}"
+
+    def __bool__(self) -> bool:
+        raise NotSymbolic("a Python branch on a value")
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _binary(symbol: str, ufunc: str | None) -> tuple[Callable[..., Sym], Callable[..., Sym]]:
+    def forward(a: Any, b: Any) -> Sym:
+        text = f"({text_of(a)} {symbol} {text_of(b)})"
+        return Sym(text, (ufunc, (a, b)) if ufunc else None)
+
+    def reflected(a: Any, b: Any) -> Sym:
+        return forward(b, a)
+
+    return forward, reflected
+
+
+for _name, _symbol, _ufunc in (
+    ("add", "+", "np.add"),
+    ("sub", "-", "np.subtract"),
+    ("mul", "*", "np.multiply"),
+    ("truediv", "/", "np.true_divide"),
+    ("pow", "**", None),  # numpy's ** has its own fast paths (x ** 2 is square): kept
+    ("and", "&", None),
+    ("or", "|", None),
+):
+    _f, _r = _binary(_symbol, _ufunc)
+    setattr(Sym, f"__{_name}__", _f)
+    setattr(Sym, f"__r{_name}__", _r)
+for _name, _symbol in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<="), ("eq", "=="), ("ne", "!=")):
+    setattr(Sym, f"__{_name}__", _binary(_symbol, None)[0])
+Sym.__neg__ = lambda self: Sym(f"(-{self.text})", ("np.negative", (self,)))  # type: ignore[attr-defined]
+Sym.__invert__ = lambda self: Sym(f"(~{self.text})")  # type: ignore[attr-defined]
+Sym.__abs__ = lambda self: Sym(f"abs({self.text})", ("np.absolute", (self,)))  # type: ignore[attr-defined]
+
+
+class SymbolicMath:
+    """The math namespace a formula is written out over: ``m.tanh(x)`` is the text of a
+    call of the function `math` (compile's numpy math) gives for ``tanh``, bound in
+    the program's names by `bind`."""
+
+    def __init__(self, math_: Any, bind: Callable[[Any, str], str]) -> None:
+        self._math = math_
+        self._bind = bind
+        self._names: dict[str, str] = {}
+
+    def __getattr__(self, name: str) -> Callable[..., Sym]:
+        function = getattr(self._math, name)
+        if name not in self._names:
+            if getattr(np, getattr(function, "__name__", ""), None) is function:
+                self._names[name] = f"np.{function.__name__}"
+            else:
+                self._names[name] = self._bind(function, f"m_{name}_")
+        code = self._names[name]
+        ufunc = isinstance(function, np.ufunc)
+
+        def call(*args: Any) -> Sym:
+            result = Sym(f"{code}({', '.join(map(text_of, args))})", (code, args) if ufunc else None)
+            if name == "where" and isinstance(args[0], Sym) and args[1:] == (1.0, 0.0):
+                result.indicator = args[0]
+            return result
+
+        return call
