@@ -484,3 +484,36 @@ ERFC = elementwise(
     "erfc", {"erfc": erfc}, (lambda m, y, x: -_erf_slope(m, y, x),), lambda m, x: m.erfc(x)
 )
 _ERFC = (ERFC,)
+
+
+class FunctionMethods:
+    """Value's methods of this module's operations, as type checkers see them: `Value`
+    inherits this class only for them (`autograd.engine` imports nothing of autograd at
+    runtime), while at runtime each entry's `elementwise` sets its own methods on
+    Value. A new operation adds its line here, beside its entry's module; a test checks
+    that these lines and the entries name the same functions."""
+
+    exp = exp
+    expm1 = expm1
+    exp2 = exp2
+    log = log
+    log1p = log1p
+    log2 = log2
+    log10 = log10
+    sqrt = sqrt
+    sin = sin
+    cos = cos
+    tan = tan
+    asin = asin
+    acos = acos
+    atan = atan
+    sinh = sinh
+    cosh = cosh
+    tanh = tanh
+    asinh = asinh
+    acosh = acosh
+    atanh = atanh
+    sigmoid = sigmoid
+    softplus = softplus
+    erf = erf
+    erfc = erfc
