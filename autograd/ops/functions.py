@@ -35,6 +35,7 @@ __all__ = [
     "LOG2",
     "LOG10",
     "SIGMOID",
+    "SILU",
     "SIN",
     "SINH",
     "SOFTPLUS",
@@ -458,6 +459,27 @@ SOFTPLUS = elementwise(
 _SOFTPLUS = (SOFTPLUS,)
 
 
+def silu(x: Value) -> Value:
+    """Forward: y = x sigmoid(x) (SiLU, or swish), never overflowing. Local derivative:
+    s (1 + x (1 - s)), with s = sigmoid(x)."""
+    a = x.data
+    if a >= 0.0:
+        s = 1.0 / (1.0 + math.exp(-a))
+    else:
+        e = math.exp(a)
+        s = e / (1.0 + e)
+    return _node(a * s, _SILU, (x,), (s * (1.0 + a * (1.0 - s)),))
+
+
+SILU = elementwise(
+    "silu",
+    {"silu": silu},
+    (lambda m, y, x: m.sigmoid(x) * (1.0 + x * (1.0 - m.sigmoid(x))),),
+    lambda m, x: x * m.sigmoid(x),
+)
+_SILU = (SILU,)
+
+
 def erf(x: Value) -> Value:
     """Forward: erf(x), the Gauss error function. Local derivative: 2 / sqrt(pi) *
     exp(-x**2)."""
@@ -515,5 +537,6 @@ class FunctionMethods:
     atanh = atanh
     sigmoid = sigmoid
     softplus = softplus
+    silu = silu
     erf = erf
     erfc = erfc
