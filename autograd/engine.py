@@ -514,6 +514,12 @@ class Op:
       `autograd.testing` draw its operands, and the constants they use;
     - ``numpy``: the forms compiled mode needs where the shared rule would be unstable
       or slow (``{"forward": ..., "rules": ..., "bad": ...}``), said at the entry.
+
+    A function of a list (sum, softmax, dot: no ``rules``) holds its vectorised forms
+    instead, beside its Value rule: ``numpy``, the keywords of compiled mode's
+    `autograd.compile.Rule` (its forward and derivatives over arrays with the inputs on
+    a last axis); ``torch``, its forward over tensors (`autograd.torch_lowering`); and
+    ``test_op``, the keywords of its `autograd.testing.Op` (how a random graph calls it).
     """
 
     __slots__ = (
@@ -537,8 +543,10 @@ class Op:
         "symbol",
         "test_avoid",
         "test_domain",
+        "test_op",
         "test_params",
         "ties",
+        "torch",
     )
 
     name: str
@@ -570,6 +578,8 @@ class Op:
         test_avoid: tuple[float, ...] = (),
         test_params: tuple[Any, ...] = (),
         numpy: dict[str, Any] | None = None,
+        torch: Callable[..., Any] | None = None,
+        test_op: dict[str, Any] | None = None,
     ) -> None:
         self.name = name
         self.symbol = symbol
@@ -590,6 +600,8 @@ class Op:
         self.test_avoid = test_avoid
         self.test_params = test_params
         self.numpy = numpy or {}
+        self.torch = torch
+        self.test_op = test_op
         self.apply = apply or self._apply_call
         self.derivatives = derivatives or self._derivatives_from_rules
         self._named = namedtuple(f"{name}_constants", params) if params else None

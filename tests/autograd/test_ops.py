@@ -270,3 +270,23 @@ def test_the_torch_lowering_of_a_compiled_graph_matches_the_reference(case: Case
     np.testing.assert_allclose(
         out.detach().numpy(), [case.reference(r) for r in rows], rtol=1e-12, atol=1e-12
     )
+
+
+def test_every_operation_has_a_compiled_rule_a_torch_form_and_a_test_op_from_its_entry() -> None:
+    # A function of a list's vectorised forms are its entry's (Op.numpy, Op.torch,
+    # Op.test_op), not a second table beside it; an elementwise entry's come from its
+    # rules over numpy's and torch's math.
+    from autograd.compile.rules import RULES, Rule, _has_rule
+    from autograd.testing import BUILTIN_OPS
+    from autograd.torch_lowering import TORCH_RULES, _torch_rule
+
+    testing = {op.name: op for op in BUILTIN_OPS}
+    for kind, op in OPS.items():
+        if kind == "leaf":
+            continue
+        assert _has_rule(kind) and _torch_rule(kind) is not None, kind
+        assert kind in testing, kind
+        if not op.rules:
+            assert RULES[kind] == Rule(**op.numpy), kind
+            assert TORCH_RULES[kind] is op.torch, kind
+            assert op.test_op is not None and testing[kind].apply is op.test_op["apply"], kind
