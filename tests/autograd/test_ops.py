@@ -290,3 +290,23 @@ def test_every_operation_has_a_compiled_rule_a_torch_form_and_a_test_op_from_its
             assert RULES[kind] == Rule(**op.numpy), kind
             assert TORCH_RULES[kind] is op.torch, kind
             assert op.test_op is not None and testing[kind].apply is op.test_op["apply"], kind
+
+
+def test_the_methods_type_checkers_see_are_the_ones_the_entries_set_on_value() -> None:
+    # Value inherits the ops modules' method classes only for type checkers; at runtime
+    # the entries set the methods. The two must name the same functions.
+    import inspect
+
+    from autograd.ops.arithmetic import ArithmeticMethods
+    from autograd.ops.functions import FunctionMethods
+    from autograd.ops.piecewise import PiecewiseMethods
+
+    declared = {
+        name: f
+        for cls in (ArithmeticMethods, FunctionMethods, PiecewiseMethods)
+        for name, f in vars(cls).items()
+        if inspect.isfunction(f)
+    }
+    set_by_entries = {name: f for op in ELEMENTWISE for name, f in op.methods.items()}
+    assert declared == set_by_entries
+    assert all(getattr(Value, name) is f for name, f in declared.items())
