@@ -190,8 +190,9 @@ def _compiled_fit(
     return clock.times[1] - start - epoch, epoch
 
 
-def _numpy_epoch(X: np.ndarray, y: np.ndarray, weights: Any, batch_size: int = 32) -> float:
-    params = [(W.copy(), b.copy()) for W, b in weights]
+def _numpy_epoch(X: np.ndarray, y: np.ndarray, params: Any, batch_size: int = 32) -> float:
+    """Seconds of one shuffled epoch of numpy steps over ``params`` ((W, b) per layer,
+    updated in place)."""
     start = perf_counter()
     for xb, yb in nn.data.batches(X, y, batch_size=batch_size, shuffle=True, rng=0):
         numpy_softmax_mlp_step(params, xb, yb, lr=0.1)
@@ -199,10 +200,10 @@ def _numpy_epoch(X: np.ndarray, y: np.ndarray, weights: Any, batch_size: int = 3
 
 
 def _torch_epoch(
-    torch: Any, X: np.ndarray, y: np.ndarray, weights: Any, batch_size: int = 32
+    torch: Any, X: np.ndarray, y: np.ndarray, model: Any, batch_size: int = 32
 ) -> float:
-    """The same shuffled epoch in torch eager, float64, as a torch user writes it."""
-    model = torch_mlp(torch, weights)
+    """Seconds of the same shuffled epoch in torch eager, float64, as a torch user
+    writes it (torch.optim.SGD, F.cross_entropy), training ``model`` in place."""
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     start = perf_counter()
     for xb, yb in nn.data.batches(
@@ -238,9 +239,10 @@ def classifier_rows(repeats: int = 5) -> list[Row]:
         samples["compiled"].append(epoch)
         if torch is not None:
             gc.collect()
-            samples["torch"].append(_torch_epoch(torch, X, y, weights))
+            samples["torch"].append(_torch_epoch(torch, X, y, torch_mlp(torch, weights)))
         gc.collect()
-        samples["numpy"].append(_numpy_epoch(X, y, weights))
+        params = [(W.copy(), b.copy()) for W, b in weights]
+        samples["numpy"].append(_numpy_epoch(X, y, params))
     return [
         Row(
             "MLP 64-32-10 softmax: one epoch",
