@@ -148,7 +148,7 @@ def _targets_pass(output: list[Any], y: NDArray[Any], loss: LossFn) -> bool:
     batch_loss = _batch_form(loss)[0]
     if batch_loss is not None and not _losses.classifies(loss):
         outputs = np.repeat(_numbers(output), len(y), axis=0)
-        with np.errstate(all="ignore"):  # an overflow is a problem the rows will name
+        with np.errstate(all="ignore"):  # what overflows goes to the row-by-row check
             form = batch_loss(outputs, y)
         return form is not None and bool(np.isfinite(form[0]).all() & np.isfinite(form[1]).all())
     first_rows = np.unique(y, axis=0, return_index=True)[1]
