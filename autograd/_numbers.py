@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import numbers
 
-__all__ = ["as_number", "fmt"]
+__all__ = ["as_number", "check_operands", "constant", "finite_locals", "fmt"]
 
 _isfinite = math.isfinite
 
@@ -65,3 +65,35 @@ def _too_large(x: object, where: str) -> ValueError:
         f"{where}: expected a finite number, got {shown}, too large for a float (whose "
         f"magnitude is at most 1.8e308); scale it down first"
     )
+
+
+def check_operands(op: str, operands: tuple[float, ...]) -> None:
+    """On an error path: a ValueError if an operand is not finite. Every Value the engine
+    makes is finite, so such an operand's ``data`` was set by hand; an overflow of the
+    result is then not the cause, and rescaling is not the fix."""
+    for i, x in enumerate(operands):
+        if not _isfinite(x):
+            raise ValueError(
+                f"{op}: operand {i} is {x!r}, not a finite number. The engine makes only "
+                f"finite Values, so this data was set outside it (v.data = ...); set it "
+                f"to a finite number"
+            )
+
+
+def constant(x: object, op: str) -> float:
+    if isinstance(x, float) and _isfinite(x):  # the common case, checked fast
+        return x
+    return as_number(x, f"constant operand of {op!r}")
+
+
+def finite_locals(op: str, operands: tuple[float, ...], *local_grads: float) -> tuple[float, ...]:
+    """Return the local derivatives after checking that none overflowed."""
+    for g in local_grads:
+        if not _isfinite(g):
+            check_operands(op, operands)
+            args = ", ".join(fmt(x) for x in operands)
+            raise OverflowError(
+                f"the derivative of {op} at ({args}) is not finite ({g!r}); the inputs "
+                f"are too close to a singularity to differentiate"
+            )
+    return local_grads

@@ -41,11 +41,11 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess tes
     ) from error
 
 import autograd.functional as F
+from autograd.engine import OPS, Value, _as_number, no_grad
 from autograd.engine import Op as EngineOp
-from autograd.engine import Value, _as_number, no_grad
 from autograd.gradcheck import GradcheckError, gradcheck
 from autograd.higher import grad
-from autograd.ops import ELEMENTWISE, prod, std, var
+from autograd.ops import ELEMENTWISE, std, var
 
 __all__ = [
     "BUILTIN_OPS",
@@ -157,43 +157,25 @@ def _from_entry(entry: EngineOp) -> Op:
     )
 
 
+def _from_list_entry(entry: EngineOp) -> Op:
+    """The random graphs' view of a function of a list, read from its entry (`test_op`:
+    how to call it, on how many operands; `ties`: its operands kept apart)."""
+    assert entry.test_op is not None  # only entries that have one are read
+    return Op(**entry.test_op, name=entry.name, separate=entry.ties)
+
+
 # Every operation of the engine: each elementwise entry (with plain-number constants on
-# either side of a binary operator, where its entry allows them), whole powers of any
-# base, and every function of autograd.functional.
+# either side of a binary operator, where its entry allows them) and each function of a
+# list's, both read from their entries; and the compositions that have no entry of their
+# own: whole powers of any base, var, std and matvec.
 BUILTIN_OPS: tuple[Op, ...] = (
     *map(_from_entry, ELEMENTWISE),
+    *(_from_list_entry(op) for op in OPS.values() if op.test_op is not None),
     Op(lambda a: a**2, name="square", template="{0} ** 2"),
     Op(lambda a: a**3, name="cube", template="{0} ** 3"),
-    Op(lambda *a: F.sum(a), (1, 4), name="sum", constants=True, template="sum([{*}])"),
-    Op(lambda *a: F.mean(a), (1, 4), name="mean", constants=True, template="mean([{*}])"),
-    Op(lambda *a: prod(a), (1, 4), name="prod", constants=True, template="prod([{*}])"),
     Op(lambda *a: var(a), (2, 4), name="var", template="var([{*}])"),
     # 4.0 is in every std's list: its variance stays far from 0, where its slope is infinite
     Op(lambda *a: std([*a, 4.0]), (1, 3), name="std", separate=True, template="std([{*}, 4.0])"),
-    Op(lambda *a: F.max(a), (2, 4), name="max", separate=True, template="max([{*}])"),
-    Op(lambda *a: F.min(a), (2, 4), name="min", separate=True, template="min([{*}])"),
-    Op(lambda *a: F.logsumexp(a), (1, 4), name="logsumexp", template="logsumexp([{*}])"),
-    Op(lambda *a: F.softmax(a)[0], (1, 4), name="softmax", template="softmax([{*}])[0]"),
-    Op(
-        lambda *a: F.log_softmax(a)[-1],
-        (1, 4),
-        name="log_softmax",
-        template="log_softmax([{*}])[-1]",
-    ),
-    Op(
-        lambda a, b, c, d: F.dot([a, b], [c, d]),
-        4,
-        name="dot",
-        constants=True,
-        template="dot([{0}, {1}], [{2}, {3}])",
-    ),
-    Op(
-        lambda w0, w1, b, x0, x1: F.linear([x0, x1], [[w0, w1]], [b])[0],
-        5,
-        name="linear",
-        constants=True,
-        template="linear([{3}, {4}], [[{0}, {1}]], [{2}])[0]",
-    ),
     Op(
         lambda a, b, c, d, x0, x1: F.matvec([[a, b], [c, d]], [x0, x1])[1],
         6,

@@ -2,9 +2,10 @@
 
 The traced graph is lowered node by node to torch operations over a batch: every node
 the compiled mode runs with a numpy rule (`autograd.compile.RULES`, through the same
-reading of a node, ``compile.tracing._describe``) has a torch form: an operation entry's
-forward rule evaluated over torch's math (`TORCH_MATH`) where the entry has one, else
-its form in `TORCH_RULES`; torch's autograd differentiates it. The linear nodes of a
+reading of a node, ``compile.tracing._describe``) has a torch form from its entry: an
+elementwise entry's forward rule evaluated over torch's math (`TORCH_MATH`), a function
+of a list's own torch form (`Op.torch`, gathered in `TORCH_RULES`); torch's autograd
+differentiates it. The linear nodes of a
 layer, which read the same inputs, become one matrix product, as in the compiled mode.
 The parameters (the traced function's weights, in ``Compiled.parameters`` order) are
 one ``torch.nn.Parameter`` vector, ``module.params``; ``module.write_back()`` copies
@@ -35,31 +36,17 @@ __all__ = ["TORCH_MATH", "TORCH_RULES", "TracedModule", "lower"]
 Tensor = torch.Tensor
 
 
-def _pick(f: Callable[[Tensor], Tensor]) -> Callable[[Tensor, int], Tensor]:
-    """A softmax-like rule: one output (its place in the call) of a function of the row."""
-    return lambda x, index: f(x)[..., index]
+def _product(w: Tensor, bias: Tensor, x: Tensor) -> Tensor:
+    return x @ w.T + bias
 
 
-def _first(pick: Callable[..., Tensor]) -> Callable[[Tensor], Tensor]:
-    """max / min with the gradient to the first extreme entry, as the engine."""
-    return lambda x: x.gather(-1, pick(x, dim=-1, keepdim=True)).squeeze(-1)
-
-
-# The torch forms of the compiled-mode rules of the functions of lists (their operands
-# as tensors, a vector one (batch, n) or (n,)); an elementwise operation's is its
-# entry's forward formula over `TORCH_MATH`.
+# The torch forms of the functions of lists, each its entry's (`Op.torch`: its forward
+# over tensors, a vector operand (batch, n) or (n,)), and of compiled mode's matrix
+# product of a layer; an elementwise operation's is its entry's forward formula over
+# `TORCH_MATH`.
 TORCH_RULES: dict[str, Callable[..., Tensor]] = {
-    "sum": lambda x: x.sum(-1),
-    "prod": lambda x: x.prod(-1),
-    "mean": lambda x: x.mean(-1),
-    "max": _first(torch.argmax),
-    "min": _first(torch.argmin),
-    "logsumexp": lambda x: torch.logsumexp(x, -1),
-    "dot": lambda a, b: (a * b).sum(-1),
-    "matmul": lambda w, bias, x: x @ w.T + bias,
-    "linear": lambda w, bias, x: (w * x).sum(-1) + bias,
-    "softmax": _pick(lambda x: torch.softmax(x, -1)),
-    "log_softmax": _pick(lambda x: torch.log_softmax(x, -1)),
+    **{op.name: op.torch for op in engine.OPS.values() if op.torch is not None},
+    "matmul": _product,
 }
 
 #: torch's math for an operation entry's forward rule ``forward(m, *arguments)`` (the
@@ -70,11 +57,12 @@ TORCH_MATH: Any = Math(torch, {}, softplus=lambda x: torch.logaddexp(x, torch.ze
 
 def _torch_rule(kind: str) -> Callable[..., Tensor] | None:
     """The torch form of `kind`: its entry's forward rule over `TORCH_MATH` where it has
-    one, else its form in `TORCH_RULES` (None: there is none)."""
-    forward = getattr(engine.OPS.get(kind), "forward_rule", None)
+    one, else its entry's torch form (`TORCH_RULES`; None: there is none)."""
+    op = engine.OPS.get(kind)
+    forward = getattr(op, "forward_rule", None)
     if forward is not None:
         return lambda *args: forward(TORCH_MATH, *args)
-    return TORCH_RULES.get(kind)
+    return getattr(op, "torch", None) or TORCH_RULES.get(kind)
 
 
 # Where a value comes from: ("input", column), ("param", index), ("node", position in
@@ -247,7 +235,7 @@ def _source_of(x: Value | float, where: dict[int, Source]) -> Source:
 
 def _instruction(node: Any, where: dict[int, Source]) -> _Instruction:
     """One node's torch step: its rule's operands, and its constants after them."""
-    from autograd.compile import RULES
+    from autograd.compile.rules import _MULTI_OUTPUT, RULES
 
     kind = node.kind
     rule = _torch_rule(kind)
@@ -256,7 +244,7 @@ def _instruction(node: Any, where: dict[int, Source]) -> _Instruction:
             f"to_torch: the operation {kind!r} has no torch form; add one to "
             f"autograd.torch_lowering.TORCH_RULES"
         )
-    if kind in ("softmax", "log_softmax"):
+    if kind in _MULTI_OUTPUT:  # the output's place in the call, after the operands
         return _Instruction(rule, [_vector(node.operands[0], where)], (node.index,), kind=kind)
     operands = []
     for j, operand in enumerate(node.operands):

@@ -7,7 +7,7 @@ import platform
 import statistics
 import time
 import tracemalloc
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 
@@ -36,6 +36,28 @@ def interleaved(cases: dict[str, Callable[[], float]], repeats: int) -> dict[str
             gc.collect()
             samples[name].append(case())
     return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def lockstep(
+    steps: Mapping[str, Callable[[int], object]], n_steps: int, block: int = 10
+) -> dict[str, list[float]]:
+    """Seconds of each of ``n_steps`` steps of every engine, the engines taking turns
+    by blocks of ``block`` steps (steps k .. k + block - 1 of each, then the next block),
+    so that a slow phase of the machine hits all of them alike.
+
+    By blocks, not one step at a time: a step of tens of microseconds after another
+    engine's step (or a ``gc.collect()``) finds its arrays out of the cache and takes
+    several times as long as in a training loop; in a block only the first step does,
+    and the median of the steps leaves it out."""
+    times: dict[str, list[float]] = {name: [] for name in steps}
+    for first in range(0, n_steps, block):
+        for name, step in steps.items():
+            gc.collect()
+            for k in range(first, min(first + block, n_steps)):
+                start = time.perf_counter()
+                step(k)
+                times[name].append(time.perf_counter() - start)
+    return times
 
 
 def timed(func: Callable[[], object]) -> tuple[float, object]:

@@ -10,6 +10,10 @@ they compute the same numbers up to floating-point rounding, and they run in
 lockstep: step k of each, then step k + 1, so a slow phase of the machine hits all
 of them alike. The table gives the median milliseconds per step and the final
 training accuracy.
+
+Two more references of the demo live here for `benchmarks.compiled`, from the same
+weights and to the same numbers (tests/benchmarks checks both against the engine):
+numpy written with care (`_CarefulNumpy`) and torch eager in float64 (`_Torch`).
 """
 
 from __future__ import annotations
@@ -111,6 +115,10 @@ class _Ours:
         self.optimizer.step()
         self.scheduler.step()
 
+    def parameters(self) -> list[float]:
+        """Every parameter, in the order of ``model.parameters()``."""
+        return [p.data for p in self.params]
+
     def accuracy(self) -> float:
         scores = [s.data for s in self.model(self.X)]
         return float(np.mean([(s > 0) == (t > 0) for s, t in zip(scores, self.y)]))
@@ -150,8 +158,153 @@ class _Numpy:
             W -= lr * gW
             b -= lr * gb
 
+    def parameters(self) -> list[float]:
+        """Every parameter, in the order of ``model.parameters()`` (each neuron's
+        weights, then its bias)."""
+        return [x for W, b in self.params for x in np.column_stack([W, b]).ravel().tolist()]
+
     def accuracy(self) -> float:
         return float(np.mean((self._forward()[1] > 0) == (self.y > 0)))
+
+
+class _CarefulNumpy:
+    """The demo's step in numpy written with care, the floor the compiled mode aims at.
+
+    Every parameter in one flat float64 buffer, neuron-major (each neuron's weights,
+    then its bias: the order of ``model.parameters()``), so that layer i is a view of
+    shape (out, in + 1) with its bias as the last column; the activations carry a
+    column of ones for it, so each layer is one matrix product. Every intermediate is
+    preallocated and written with ``out=``; the gradients land in views of one flat
+    buffer; the update (SGD, the L2 term folded in as a shrinkage) is three in-place
+    calls over the whole buffer. The loss is computed too, as micrograd's loop does.
+    """
+
+    def __init__(self, weights: list[tuple[np.ndarray, np.ndarray]], X: np.ndarray, y: np.ndarray):
+        n = len(X)
+        widths = [weights[0][0].shape[1], *(W.shape[0] for W, _ in weights)]
+        self.theta = np.concatenate([np.column_stack([W, b]).ravel() for W, b in weights])
+        self.grad = np.empty_like(self.theta)
+        self.layers, self.grads = [], []
+        start = 0
+        for n_in, n_out in pairwise(widths):
+            end = start + n_out * (n_in + 1)
+            self.layers.append(self.theta[start:end].reshape(n_out, n_in + 1))
+            self.grads.append(self.grad[start:end].reshape(n_out, n_in + 1))
+            start = end
+        # the inputs of each layer, with the ones column that multiplies the bias
+        self.inputs = [np.ones((n, k + 1)) for k in widths[:-1]]
+        self.inputs[0][:, :-1] = X
+        self.deltas = [np.empty((n, k)) for k in widths[1:-1]]  # d loss / d hidden output
+        self.masks = [np.empty((n, k), dtype=bool) for k in widths[1:-1]]
+        self.scores, self.margin, self.hinge = np.empty((n, 1)), np.empty((n, 1)), np.empty((n, 1))
+        self.active = np.empty((n, 1), dtype=bool)
+        self.upstream = np.empty((n, 1))
+        self.y = y[:, None].copy()
+        self.slope = -self.y / n  # d mean(1 - y s) / d s, where the margin is positive
+
+    def step(self, k: int) -> float:
+        (W1, W2, W3), (G1, G2, G3) = self.layers, self.grads
+        (A0, A1, A2), (D1, D2), (M1, M2) = self.inputs, self.deltas, self.masks
+        H1, H2 = A1[:, :-1], A2[:, :-1]
+        np.matmul(A0, W1.T, out=H1)
+        np.maximum(H1, 0.0, out=H1)
+        np.matmul(A1, W2.T, out=H2)
+        np.maximum(H2, 0.0, out=H2)
+        np.matmul(A2, W3.T, out=self.scores)
+        np.multiply(self.scores, self.y, out=self.margin)
+        np.subtract(1.0, self.margin, out=self.margin)
+        hinge = np.maximum(self.margin, 0.0, out=self.hinge)
+        loss = float(hinge.mean()) + ALPHA * float(self.theta @ self.theta)
+        np.greater(self.margin, 0.0, out=self.active)  # relu'(0) = 0, as the engines
+        np.multiply(self.active, self.slope, out=self.upstream)
+        np.matmul(self.upstream.T, A2, out=G3)
+        np.matmul(self.upstream, W3[:, :-1], out=D2)
+        np.multiply(D2, np.greater(H2, 0.0, out=M2), out=D2)
+        np.matmul(D2.T, A1, out=G2)
+        np.matmul(D2, W2[:, :-1], out=D1)
+        np.multiply(D1, np.greater(H1, 0.0, out=M1), out=D1)
+        np.matmul(D1.T, A0, out=G1)
+        # p -= lr (g + 2 alpha p), as p (1 - 2 alpha lr) - lr g
+        lr = _lr(k)
+        self.theta *= 1.0 - 2.0 * ALPHA * lr
+        self.grad *= lr
+        self.theta -= self.grad
+        return loss
+
+    def parameters(self) -> list[float]:
+        """Every parameter, in the order of ``model.parameters()``."""
+        return self.theta.tolist()
+
+    def accuracy(self) -> float:
+        scores = self.inputs[0] @ self.layers[0].T
+        for W in self.layers[1:]:
+            hidden = np.maximum(scores, 0.0)
+            scores = np.column_stack([hidden, np.ones(len(hidden))]) @ W.T
+        return float(np.mean((scores[:, 0] > 0) == (self.y[:, 0] > 0)))
+
+
+def load_torch() -> Any:
+    """torch, set to one thread (as every engine here runs), or None when it is not
+    installed: its rows are then left out (it comes with the dev extra)."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+    return torch
+
+
+NO_TORCH = "torch is not installed (pip install torch, or the dev extra): its rows are left out"
+
+
+def torch_mlp(torch: Any, weights: list[tuple[np.ndarray, np.ndarray]]) -> Any:
+    """The relu MLP as a torch user writes it: float64 nn.Linear layers, our weights."""
+    layers: list[Any] = []
+    for W, b in weights:
+        linear = torch.nn.Linear(W.shape[1], W.shape[0], dtype=torch.float64)
+        with torch.no_grad():
+            linear.weight.copy_(torch.from_numpy(W))
+            linear.bias.copy_(torch.from_numpy(b))
+        layers += [linear, torch.nn.ReLU()]
+    return torch.nn.Sequential(*layers[:-1])
+
+
+class _Torch:
+    """The demo in torch eager, float64: nn.Linear layers, torch.optim.SGD and LambdaLR."""
+
+    def __init__(
+        self, torch: Any, weights: list[tuple[np.ndarray, np.ndarray]], X: np.ndarray, y: np.ndarray
+    ):
+        self.torch = torch
+        self.model = torch_mlp(torch, weights)
+        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=1.0)
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, _lr)
+        self.X, self.y = torch.from_numpy(X), torch.from_numpy(y)
+
+    def step(self, k: int) -> float:
+        scores = self.model(self.X)[:, 0]
+        data_loss = self.torch.relu(1.0 - self.y * scores).mean()
+        loss = data_loss + ALPHA * sum((p * p).sum() for p in self.model.parameters())
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+        self.scheduler.step()
+        return float(loss.item())
+
+    def parameters(self) -> list[float]:
+        """Every parameter, in the order of ``model.parameters()`` of our MLP."""
+        linears = [m for m in self.model if isinstance(m, self.torch.nn.Linear)]
+        return [
+            x
+            for linear in linears
+            for row_w, b in zip(linear.weight.tolist(), linear.bias.tolist())
+            for x in (*row_w, b)
+        ]
+
+    def accuracy(self) -> float:
+        with self.torch.no_grad():
+            scores = self.model(self.X)[:, 0].numpy()
+        return float(np.mean((scores > 0) == (self.y.numpy() > 0)))
 
 
 def demo_rows(steps: int = DEMO_STEPS) -> list[Row]:

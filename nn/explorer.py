@@ -108,8 +108,31 @@ def training_page(
     turn and restored when done), ``(X, y)`` the training data and ``(X_test,
     y_test)``, optional, the test data: two input features, integer class labels.
     """
-    from nn._compiled import BatchOutputs
+    snapshots, params = _checked_run(history, model, title)
+    sets = _data_sets(X, y, X_test, y_test)
+    grid, box = _lattice(np.vstack([features for features, _ in sets.values()]))
+    data = {
+        "box": box,
+        "grid_size": GRID,
+        "points": {
+            name: {"x": features.tolist(), "y": labels.tolist()}
+            for name, (features, labels) in sets.items()
+        },
+        "classes": int(max(max(labels) for _, labels in sets.values())) + 1,
+        "curves": {name: list(values) for name, values in _curves(history).items()},
+        "frames": _frames(model, params, snapshots, grid, sets),
+    }
+    return TrainingPage(
+        title, _asset("training_explorer.css"), _BODY, _asset("training_explorer.js"), data
+    )
 
+
+# The data sets a page draws, by name ("train", "test"): (inputs (n, 2), class labels).
+_Sets = dict[str, tuple[NDArray[np.float64], NDArray[np.int64]]]
+
+
+def _checked_run(history: RecordedRun, model: Module, title: str) -> tuple[Snapshots, list[Any]]:
+    """The run's snapshots and the model's parameters, checked to fit each other."""
     snapshots = history.snapshots
     if snapshots is None:
         raise ValueError(
@@ -125,6 +148,11 @@ def training_page(
             f"explore: the model has {len(params)} parameters but the snapshots hold "
             f"{len(snapshots.parameters[0])}; pass the model that fit() trained"
         )
+    return snapshots, params
+
+
+def _data_sets(X: Any, y: Any, X_test: Any, y_test: Any) -> _Sets:
+    """The training data and, if given, the test data, checked: two features each."""
     X, y = _checks.data("explore", X, y)
     sets = {"train": (X, _labels(y, "y"))}
     if (X_test is None) != (y_test is None):
@@ -138,7 +166,20 @@ def training_page(
                 f"explore: the {name} inputs have {features.shape[1]} features; the page "
                 f"draws a decision boundary over two (a 2-D dataset such as nn.data.make_moons)"
             )
-    grid, box = _lattice(np.vstack([features for features, _ in sets.values()]))
+    return sets
+
+
+def _frames(
+    model: Module,
+    params: list[Any],
+    snapshots: Snapshots,
+    grid: NDArray[np.float64],
+    sets: _Sets,
+) -> list[dict[str, Any]]:
+    """One frame per snapshot: the model's classes over the lattice, its first layer's
+    weights and its accuracy on each data set. The model's parameters are set to each
+    snapshot in turn and restored after, also on an error."""
+    from nn._compiled import BatchOutputs
 
     batch = BatchOutputs(model, grid[0])  # the lattice in one call per frame, not per point
 
@@ -162,20 +203,7 @@ def training_page(
     finally:
         for p, value in zip(params, original):
             p.data = value
-    data = {
-        "box": box,
-        "grid_size": GRID,
-        "points": {
-            name: {"x": features.tolist(), "y": labels.tolist()}
-            for name, (features, labels) in sets.items()
-        },
-        "classes": int(max(max(labels) for _, labels in sets.values())) + 1,
-        "curves": {name: list(values) for name, values in _curves(history).items()},
-        "frames": frames,
-    }
-    return TrainingPage(
-        title, _asset("training_explorer.css"), _BODY, _asset("training_explorer.js"), data
-    )
+    return frames
 
 
 def _labels(y: NDArray[Any], name: str) -> NDArray[np.int64]:

@@ -41,7 +41,7 @@ import autograd
 from autograd import FlatParameters, Value
 from nn import _checks as checks
 from nn import losses as _losses
-from nn._compiled import CompiledTraining
+from nn._compiled import CompiledTraining, _batch_form
 from nn.callbacks import (
     Callback,
     EarlyStopping,
@@ -108,16 +108,56 @@ def _checked_targets(
 ) -> NDArray[Any]:
     """Every row of y checked by ``loss`` against the model's output before anything is
     trained: a class out of range, a NaN or a bool is found before the first update,
-    and named by its row of y."""
+    and named by its row of y.
+
+    The check of a row is ``loss(output, [target])`` with the output of X's first row,
+    so its verdict depends on the target alone. `_targets_pass` accepts every row at
+    once where it can; otherwise (or when it finds a problem) each row is checked in
+    turn, and the first bad one is named with the loss's own message."""
     y = _one_output_targets(model, X, y)
     with autograd.no_grad():
         output = _forward(model, X[:1].tolist())
+        if _targets_pass(output, y, loss):
+            return y
         for i, target in enumerate(y.tolist()):
             try:
                 loss(output, [target])
             except (TypeError, ValueError) as err:
                 raise type(err)(f"{who}: row {i} of y ({target!r}): {err}") from err
     return y
+
+
+def _targets_pass(output: list[Any], y: NDArray[Any], loss: LossFn) -> bool:
+    """Whether ``loss(output, [target])`` passes for every row of y, found without one
+    evaluation per row; False where that is not sure (the rows are then checked one by
+    one, which names the first bad one).
+
+    A numeric array's rows differ only in their numbers (not in type or shape), so once
+    its first row passes: a regression loss with a batch form (`mse`, `sse`: any finite
+    target) passes every row where its batch form is finite on all of them; any other
+    loss (a classifier's targets are classes, or a loss of your own) is evaluated once
+    per distinct row. The batch form alone would not do for a classifier: it computes
+    a finite loss for a hinge label 0 or a probability target of 2, which the loss
+    refuses."""
+    if y.dtype.kind not in "iuf" or len(y) == 0 or not np.isfinite(y).all():
+        return False
+    try:
+        loss(output, [y[0].tolist()])
+    except (TypeError, ValueError):
+        return False
+    batch_loss = _batch_form(loss)[0]
+    if batch_loss is not None and not _losses.classifies(loss):
+        outputs = np.repeat(_numbers(output), len(y), axis=0)
+        with np.errstate(all="ignore"):  # what overflows goes to the row-by-row check
+            form = batch_loss(outputs, y)
+        return form is not None and bool(np.isfinite(form[0]).all() & np.isfinite(form[1]).all())
+    first_rows = np.unique(y, axis=0, return_index=True)[1]
+    for i in np.sort(first_rows).tolist():
+        try:
+            loss(output, [y[i].tolist()])
+        except (TypeError, ValueError):
+            return False
+    return True
 
 
 def _is_classification(y: NDArray[Any]) -> bool:

@@ -1,6 +1,7 @@
-"""The vectorised rules of compiled mode: numpy's math for the operations' entries
-(`NUMPY`; an elementwise operation's rule comes from its entry, `rule_of`), and the rules
-of the functions of lists and of a layer's matrix product (`RULES`)."""
+"""The vectorised rules of compiled mode, all made from the operations' entries: numpy's
+math for the elementwise entries' rules (`NUMPY`, `_rule`), the functions of lists'
+numpy forms (`RULES`), and compiled mode's own fusion of a layer's linear nodes into a
+matrix product (``RULES["matmul"]``)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from numpy.typing import NDArray
 
 from autograd import engine
 from autograd.engine import Op
-from autograd.functional import _mean_of, _sum_of
+from autograd.linear import not_finite, per_input
 from autograd.ops import Math
 
 Array = NDArray[np.float64]
@@ -38,21 +39,27 @@ class Rule:
     - ``vector``: the operands carry the node's inputs on a last axis (sum, dot, ...);
       one flag for all operands, or one per operand;
     - ``bad(out, *operands) -> mask``: where the engine would raise (None: never).
-      The engine's own error is then produced by replaying that row eagerly.
+      The engine's own error is then produced by replaying that row eagerly;
+    - ``multi_output``: one call computes every output of a node's inputs (softmax's
+      k outputs), out and g with the operands' shape;
+    - ``weighted_sum``: nodes of this kind sharing their inputs make one matrix product.
     """
 
     forward: Callable[..., Array]
     derivatives: tuple[Callable[..., Array], ...]
     vector: bool | tuple[bool, ...] = False
     bad: Callable[..., Any] | None = None
+    multi_output: bool = False
+    weighted_sum: bool = False
 
     def is_vector(self, operand: int) -> bool:
         """Whether this operand has the node's inputs on a last axis."""
         return self.vector if isinstance(self.vector, bool) else self.vector[operand]
 
 
-def _not_finite(out: Array, *operands: Array) -> Any:
-    return ~np.isfinite(out)
+# The entries' array helpers, under the names compiled mode uses: where a row is not
+# finite, and an upstream gradient lined up with a vector operand's last axis.
+_not_finite, _g = not_finite, per_input
 
 
 def _sigmoid(x: Array) -> Array:
@@ -128,41 +135,6 @@ def _rule(kind: str, varying: tuple[bool, ...]) -> Rule:
     return _ELEMENTWISE_RULES[key]
 
 
-def _first_pick(x: Array, pick: Callable[..., Any]) -> Array:
-    """One-hot along the last axis at the first extreme (as Python's max and min)."""
-    k = pick(x, axis=-1)
-    return (np.arange(x.shape[-1]) == k[..., None]).astype(float)  # type: ignore[no-any-return]
-
-
-def _shifted(x: Array) -> tuple[Array, Array, Array, Array]:
-    """As the engine's: (m, exp(x - m), S, log S) along the last axis, m the largest
-    input (the first of equals), S = 1 + the rest, and log S as log1p of the rest."""
-    m = np.maximum.reduce(x, -1, keepdims=True)
-    e = np.exp(x - m)
-    flat = e.reshape(-1, x.shape[-1])  # a view: e is new and contiguous
-    rows, first = np.arange(len(flat)), x.reshape(flat.shape).argmax(-1)
-    flat[rows, first] = 0.0
-    rest = np.add.reduce(e, -1, keepdims=True)  # the others, without the maximum's exact 1
-    flat[rows, first] = 1.0
-    return m, e, 1.0 + rest, np.log1p(rest)
-
-
-def _lse(x: Array) -> Array:
-    m, _, _, log_total = _shifted(x)
-    return (m + log_total)[..., 0]
-
-
-def _softmax(x: Array) -> Array:
-    _, e, total, _ = _shifted(x)
-    return e / total
-
-
-def _log_softmax(x: Array) -> Array:
-    """(x - m) - log S: both terms <= 0, so nothing cancels (as the engine)."""
-    m, _, _, log_total = _shifted(x)
-    return (x - m) - log_total
-
-
 def _matmul(x: Array, w: Array) -> Array:
     """x (batch, n) or (n,) times the rows of w (nodes, n): (batch, nodes) or (nodes,)."""
     return x @ w.T  # type: ignore[no-any-return]
@@ -173,54 +145,23 @@ def _outer_grad(g: Array, x: Array) -> Array:
     return g.T @ x if g.ndim == 2 else np.multiply.outer(g, x)
 
 
-def _per_row(each: Callable[[list[float]], float]) -> Callable[[Array], Array]:
-    """A reduction over the last axis made of the engine's own float function, so the
-    compiled sum and mean give the eager ones' numbers (exactly rounded, where numpy's
-    pairwise sum is not: sum([x, 1, -x]) at x = 1e16 is 1, not 0)."""
-
-    def reduce(x: Array) -> Array:
-        rows = x.reshape(-1, x.shape[-1]).tolist()
-        return np.fromiter(map(each, rows), float, len(rows)).reshape(x.shape[:-1])
-
-    return reduce
+def _from_entry(op: Op) -> Rule:
+    """The vectorised rule of a function of a list: its entry's numpy form (`Op.numpy`,
+    the keywords of `Rule`), written beside its Value rule (`autograd.functional`)."""
+    return Rule(**op.numpy)
 
 
-def _others_product(x: Array) -> Array:
-    """For each input on the last axis, the product of the others (prefix times suffix
-    products, as the engine: no division, exact where an input is 0)."""
-    ones = np.ones((*x.shape[:-1], 1))
-    before = np.cumprod(np.concatenate([ones, x[..., :-1]], -1), -1)
-    after = np.cumprod(np.concatenate([ones, x[..., :0:-1]], -1), -1)[..., ::-1]
-    return before * after
+def _vector_entries() -> dict[str, Rule]:
+    """The rules of the entries that have a numpy form and no elementwise rules."""
+    return {op.name: _from_entry(op) for op in engine.OPS.values() if op.numpy and not op.rules}
 
 
-def _spread(g: Array, x: Array) -> Array:
-    """The same upstream gradient for each of a node's inputs."""
-    return np.broadcast_to(g[..., None], g.shape + x.shape[-1:])
-
-
-def _g(g: Array) -> Array:
-    """An elementwise upstream gradient lined up with a vector operand's last axis."""
-    return g[..., None]
-
-
-#: The vectorised rules of the functions of lists (their inputs on a last axis) and of
-#: the layer's matrix product; an elementwise operation's comes from its entry (`_rule`).
+#: The vectorised rules of the functions of lists (their inputs on a last axis), each
+#: made from its entry, and of a layer's matrix product, compiled mode's own fusion of
+#: linear nodes that share their inputs; an elementwise operation's comes from its
+#: entry too (`_rule`).
 RULES: dict[str, Rule] = {
-    "sum": Rule(_per_row(_sum_of), (lambda g, y, x: _spread(g, x),), True, _not_finite),
-    "prod": Rule(
-        lambda x: x.prod(-1), (lambda g, y, x: _g(g) * _others_product(x),), True, _not_finite
-    ),
-    "mean": Rule(_per_row(_mean_of), (lambda g, y, x: _spread(g / x.shape[-1], x),), True),
-    "max": Rule(lambda x: x.max(-1), (lambda g, y, x: _g(g) * _first_pick(x, np.argmax),), True),
-    "min": Rule(lambda x: x.min(-1), (lambda g, y, x: _g(g) * _first_pick(x, np.argmin),), True),
-    "logsumexp": Rule(_lse, (lambda g, y, x: _g(g) * _softmax(x),), True),
-    "dot": Rule(
-        lambda a, b: (a * b).sum(-1),
-        (lambda g, y, a, b: _g(g) * b, lambda g, y, a, b: _g(g) * a),
-        True,
-        _not_finite,
-    ),
+    **_vector_entries(),
     # A layer's weighted sums over shared inputs x: w (nodes, n), bias (nodes,), x (n,).
     "matmul": Rule(
         lambda w, bias, x: _matmul(x, w) + bias,
@@ -231,35 +172,12 @@ RULES: dict[str, Rule] = {
         ),
         bad=_not_finite,
     ),
-    # linear nodes that do not share their inputs: w (nodes, n), bias (nodes,), x (nodes, n).
-    "linear": Rule(
-        lambda w, bias, x: (w * x).sum(-1) + bias,
-        (
-            lambda g, y, w, bias, x: _g(g) * x,
-            lambda g, y, w, bias, x: g,
-            lambda g, y, w, bias, x: _g(g) * w,
-        ),
-        (True, False, True),
-        _not_finite,
-    ),
-    # One call per row of operands (nodes, n): every output of a softmax, then the rule
-    # picks; g and out have the operands' shape.
-    "softmax": Rule(
-        _softmax,
-        (lambda g, p, x: p * (g - (g * p).sum(-1, keepdims=True)),),
-        True,
-    ),
-    "log_softmax": Rule(
-        _log_softmax,
-        (lambda g, y, x: g - _softmax(x) * g.sum(-1, keepdims=True),),
-        True,
-    ),
 }
 
 # Kinds whose nodes are the outputs of one call over shared inputs (softmax's k outputs).
-_MULTI_OUTPUT = frozenset({"softmax", "log_softmax"})
+_MULTI_OUTPUT = frozenset(kind for kind, rule in RULES.items() if rule.multi_output)
 # Kinds a group of nodes sharing their inputs turns into one matrix product.
-_WEIGHTED_SUMS = frozenset({"dot", "linear"})
+_WEIGHTED_SUMS = frozenset(kind for kind, rule in RULES.items() if rule.weighted_sum)
 
 
 def _has_rule(kind: str) -> bool:

@@ -15,7 +15,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from autograd import engine
+from autograd import _op, engine
 from autograd.engine import Op, Value, _register, _stored
 
 __all__ = ["FLOATS", "VALUES", "Math", "elementwise"]
@@ -84,7 +84,7 @@ class _ValueMath:
 
 
 VALUES: Any = _ValueMath()
-engine._values_math = VALUES  # the engine's Op applies the rules to Values through it
+_op._values_math = VALUES  # the engine's Op applies the rules to Values through it
 
 
 def elementwise(

@@ -419,3 +419,23 @@ HYPOT = elementwise(
     test_domain=((0.25, 3.0), (-3.0, 3.0)),
 )
 _HYPOT = (HYPOT,)
+
+
+class ArithmeticMethods:
+    """Value's methods of this module's operations, as type checkers see them: `Value`
+    inherits this class only for them (`autograd.engine` imports nothing of autograd at
+    runtime), while at runtime each entry's `elementwise` sets its own methods on
+    Value. A new operation adds its line here, beside its entry's module; a test checks
+    that these lines and the entries name the same functions."""
+
+    __add__ = add
+    __radd__ = radd
+    __sub__ = sub
+    __rsub__ = rsub
+    __mul__ = mul
+    __rmul__ = rmul
+    __truediv__ = div
+    __rtruediv__ = rdiv
+    __pow__ = pow_
+    __rpow__ = rpow
+    __neg__ = neg

@@ -35,6 +35,7 @@ __all__ = [
     "LOG2",
     "LOG10",
     "SIGMOID",
+    "SILU",
     "SIN",
     "SINH",
     "SOFTPLUS",
@@ -458,6 +459,27 @@ SOFTPLUS = elementwise(
 _SOFTPLUS = (SOFTPLUS,)
 
 
+def silu(x: Value) -> Value:
+    """Forward: y = x sigmoid(x) (SiLU, or swish), never overflowing. Local derivative:
+    s (1 + x (1 - s)), with s = sigmoid(x)."""
+    a = x.data
+    if a >= 0.0:
+        s = 1.0 / (1.0 + math.exp(-a))
+    else:
+        e = math.exp(a)
+        s = e / (1.0 + e)
+    return _node(a * s, _SILU, (x,), (s * (1.0 + a * (1.0 - s)),))
+
+
+SILU = elementwise(
+    "silu",
+    {"silu": silu},
+    (lambda m, y, x: m.sigmoid(x) * (1.0 + x * (1.0 - m.sigmoid(x))),),
+    lambda m, x: x * m.sigmoid(x),
+)
+_SILU = (SILU,)
+
+
 def erf(x: Value) -> Value:
     """Forward: erf(x), the Gauss error function. Local derivative: 2 / sqrt(pi) *
     exp(-x**2)."""
@@ -484,3 +506,37 @@ ERFC = elementwise(
     "erfc", {"erfc": erfc}, (lambda m, y, x: -_erf_slope(m, y, x),), lambda m, x: m.erfc(x)
 )
 _ERFC = (ERFC,)
+
+
+class FunctionMethods:
+    """Value's methods of this module's operations, as type checkers see them: `Value`
+    inherits this class only for them (`autograd.engine` imports nothing of autograd at
+    runtime), while at runtime each entry's `elementwise` sets its own methods on
+    Value. A new operation adds its line here, beside its entry's module; a test checks
+    that these lines and the entries name the same functions."""
+
+    exp = exp
+    expm1 = expm1
+    exp2 = exp2
+    log = log
+    log1p = log1p
+    log2 = log2
+    log10 = log10
+    sqrt = sqrt
+    sin = sin
+    cos = cos
+    tan = tan
+    asin = asin
+    acos = acos
+    atan = atan
+    sinh = sinh
+    cosh = cosh
+    tanh = tanh
+    asinh = asinh
+    acosh = acosh
+    atanh = atanh
+    sigmoid = sigmoid
+    softplus = softplus
+    silu = silu
+    erf = erf
+    erfc = erfc

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
 
 from autograd.engine import (
     Op,
@@ -18,7 +21,8 @@ from autograd.engine import (
     _register,
     is_grad_enabled,
 )
-from autograd.functional import _nonempty, dot, mean
+from autograd.functional import _list_test, _nonempty, dot, mean
+from autograd.linear import not_finite, per_input
 
 __all__ = ["PROD", "prod", "std", "var"]
 
@@ -54,7 +58,37 @@ def _others(node: Value) -> _Derivatives:
     return tuple(xs[1 - i] if len(xs) == 2 else prod(xs[:i] + xs[i + 1 :]) for i in range(len(xs)))
 
 
-PROD = _register(Op("prod", "prod", lambda p, c: prod(p), _others, method=prod))
+def _others_product(x: Any) -> Any:
+    """For each input on the last axis, the product of the others, over arrays (prefix
+    times suffix products, as `prod`: no division, exact where an input is 0)."""
+    ones = np.ones((*x.shape[:-1], 1))
+    before = np.cumprod(np.concatenate([ones, x[..., :-1]], -1), -1)
+    after = np.cumprod(np.concatenate([ones, x[..., :0:-1]], -1), -1)[..., ::-1]
+    return before * after
+
+
+def _product(x: Any) -> Any:
+    """The product along the last axis, of an array or a tensor (compiled mode, torch)."""
+    return x.prod(-1)
+
+
+PROD = _register(
+    Op(
+        "prod",
+        "prod",
+        lambda p, c: prod(p),
+        _others,
+        method=prod,
+        numpy={
+            "forward": _product,
+            "derivatives": (lambda g, y, x: per_input(g) * _others_product(x),),
+            "vector": True,
+            "bad": not_finite,
+        },
+        torch=_product,
+        test_op=_list_test(prod, constants=True),
+    )
+)
 _PROD = (PROD,)
 
 

@@ -138,3 +138,18 @@ CLAMP = elementwise(
     kinks=lambda lo, hi: tuple(k for k in (lo, hi) if math.isfinite(k)),
     test_params=(-1.0, 1.0),
 )
+
+
+class PiecewiseMethods:
+    """Value's methods of this module's operations, as type checkers see them: `Value`
+    inherits this class only for them (`autograd.engine` imports nothing of autograd at
+    runtime), while at runtime each entry's `elementwise` sets its own methods on
+    Value. A new operation adds its line here, beside its entry's module; a test checks
+    that these lines and the entries name the same functions."""
+
+    relu = relu
+    leaky_relu = leaky_relu
+    abs = abs_
+    __abs__ = abs_
+    sign = sign
+    clamp = clamp

@@ -47,6 +47,7 @@ import numpy as np
 
 from autograd import FlatParameters, Value
 from nn import _checks as checks
+from nn.optim._state import parse_group_state, parse_groups
 from nn.optim.flat import Array, ArrayBuffers, check_finite_array, checked_flat
 
 __all__ = ["HYPER_CHECKS", "SCHEDULER_KEYS", "Optimizer"]
@@ -569,10 +570,11 @@ class Optimizer:
         """
         fail = f"{type(self).__name__}.load_state_dict: nothing was loaded:"
         try:
-            new_hypers, entries = self._parse_groups(state_dict)
+            sizes = [len(group["params"]) for group in self.param_groups]
+            new_hypers, entries = parse_groups(state_dict, sizes, self._checked_hypers)
             parsed = [
-                self._parse_group_state(gi, len(group["params"]), entries[gi], new_hypers[gi])
-                for gi, group in enumerate(self.param_groups)
+                self._parse_group_state(gi, n, entries[gi], new_hypers[gi])
+                for gi, n in enumerate(sizes)
             ]
         except (TypeError, ValueError) as error:
             raise ValueError(f"{fail} {error}") from None
@@ -586,88 +588,15 @@ class Optimizer:
         self._buffers = [buffers for buffers, _ in parsed]
         self._steps = [step for _, step in parsed]
 
-    def _parse_groups(
-        self, state_dict: Mapping[str, Any]
-    ) -> tuple[list[dict[str, Any]], list[dict[int, Mapping[str, Any]]]]:
-        """Each saved group's checked hyper-parameters, and its entries of 'state'."""
-        checks.exact_keys("state dict", "the state dict", state_dict, ("state", "param_groups"))
-        saved_groups, saved_state = state_dict["param_groups"], state_dict["state"]
-        if not isinstance(saved_groups, Sequence) or len(saved_groups) != len(self.param_groups):
-            count = len(saved_groups) if isinstance(saved_groups, Sequence) else saved_groups
-            raise ValueError(
-                f"it has {count} parameter groups, this optimizer {len(self.param_groups)}"
-            )
-        if not isinstance(saved_state, Mapping):
-            raise ValueError(f"'state' must be a dict, got {checks.shown(saved_state)}")
-        new_hypers: list[dict[str, Any]] = []
-        position: dict[int, tuple[int, int]] = {}
-        for gi, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
-            if not isinstance(saved, Mapping) or "params" not in saved:
-                raise ValueError(f"param_groups[{gi}] must be a dict with a 'params' list")
-            ids = saved["params"]
-            if not isinstance(ids, Sequence) or len(ids) != len(group["params"]):
-                count = len(ids) if isinstance(ids, Sequence) else ids
-                raise ValueError(
-                    f"param_groups[{gi}] has {count} parameters, this optimizer's "
-                    f"group {gi} has {len(group['params'])}"
-                )
-            for j, i in enumerate(ids):
-                if isinstance(i, bool) or not isinstance(i, int) or i in position:
-                    raise ValueError(
-                        f"param_groups[{gi}]['params'][{j}] = {checks.shown(i)} is not a new "
-                        f"int index"
-                    )
-                position[i] = (gi, j)
-            hypers = {k: v for k, v in saved.items() if k != "params"}
-            new_hypers.append(self._checked_hypers(hypers, f"param_groups[{gi}]"))
-        entries: list[dict[int, Mapping[str, Any]]] = [{} for _ in self.param_groups]
-        for key, entry in saved_state.items():
-            i = int(key) if isinstance(key, str) and key.isdigit() and len(key) < 20 else key
-            if i not in position:
-                raise ValueError(
-                    f"state has an entry for parameter {checks.shown(key)}, which no group lists"
-                )
-            if not isinstance(entry, Mapping):
-                raise ValueError(f"state[{key!r}] must be a dict, got {checks.shown(entry)}")
-            gi, j = position[i]
-            if j in entries[gi]:
-                raise ValueError(
-                    f"state has two entries for parameter {i} (keys {i!r} and {str(i)!r}); keep one"
-                )
-            entries[gi][j] = entry
-        return new_hypers, entries
-
     def _parse_group_state(
         self, gi: int, n: int, entries: dict[int, Mapping[str, Any]], hypers: dict[str, Any]
     ) -> tuple[Buffers, int]:
-        """Check one group's saved per-parameter entries; return its buffers and step."""
-        if not entries:
-            return {}, 0
-        if len(entries) != n:
-            raise ValueError(
-                f"group {gi} has state for {len(entries)} of its {n} parameters; "
-                f"all of a group's parameters step together, so it needs all or none"
-            )
+        """Check one group's saved per-parameter entries; return its buffers and step (a
+        subclass may fill in what an empty state leaves out, as Adagrad's sums)."""
         needed = set(self._needed_buffers(hypers))
-        expected = needed | ({"step"} if self._counts_steps else set())
-        buffers: Buffers = {key: [0.0] * n for key in sorted(needed)}
-        steps_seen: set[int] = set()
-        for j in range(n):
-            what = f"the state of parameter {j} of group {gi}"
-            entry = checks.exact_keys("state dict", what, entries[j], expected)
-            for key in needed:
-                low = 0.0 if key in self._nonnegative_buffers else None
-                buffers[key][j] = checks.real(what, repr(key), entry[key], low=low)
-            if self._counts_steps:
-                step = checks.real(what, "'step'", entry["step"], low=0.0)
-                if not step.is_integer():
-                    checks.fail(what, "'step'", entry["step"], "a whole number >= 0")
-                steps_seen.add(int(step))
-        if len(steps_seen) > 1:
-            raise ValueError(
-                f"the parameters of group {gi} have different step counts {sorted(steps_seen)}"
-            )
-        return buffers, steps_seen.pop() if steps_seen else 0
+        return parse_group_state(
+            gi, n, entries, needed, self._counts_steps, self._nonnegative_buffers
+        )
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 
 import autograd
 from autograd import Value
@@ -82,6 +83,13 @@ CASES = [
     Case("sqrt", "sqrt", 1, lambda v: v[0].sqrt(), lambda x: math.sqrt(x[0]), 0.3, 3.0),
     Case("tanh", "tanh", 1, lambda v: v[0].tanh(), lambda x: math.tanh(x[0])),
     Case("sigmoid", "sigmoid", 1, lambda v: v[0].sigmoid(), lambda x: 1 / (1 + math.exp(-x[0]))),
+    Case(
+        "silu",
+        "silu",
+        1,
+        lambda v: v[0].silu(),
+        lambda x: float(F.silu(torch.tensor(x[0], dtype=torch.float64))),
+    ),
     Case("relu > 0", "relu", 1, lambda v: v[0].relu(), lambda x: x[0], 0.2, 2.0),
     Case("relu < 0", "relu", 1, lambda v: v[0].relu(), lambda x: 0.0, -2.0, -0.2),
     Case(

@@ -1047,3 +1047,27 @@ def test_equality_stays_identity_even_where_bool_follows_the_number() -> None:
 def test_item_while_tracing_is_refused_as_float_is() -> None:
     with pytest.raises(TypeError, match=r"\.item\(\) while tracing"):
         autograd.compile(lambda x: x * 2 if x.item() > 0 else x, 1.0)
+
+
+def test_the_walk_follows_only_the_edges_a_parents_function_gives() -> None:
+    a, b = Value(1.0), Value(2.0)
+    c = a * b
+    d = c + a
+    # b is reached only through c's second edge, which this rule does not follow
+    assert topological_order(d, parents=lambda n: n.parents[:1]) == [a, c, d]
+    assert topological_order(d) == [a, b, c, d]
+
+
+def test_backward_walks_the_edges_of_the_carrying_rule_called_per_node() -> None:
+    # The backward pass applies `_carrying` inline, for speed; it must give what the
+    # rule gives when the walk calls it like any parents function.
+    from autograd import engine
+
+    x, w = Value(-1.0), Value(2.0)
+    hidden = x * w
+    y = hidden.relu() * w + (w * 3.0).relu()
+    interior, leaves = engine._backward_order(y)
+    called: tuple[list[Value], list[Value]] = ([], [])
+    engine._walk(y, lambda n: engine._carrying(n), *called)
+    assert (interior, leaves) == called
+    assert hidden not in interior and x not in leaves  # behind a relu at x <= 0

@@ -270,3 +270,43 @@ def test_the_torch_lowering_of_a_compiled_graph_matches_the_reference(case: Case
     np.testing.assert_allclose(
         out.detach().numpy(), [case.reference(r) for r in rows], rtol=1e-12, atol=1e-12
     )
+
+
+def test_every_operation_has_a_compiled_rule_a_torch_form_and_a_test_op_from_its_entry() -> None:
+    # A function of a list's vectorised forms are its entry's (Op.numpy, Op.torch,
+    # Op.test_op), not a second table beside it; an elementwise entry's come from its
+    # rules over numpy's and torch's math.
+    from autograd.compile.rules import RULES, Rule, _has_rule
+    from autograd.testing import BUILTIN_OPS
+    from autograd.torch_lowering import TORCH_RULES, _torch_rule
+
+    testing = {op.name: op for op in BUILTIN_OPS}
+    for kind, op in OPS.items():
+        if kind == "leaf":
+            continue
+        assert _has_rule(kind) and _torch_rule(kind) is not None, kind
+        assert kind in testing, kind
+        if not op.rules:
+            assert RULES[kind] == Rule(**op.numpy), kind
+            assert TORCH_RULES[kind] is op.torch, kind
+            assert op.test_op is not None and testing[kind].apply is op.test_op["apply"], kind
+
+
+def test_the_methods_type_checkers_see_are_the_ones_the_entries_set_on_value() -> None:
+    # Value inherits the ops modules' method classes only for type checkers; at runtime
+    # the entries set the methods. The two must name the same functions.
+    import inspect
+
+    from autograd.ops.arithmetic import ArithmeticMethods
+    from autograd.ops.functions import FunctionMethods
+    from autograd.ops.piecewise import PiecewiseMethods
+
+    declared = {
+        name: f
+        for cls in (ArithmeticMethods, FunctionMethods, PiecewiseMethods)
+        for name, f in vars(cls).items()
+        if inspect.isfunction(f)
+    }
+    set_by_entries = {name: f for op in ELEMENTWISE for name, f in op.methods.items()}
+    assert declared == set_by_entries
+    assert all(getattr(Value, name) is f for name, f in declared.items())

@@ -84,3 +84,18 @@ def test_adagrad_function_alone_follows_the_reference_and_writes_nothing() -> No
 def test_adagrad_starts_with_its_sum() -> None:
     ada = Adagrad([Value(1.0)], initial_accumulator_value=0.5)
     assert ada.state_dict()["state"] == {0: {"step": 0.0, "sum": 0.5}}
+
+
+def test_loading_a_state_without_entries_starts_the_sums_at_the_initial_value() -> None:
+    # A state saved before any step has no entries; loading it over a stepped
+    # optimizer restarts its sums at initial_accumulator_value, as a new one has them.
+    fresh = Adagrad([Value(1.0)], lr=0.1, initial_accumulator_value=0.3)
+    p = Value(1.0)
+    opt = Adagrad([p], lr=0.1, initial_accumulator_value=0.3)
+    p.grad = 2.0
+    opt.step()
+    opt.load_state_dict(fresh.state_dict())
+    p.data, p.grad = 1.0, 0.5
+    opt.step()
+    # sum = 0.3 + 0.5**2; p = 1 - 0.1 * 0.5 / (sqrt(sum) + eps), eps = 1e-10
+    assert p.data == pytest.approx(1.0 - 0.1 * 0.5 / (np.sqrt(0.3 + 0.25) + 1e-10), rel=1e-15)
