@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 # First: the operations' entries set Value's methods (+, exp, tanh, ...) on import.
 from autograd.ops import atan2, hypot, prod, std, var  # isort: skip
 from autograd.compile import compile
-from autograd.flat import FlatParameters
 from autograd.engine import (
     Value,
     enable_grad,
@@ -26,6 +25,7 @@ from autograd.engine import (
     set_grad_enabled,
     topological_order,
 )
+from autograd.flat import FlatParameters
 from autograd.functional import (
     dot,
     linear,

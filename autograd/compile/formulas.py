@@ -65,35 +65,74 @@ class Sym:
 
     __hash__ = None  # type: ignore[assignment]
 
+    # Python's operators on arrays are numpy's ufuncs: written as the operators, with
+    # the ufunc kept for ``out=`` (not for ``**``: numpy's has fast paths of its own).
+    def __add__(self, other: Any) -> Sym:
+        return _infix(self, "+", other, "np.add")
 
-def _binary(symbol: str, ufunc: str | None) -> tuple[Callable[..., Sym], Callable[..., Sym]]:
-    def forward(a: Any, b: Any) -> Sym:
-        text = f"({text_of(a)} {symbol} {text_of(b)})"
-        return Sym(text, (ufunc, (a, b)) if ufunc else None)
+    def __radd__(self, other: Any) -> Sym:
+        return _infix(other, "+", self, "np.add")
 
-    def reflected(a: Any, b: Any) -> Sym:
-        return forward(b, a)
+    def __sub__(self, other: Any) -> Sym:
+        return _infix(self, "-", other, "np.subtract")
 
-    return forward, reflected
+    def __rsub__(self, other: Any) -> Sym:
+        return _infix(other, "-", self, "np.subtract")
+
+    def __mul__(self, other: Any) -> Sym:
+        return _infix(self, "*", other, "np.multiply")
+
+    def __rmul__(self, other: Any) -> Sym:
+        return _infix(other, "*", self, "np.multiply")
+
+    def __truediv__(self, other: Any) -> Sym:
+        return _infix(self, "/", other, "np.true_divide")
+
+    def __rtruediv__(self, other: Any) -> Sym:
+        return _infix(other, "/", self, "np.true_divide")
+
+    def __pow__(self, other: Any) -> Sym:
+        return _infix(self, "**", other)
+
+    def __rpow__(self, other: Any) -> Sym:
+        return _infix(other, "**", self)
+
+    def __and__(self, other: Any) -> Sym:
+        return _infix(self, "&", other)
+
+    def __or__(self, other: Any) -> Sym:
+        return _infix(self, "|", other)
+
+    def __gt__(self, other: Any) -> Sym:
+        return _infix(self, ">", other)
+
+    def __ge__(self, other: Any) -> Sym:
+        return _infix(self, ">=", other)
+
+    def __lt__(self, other: Any) -> Sym:
+        return _infix(self, "<", other)
+
+    def __le__(self, other: Any) -> Sym:
+        return _infix(self, "<=", other)
+
+    def __eq__(self, other: Any) -> Sym:  # type: ignore[override]
+        return _infix(self, "==", other)
+
+    def __ne__(self, other: Any) -> Sym:  # type: ignore[override]
+        return _infix(self, "!=", other)
+
+    def __neg__(self) -> Sym:
+        return Sym(f"(-{self.text})", ("np.negative", (self,)))
+
+    def __invert__(self) -> Sym:
+        return Sym(f"(~{self.text})")
+
+    def __abs__(self) -> Sym:
+        return Sym(f"abs({self.text})", ("np.absolute", (self,)))
 
 
-for _name, _symbol, _ufunc in (
-    ("add", "+", "np.add"),
-    ("sub", "-", "np.subtract"),
-    ("mul", "*", "np.multiply"),
-    ("truediv", "/", "np.true_divide"),
-    ("pow", "**", None),  # numpy's ** has its own fast paths (x ** 2 is square): kept
-    ("and", "&", None),
-    ("or", "|", None),
-):
-    _f, _r = _binary(_symbol, _ufunc)
-    setattr(Sym, f"__{_name}__", _f)
-    setattr(Sym, f"__r{_name}__", _r)
-for _name, _symbol in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<="), ("eq", "=="), ("ne", "!=")):
-    setattr(Sym, f"__{_name}__", _binary(_symbol, None)[0])
-Sym.__neg__ = lambda self: Sym(f"(-{self.text})", ("np.negative", (self,)))  # type: ignore[attr-defined]
-Sym.__invert__ = lambda self: Sym(f"(~{self.text})")  # type: ignore[attr-defined]
-Sym.__abs__ = lambda self: Sym(f"abs({self.text})", ("np.absolute", (self,)))  # type: ignore[attr-defined]
+def _infix(a: Any, symbol: str, b: Any, ufunc: str | None = None) -> Sym:
+    return Sym(f"({text_of(a)} {symbol} {text_of(b)})", (ufunc, (a, b)) if ufunc else None)
 
 
 class SymbolicMath:
@@ -109,15 +148,18 @@ class SymbolicMath:
     def __getattr__(self, name: str) -> Callable[..., Sym]:
         function = getattr(self._math, name)
         if name not in self._names:
-            if getattr(np, getattr(function, "__name__", ""), None) is function:
-                self._names[name] = f"np.{function.__name__}"
+            own = str(getattr(function, "__name__", ""))
+            if own and getattr(np, own, None) is function:
+                self._names[name] = f"np.{own}"
             else:
                 self._names[name] = self._bind(function, f"m_{name}_")
         code = self._names[name]
         ufunc = isinstance(function, np.ufunc)
 
         def call(*args: Any) -> Sym:
-            result = Sym(f"{code}({', '.join(map(text_of, args))})", (code, args) if ufunc else None)
+            result = Sym(
+                f"{code}({', '.join(map(text_of, args))})", (code, args) if ufunc else None
+            )
             if name == "where" and isinstance(args[0], Sym) and args[1:] == (1.0, 0.0):
                 result.indicator = args[0]
             return result

@@ -166,14 +166,16 @@ class _Writer:
         out.append("    if not np.isfinite(WB.sum() + WS.sum()):")
         out.append("        raise NotFinite")
         if self.gathers_several:
-            out.append(f"    blocks = [X, P, C, {', '.join(f'B{k}' for k in range(len(program.steps)))}]")
+            out.append(
+                f"    blocks = [X, P, C, {', '.join(f'B{k}' for k in range(len(program.steps)))}]"
+            )
         outputs = self.operand(program.output)
         out.append(f"    GO = yield {outputs}")
         self.backward()
         out.append("    return GP")
         source = "\n".join(out) + "\n"
         namespace = dict(self.names)
-        exec(compile(source, "<autograd.compile program>", "exec"), namespace)  # noqa: S102
+        exec(compile(source, "<autograd.compile program>", "exec"), namespace)
         return Generated(namespace["program"], source)
 
     def forward(self, i: int, step: _Step) -> None:
@@ -276,7 +278,9 @@ class _Writer:
                 continue
             width = self.widths[i]
             if step.batched:
-                views.append(f"    G{i} = GWB[{batched} * n:{batched + width} * n].reshape(n, {width})")
+                views.append(
+                    f"    G{i} = GWB[{batched} * n:{batched + width} * n].reshape(n, {width})"
+                )
                 batched += width
             else:
                 views.append(f"    G{i} = GWS[{shared}:{shared + width}]")
