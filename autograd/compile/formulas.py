@@ -131,6 +131,11 @@ class Sym:
         return Sym(f"abs({self.text})", ("np.absolute", (self,)))
 
 
+def _numbers(args: tuple[Any, ...]) -> list[float | None]:
+    """Each argument's value if it is a plain number, else None (a Sym compares as text)."""
+    return [float(a) if isinstance(a, (int, float)) else None for a in args]
+
+
 def _infix(a: Any, symbol: str, b: Any, ufunc: str | None = None) -> Sym:
     return Sym(f"({text_of(a)} {symbol} {text_of(b)})", (ufunc, (a, b)) if ufunc else None)
 
@@ -160,7 +165,7 @@ class SymbolicMath:
             result = Sym(
                 f"{code}({', '.join(map(text_of, args))})", (code, args) if ufunc else None
             )
-            if name == "where" and isinstance(args[0], Sym) and args[1:] == (1.0, 0.0):
+            if name == "where" and _numbers(args[1:]) == [1.0, 0.0]:
                 result.indicator = args[0]
             return result
 

@@ -160,15 +160,11 @@ class _Writer:
         out.append(f"    WB = np.empty(n * {self.batched_width})")
         out.append(f"    WS = np.empty({self.shared_width})")
         for i, step in enumerate(program.steps):
+            self.blocks_so_far(i)
             self.forward(i, step)
-            if self.gathers_several:
-                out.append(f"    blocks = [X, P, C, {', '.join(f'B{k}' for k in range(i + 1))}]")
         out.append("    if not np.isfinite(WB.sum() + WS.sum()):")
         out.append("        raise NotFinite")
-        if self.gathers_several:
-            out.append(
-                f"    blocks = [X, P, C, {', '.join(f'B{k}' for k in range(len(program.steps)))}]"
-            )
+        self.blocks_so_far(len(program.steps))
         outputs = self.operand(program.output)
         out.append(f"    GO = yield {outputs}")
         self.backward()
@@ -177,6 +173,12 @@ class _Writer:
         namespace = dict(self.names)
         exec(compile(source, "<autograd.compile program>", "exec"), namespace)
         return Generated(namespace["program"], source)
+
+    def blocks_so_far(self, steps: int) -> None:
+        """The list of blocks the planner's gather reads, where one is used."""
+        if self.gathers_several:
+            blocks = "".join(f", B{k}" for k in range(steps))
+            self.lines.append(f"    blocks = [X, P, C{blocks}]")
 
     def forward(self, i: int, step: _Step) -> None:
         out, width, offset = self.lines, self.widths[i], self.place[i]
@@ -386,17 +388,21 @@ def _as_view(index: NDArray[np.intp], length: int | None, two_d: bool) -> str | 
         if index.size == 1:
             return f"{start}:{start + 1}]"
         step = int(index[1] - index[0])
-        if step > 0 and np.array_equal(index, start + step * np.arange(index.size)):
-            return f"{start}:{start + step * (index.size - 1) + 1}:{step}]"
-        return None
+        if step == 0 or not np.array_equal(index, start + step * np.arange(index.size)):
+            return None
+        stop = start + step * index.size
+        return f"{start}:{stop if stop >= 0 else ''}:{step}]"  # a step < 0 runs backwards
     if index.ndim != 2 or not two_d:  # 2-D: only as a reshape of a 1-D block
         return None
     rows, cols = index.shape
     start = int(index[0, 0])
     stride = int(index[1, 0] - index[0, 0]) if rows > 1 else cols
     expected = start + stride * np.arange(rows)[:, None] + np.arange(cols)[None, :]
-    if stride < cols or not np.array_equal(index, expected):
+    if abs(stride) < cols or not np.array_equal(index, expected):
         return None
-    if start + rows * stride > length:
+    # rows met last to first (a traversal's order) are the same rows, read backwards
+    low, order = (start, ":") if stride > 0 else (start + stride * (rows - 1), "::-1")
+    stride = abs(stride)
+    if low + rows * stride > length:
         return None
-    return f"{start}:{start + rows * stride}].reshape({rows}, {stride})[:, :{cols}]"
+    return f"{low}:{low + rows * stride}].reshape({rows}, {stride})[{order}, :{cols}]"
