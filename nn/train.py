@@ -498,24 +498,23 @@ def fit(
             scheduler.step()
 
     start = time.perf_counter()
-    with _flat_parameters(model, optimizer) if compile else nullcontext():
+    held = _flat_parameters(optimizer, compiled.compiled.parameters) if compile else nullcontext()
+    with held:
         _train(Run(model, optimizer, history, epochs, validation is not None), hooks, one_epoch)
     history.seconds = time.perf_counter() - start
     return history
 
 
-def _flat_parameters(model: Module, optimizer: Optimizer) -> AbstractContextManager[Any]:
+def _flat_parameters(optimizer: Optimizer, traced: list[Value]) -> AbstractContextManager[Any]:
     """Compiled training keeps the parameters in flat arrays (`autograd.FlatParameters`):
-    the optimizer's, in its order, then the model's others. The compiled program and the
-    optimizer's step work on the arrays; ``p.data`` and ``p.grad`` read them, so every
-    callback, a Ctrl-C and an error see current numbers; the end of the run writes them
-    back. Parameters the caller already holds in flat arrays stay in theirs."""
-    ordered = [p for group in optimizer.param_groups for p in group["params"]]
-    ordered += model.parameters()
+    the optimizer's, in its order, then the others the traced model reads. The compiled
+    program and the optimizer's step work on the arrays; ``p.data`` and ``p.grad`` read
+    them, so every callback, a Ctrl-C and an error see current numbers; the end of the
+    run writes them back. Parameters the caller already holds flat stay in theirs."""
+    ordered = [p for group in optimizer.param_groups for p in group["params"]] + traced
     if any(FlatParameters.holding(p) is not None for p in ordered):
         return nullcontext()
-    unique = list({id(p): p for p in ordered}.values())
-    return FlatParameters(unique)
+    return FlatParameters(list({id(p): p for p in ordered}.values()))
 
 
 def _builtin_callbacks(

@@ -144,9 +144,14 @@ def _joint_order(outputs: list[Value]) -> list[Value]:
     """Every node the outputs depend on, each after its parents (leaves included)."""
     seen: set[int] = set()
     order: list[Value] = []
+
+    def unseen(v: Value) -> list[Value]:  # what an earlier output's walk has not emitted
+        return [p for p in v.parents if id(p) not in seen]
+
     for out in outputs:
-        for v in engine.topological_order(out):
-            if id(v) not in seen:
-                seen.add(id(v))
-                order.append(v)
+        if id(out) in seen:
+            continue
+        for v in engine.topological_order(out, unseen if order else None):
+            seen.add(id(v))
+            order.append(v)
     return order
