@@ -60,7 +60,9 @@ class Compiled:
         self._program = program
         self._single = single
         self._generated: Generated | None = generate(program)
-        self._bound: _Parameters | None = None  # for the FlatParameters last seen
+        # the FlatParameters last seen, and the program for its layout (None: it does
+        # not hold every parameter, and the Values are read one by one)
+        self._bound: tuple[FlatParameters, _Parameters | None] | None = None
 
     @property
     def source(self) -> str | None:
@@ -159,10 +161,10 @@ class Compiled:
         the Values themselves."""
         store = FlatParameters.holding(self.parameters[0]) if self.parameters else None
         if store is not None:
-            if self._bound is None or self._bound.store is not store:
-                self._bound = _Parameters.of_store(self._program, store)
-            if self._bound is not None and store.open:
-                return self._bound
+            if self._bound is None or self._bound[0] is not store:
+                self._bound = (store, _Parameters.of_store(self._program, store))
+            if self._bound[1] is not None and store.open:
+                return self._bound[1]
         values = np.fromiter(map(_data, self.parameters), float, len(self.parameters))
         return _Parameters(self._generated, values, self.parameters)
 
@@ -200,6 +202,11 @@ class Compiled:
     ) -> None:
         """Add this batch's parameter gradients into ``.grad``, or raise before any is
         written."""
+        if params.store is not None and not params.store.open:
+            raise RuntimeError(
+                "backward: the FlatParameters holding the parameters was released after "
+                "this forward pass; call vjp again (inside the with block, or after it)"
+            )
         grad_output = grad_output.reshape(len(grad_output), -1)
         with np.errstate(all="ignore"):
             grads = finish(grad_output)

@@ -137,3 +137,15 @@ def test_a_compiled_function_over_held_parameters_adds_the_eager_gradients():
         value = f.value_and_grad(X)
         np.testing.assert_allclose(flat.grad[::-1], np.array(eager) + 1.0, rtol=1e-12)
     assert value == pytest.approx(loss.data, rel=1e-12)
+
+
+def test_a_backward_after_its_store_was_released_is_refused_and_writes_nothing():
+    w = Value(2.0)
+    f = autograd.compile(lambda x: w * x, 1.0)
+    with FlatParameters([w]):
+        _, backward = f.vjp(np.array([1.0, 3.0]))
+    with pytest.raises(RuntimeError, match="released after this forward pass; call vjp again"):
+        backward(np.ones(2))
+    assert w.grad == 0.0
+    f.backward(np.array([1.0, 3.0]), grad_output=np.ones(2))  # unbound again: the Values
+    assert w.grad == 4.0
