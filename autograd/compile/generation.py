@@ -54,7 +54,10 @@ class Generated:
 
 
 def generate(
-    program: _Program, places: NDArray[np.intp] | None = None, size: int = 0
+    program: _Program,
+    places: NDArray[np.intp] | None = None,
+    size: int = 0,
+    vector: Array | None = None,
 ) -> Generated | None:
     """The program as generated code; None when a step has no vectorised rule (a custom
     primitive: the interpreter runs it).
@@ -63,17 +66,28 @@ def generate(
     program is given (a `FlatParameters`' whole array, whose order is the model's),
     when it is not the program's own order. A layer's weights are then read (and their
     gradient added) as views of that vector wherever the model lays them out in rows;
-    ``size`` is that vector's length.
+    ``size`` is that vector's length; ``vector``, when given, is that very array, which
+    the program will always be called with (a store's ``data``, written in place and
+    never replaced): its views are then made once, here, not at every call.
     """
     if any(step.replayed is not None for step in program.steps):
         return None
-    return _Writer(program, places, size).write()
+    return _Writer(program, places, size, vector).write()
 
 
 class _Writer:
-    def __init__(self, program: _Program, places: NDArray[np.intp] | None, size: int) -> None:
+    def __init__(
+        self,
+        program: _Program,
+        places: NDArray[np.intp] | None,
+        size: int,
+        vector: Array | None,
+    ) -> None:
         self.program = program
         self.places = places
+        self.vector = vector
+        self.views: dict[str, str] = {}  # a view's text -> the name it is bound to
+        self.header: list[str] = []
         self.widths = [step.width for step in program.steps]
         self.names: dict[str, Any] = {"np": np, "NotFinite": NotFinite}
         self.lines: list[str] = []
@@ -127,11 +141,19 @@ class _Writer:
         rows = "..., " if self.is_batched_block(block) else ""  # a (rows, columns) block
         index = self.placed(block, index)
         if isinstance(index, slice):
-            return f"{base}[{rows}{index.start}:{index.stop}]"
-        view = _as_view(np.asarray(index), self.length(block), two_d=not rows)
-        if view is not None:
-            return f"{base}[{rows}{view}"
-        return f"{base}[{rows}{self.bind(index, 'I')}]"
+            text = f"{base}[{rows}{index.start}:{index.stop}]"
+        else:
+            view = _as_view(np.asarray(index), self.length(block), two_d=not rows)
+            if view is None:
+                return f"{base}[{rows}{self.bind(index, 'I')}]"
+            text = f"{base}[{rows}{view}"
+        if base == "P" and self.vector is not None:  # the array never moves: view it once
+            if text not in self.views:
+                name = self.bind(eval(text, {"P": self.vector}), "V")  # noqa: S307
+                self.views[text] = name
+                self.header.append(f"    # {name} = {text}, a view made once")
+            return self.views[text]
+        return text
 
     def placed(self, block: int, index: Any) -> Any:
         """An index into a block, with the program's parameters at their `places`."""
@@ -169,6 +191,7 @@ class _Writer:
         out.append(f"    GO = yield {outputs}")
         self.backward()
         out.append("    return GP")
+        out[1:1] = self.header
         source = "\n".join(out) + "\n"
         namespace = dict(self.names)
         exec(compile(source, "<autograd.compile program>", "exec"), namespace)

@@ -208,16 +208,15 @@ class Compiled:
                 "this forward pass; call vjp again (inside the with block, or after it)"
             )
         grad_output = grad_output.reshape(len(grad_output), -1)
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"):  # what is not finite is caught below
             grads = finish(grad_output)
+            totals = params.grads() + grads
         if not math.isfinite(grads.sum()):
             if not isinstance(finish, _Backward):  # the checked run names the row
                 finish = self._interpreted(arrays, inputs, params)[1]
                 finish(grad_output)
             assert isinstance(finish, _Backward)
             self._not_finite(params.in_program_order(grads), finish.tape, len(grad_output))
-        with np.errstate(over="ignore"):
-            totals = params.grads() + grads
         if not math.isfinite(totals.sum()):  # finite alone, but not with what .grad held
             bad = self.parameters[int(np.argmax(~np.isfinite(params.in_program_order(totals))))]
             raise OverflowError(
@@ -320,7 +319,7 @@ class _Parameters:
             places = np.array([store.index(p) for p in program.parameters], dtype=np.intp)
         except ValueError:  # spread over several stores, or partly unbound
             return None
-        generated = generate(program, places, len(store)) if len(places) else None
+        generated = generate(program, places, len(store), store.data) if len(places) else None
         return _Parameters(generated, store.data, program.parameters, store, places)
 
     def in_program_order(self, vector: Array | None = None) -> Array:
