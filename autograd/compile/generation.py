@@ -149,7 +149,7 @@ class _Writer:
             text = f"{base}[{rows}{view}"
         if base == "P" and self.vector is not None:  # the array never moves: view it once
             if text not in self.views:
-                name = self.bind(eval(text, {"P": self.vector}), "V")  # noqa: S307
+                name = self.bind(eval(text, {"P": self.vector}), "V")
                 self.views[text] = name
                 self.header.append(f"    # {name} = {text}, a view made once")
             return self.views[text]
