@@ -24,7 +24,7 @@ print it to see what runs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,18 +91,9 @@ class _Writer:
         self.widths = [step.width for step in program.steps]
         self.names: dict[str, Any] = {"np": np, "NotFinite": NotFinite}
         self.lines: list[str] = []
-        steps = program.steps
-        # each step's place in its workspace: (offset in columns, width)
-        self.place: list[int] = []
-        batched = shared = 0
-        for step, width in zip(steps, self.widths):
-            if step.batched:
-                self.place.append(batched)
-                batched += width
-            else:
-                self.place.append(shared)
-                shared += width
-        self.batched_width, self.shared_width = batched, shared
+        # each step's offset (in columns) in the forward workspaces
+        steps = range(len(program.steps))
+        self.place, self.batched_width, self.shared_width = self.layout(steps)
         self.n_params = len(program.parameters) if places is None else size
         self.math = SymbolicMath(NUMPY, self.bind)
         self.args: list[list[str]] = []  # each step's operands, as the names of locals
@@ -162,7 +153,31 @@ class _Writer:
         return self.places[np.arange(len(self.program.parameters))[index]]
 
     def is_batched_block(self, block: int) -> bool:
-        return block == INPUTS or (block > CONSTANTS and self.program.steps[block - 3].batched)
+        return block == INPUTS or (
+            block > CONSTANTS and self.program.steps[block - CONSTANTS - 1].batched
+        )
+
+    def layout(self, steps: Iterable[int]) -> tuple[dict[int, int], int, int]:
+        """Where each of `steps` goes in a pair of workspaces, one for the blocks with a
+        row per sample and one for the shared blocks: {step: offset in columns}, and
+        the two workspaces' widths."""
+        offsets: dict[int, int] = {}
+        batched = shared = 0
+        for i in steps:
+            if self.program.steps[i].batched:
+                offsets[i], batched = batched, batched + self.widths[i]
+            else:
+                offsets[i], shared = shared, shared + self.widths[i]
+        return offsets, batched, shared
+
+    def view(self, name: str, i: int, offset: int, workspace: str) -> str:
+        """The line that makes step i's block (or its gradient) a view of a workspace:
+        (rows, width) of ``{workspace}B`` or (width,) of ``{workspace}S``."""
+        width = self.widths[i]
+        if self.program.steps[i].batched:
+            rows = f"{offset} * n:{offset + width} * n"
+            return f"    {name} = {workspace}B[{rows}].reshape(n, {width})"
+        return f"    {name} = {workspace}S[{offset}:{offset + width}]"
 
     def length(self, block: int) -> int | None:
         if block == PARAMS:
@@ -204,11 +219,8 @@ class _Writer:
             self.lines.append(f"    blocks = [X, P, C{blocks}]")
 
     def forward(self, i: int, step: _Step) -> None:
-        out, width, offset = self.lines, self.widths[i], self.place[i]
-        if step.batched:
-            out.append(f"    B{i} = WB[{offset} * n:{offset + width} * n].reshape(n, {width})")
-        else:
-            out.append(f"    B{i} = WS[{offset}:{offset + width}]")
+        out = self.lines
+        out.append(self.view(f"B{i}", i, self.place[i], "W"))
         names = []
         for j, operand in enumerate(step.operands):
             if isinstance(operand, _Gather):
@@ -294,28 +306,26 @@ class _Writer:
                 self.step_backward(i, program.steps[i])
 
     def workspace(self) -> None:
+        """The zeroed workspaces of the gradients that are added into (not aliased), and
+        the list of every block's gradient a gather over several blocks sends into."""
         out = self.lines
-        batched = shared = 0
-        views = []
-        for i, step in enumerate(self.program.steps):
-            block = CONSTANTS + 1 + i
-            if block not in self.sends or block in self.aliased:
-                continue
-            width = self.widths[i]
-            if step.batched:
-                views.append(
-                    f"    G{i} = GWB[{batched} * n:{batched + width} * n].reshape(n, {width})"
-                )
-                batched += width
-            else:
-                views.append(f"    G{i} = GWS[{shared}:{shared + width}]")
-                shared += width
+        added = [
+            i
+            for i in range(len(self.program.steps))
+            if CONSTANTS + 1 + i in self.sends and CONSTANTS + 1 + i not in self.aliased
+        ]
+        offsets, batched, shared = self.layout(added)
         if batched:
             out.append(f"    GWB = np.zeros(n * {batched})")
         if shared:
             out.append(f"    GWS = np.zeros({shared})")
         out.append(f"    GP = np.zeros({self.n_params})")
-        out.extend(views)
+        out.extend(self.view(f"G{i}", i, offset, "GW") for i, offset in offsets.items())
+        if self.gathers_several:  # the planner's gather sends through this list
+            grads = "".join(
+                f", G{i}" if i in offsets else ", None" for i in range(len(self.program.steps))
+            )
+            out.append(f"    grads = [None, GP, None{grads}]")
 
     def step_backward(self, i: int, step: _Step) -> None:
         out, names = self.lines, self.args[i]
@@ -351,7 +361,6 @@ class _Writer:
                     self.sends.setdefault(block, []).extend([False, False])
                 return
             out.append(f"    {self.bind(operand, 'R')}.send(grads, {value})")
-            self.ensure_grads_list()
             return
         block, index = operand.single
         if block in (INPUTS, CONSTANTS):
@@ -384,20 +393,6 @@ class _Writer:
             and index.stop == width
             and operand.batched == self.is_batched_block(block)
         )
-
-    def ensure_grads_list(self) -> None:
-        # A gather over several blocks sends through the planner's own code, which takes
-        # the list of every block's gradient (None where none is needed).
-        blocks = ", ".join(
-            f"G{k}" if s.needs_grad else "None" for k, s in enumerate(self.program.steps)
-        )
-        line = f"    grads = [None, GP, None, {blocks}]"
-        if line not in self.lines:
-            index = next(k for k, text in enumerate(self.lines) if text.startswith("    GP = "))
-            last_grad = max(
-                k for k, text in enumerate(self.lines) if text.startswith("    G") and "=" in text
-            )
-            self.lines.insert(max(index, last_grad) + 1, line)
 
 
 def _as_view(index: NDArray[np.intp], length: int | None, two_d: bool) -> str | None:
