@@ -3,6 +3,7 @@ parameter gradients, the checks of its arguments, the engine's own error for a b
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import deque
 from collections.abc import Callable
@@ -59,7 +60,6 @@ class Compiled:
         self._shapes = shapes
         self._program = program
         self._single = single
-        self._generated: Generated | None = generate(program)
         # the FlatParameters last seen, and the program for its layout (None: it does
         # not hold every parameter, and the Values are read one by one)
         self._bound: tuple[FlatParameters, _Parameters | None] | None = None
@@ -68,7 +68,14 @@ class Compiled:
     def source(self) -> str | None:
         """The generated program's text: what runs (None for a graph with a custom
         primitive, which the interpreter runs)."""
-        return None if self._generated is None else self._generated.source
+        generated = self._own_program
+        return None if generated is None else generated.source
+
+    @functools.cached_property
+    def _own_program(self) -> Generated | None:
+        """The program for the Values' own order, generated on first use: a function
+        trained in FlatParameters (as fit trains) runs only the one for their layout."""
+        return generate(self._program)
 
     def __repr__(self) -> str:
         name = getattr(self.fn, "__name__", type(self.fn).__name__)
@@ -166,7 +173,7 @@ class Compiled:
             if self._bound[1] is not None and store.open:
                 return self._bound[1]
         values = np.fromiter(map(_data, self.parameters), float, len(self.parameters))
-        return _Parameters(self._generated, values, self.parameters)
+        return _Parameters(self._own_program, values, self.parameters)
 
     def _run(self, arrays: list[Array], inputs: Array, params: _Parameters) -> Run:
         """The outputs, and the backward pass to run later: the generated program, or
